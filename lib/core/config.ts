@@ -1,0 +1,220 @@
+/**
+ * Node configuration: command-line flags with `P2POS_*` environment
+ * equivalents, resolved once into a {@link ResolvedNodeConfig}. Pure: `main.ts`
+ * passes in `Deno.args` and `Deno.env.toObject()`.
+ */
+
+import type { LogLevel } from "./log.ts";
+
+export interface NodeConfig {
+  /** @default "127.0.0.1" */
+  host?: string;
+  /** @default 8420 (0 picks a free port) */
+  port?: number;
+  /** @default "./data" */
+  dataDir?: string;
+  /** The URL people and peers use to reach this node. @default http://<host>:<port> */
+  publicUrl?: string;
+  /** @default "info" */
+  logLevel?: LogLevel;
+  /** Modules traced at debug level. @default [] */
+  trace?: string[];
+  /** Largest blob accepted, in bytes. @default 4 GiB */
+  maxBlobBytes?: number;
+  /** Largest JSON body accepted, in bytes. @default 1 MiB */
+  maxJsonBytes?: number;
+  /** TLS certificate and key (PEM files); when both are set the node serves HTTPS. */
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+export type ResolvedNodeConfig = Required<Omit<NodeConfig, "tlsCert" | "tlsKey" | "publicUrl">> & {
+  publicUrl?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+};
+
+export interface ParsedCommand {
+  command: "node" | "help" | "version" | string;
+  config: ResolvedNodeConfig;
+  /** Arguments after the command that are not flags. */
+  rest: string[];
+}
+
+interface FlagSpec {
+  key: keyof NodeConfig;
+  env: string;
+  kind: "string" | "port" | "mib" | "level" | "list";
+  help: string;
+}
+
+export const FLAGS: Record<string, FlagSpec> = {
+  "host": { key: "host", env: "P2POS_HOST", kind: "string", help: "address to listen on" },
+  "port": { key: "port", env: "P2POS_PORT", kind: "port", help: "TCP port (0 = any free port)" },
+  "data-dir": { key: "dataDir", env: "P2POS_DATA_DIR", kind: "string", help: "data directory" },
+  "public-url": {
+    key: "publicUrl",
+    env: "P2POS_PUBLIC_URL",
+    kind: "string",
+    help: "URL others use to reach this node",
+  },
+  "log-level": {
+    key: "logLevel",
+    env: "P2POS_LOG_LEVEL",
+    kind: "level",
+    help: "debug | info | warn | error",
+  },
+  "trace": {
+    key: "trace",
+    env: "P2POS_TRACE",
+    kind: "list",
+    help: "modules to trace at debug level, comma-separated",
+  },
+  "max-blob-mib": {
+    key: "maxBlobBytes",
+    env: "P2POS_MAX_BLOB_MIB",
+    kind: "mib",
+    help: "largest blob accepted, MiB",
+  },
+  "max-json-kib": {
+    key: "maxJsonBytes",
+    env: "P2POS_MAX_JSON_KIB",
+    kind: "mib",
+    help: "largest JSON body accepted, KiB",
+  },
+  "tls-cert": { key: "tlsCert", env: "P2POS_TLS_CERT", kind: "string", help: "PEM certificate" },
+  "tls-key": { key: "tlsKey", env: "P2POS_TLS_KEY", kind: "string", help: "PEM private key" },
+};
+
+export const DEFAULTS: ResolvedNodeConfig = {
+  host: "127.0.0.1",
+  port: 8420,
+  dataDir: "./data",
+  logLevel: "info",
+  trace: [],
+  maxBlobBytes: 4 * 1024 ** 3,
+  maxJsonBytes: 1024 ** 2,
+};
+
+const LEVELS = ["debug", "info", "warn", "error"];
+
+function convert(flag: string, spec: FlagSpec, raw: string, source: string): unknown {
+  const where = `${source} ${source === "flag" ? "--" + flag : spec.env}`;
+  switch (spec.kind) {
+    case "string":
+      if (raw === "") throw new SyntaxError(`${where} needs a value`);
+      return raw;
+    case "port": {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw) || n > 65535) {
+        throw new RangeError(`${where} must be a port number 0–65535, got "${raw}"`);
+      }
+      return n;
+    }
+    case "mib": {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw) || n < 1) {
+        throw new RangeError(`${where} must be a positive whole number, got "${raw}"`);
+      }
+      return n * (spec.key === "maxJsonBytes" ? 1024 : 1024 ** 2);
+    }
+    case "level":
+      if (!LEVELS.includes(raw)) {
+        throw new RangeError(`${where} must be one of ${LEVELS.join(", ")}, got "${raw}"`);
+      }
+      return raw;
+    case "list":
+      return raw.split(",").map((s) => s.trim()).filter(Boolean);
+  }
+}
+
+/**
+ * Parses `p2pos [command] [--flag value | --flag=value]…`. Flags win over the
+ * environment, the environment over defaults. Unknown flags are errors, so a
+ * typo never silently falls back to a default.
+ */
+export function parseCommandLine(
+  args: string[],
+  env: Record<string, string | undefined>,
+): ParsedCommand {
+  const config: Record<string, unknown> = { ...DEFAULTS };
+  for (const [flag, spec] of Object.entries(FLAGS)) {
+    const raw = env[spec.env];
+    if (raw !== undefined && raw !== "") config[spec.key] = convert(flag, spec, raw, "environment");
+  }
+  let command: string | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--help" || arg === "-h") {
+      command = "help";
+      continue;
+    }
+    if (arg === "--version" || arg === "-V") {
+      command = "version";
+      continue;
+    }
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+      const spec = FLAGS[name];
+      if (!spec) throw new SyntaxError(`Unknown flag --${name} (see --help)`);
+      let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : args[++i];
+      if (value === undefined) throw new SyntaxError(`Flag --${name} needs a value`);
+      value = value.trim();
+      config[spec.key] = convert(name, spec, value, "flag");
+      continue;
+    }
+    if (command === undefined) command = arg;
+    else rest.push(arg);
+  }
+  const resolved = config as ResolvedNodeConfig;
+  if (Boolean(resolved.tlsCert) !== Boolean(resolved.tlsKey)) {
+    throw new SyntaxError("HTTPS needs both --tls-cert and --tls-key");
+  }
+  if (resolved.publicUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(resolved.publicUrl);
+    } catch {
+      throw new SyntaxError(`Public URL "${resolved.publicUrl}" is not a URL`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new SyntaxError(`Public URL must be http or https, got ${url.protocol}`);
+    }
+    resolved.publicUrl = url.origin;
+  }
+  return { command: command ?? "node", config: resolved, rest };
+}
+
+export function helpText(): string {
+  const lines = [
+    "p2pos — the sovereign family photo vault",
+    "",
+    "Usage: p2pos [command] [flags]",
+    "",
+    "Commands:",
+    "  node      run a family node (default)",
+    "  help      show this help",
+    "",
+    "Flags (each also read from its environment variable):",
+  ];
+  for (const [flag, spec] of Object.entries(FLAGS)) {
+    const def = (DEFAULTS as unknown as Record<string, unknown>)[spec.key];
+    const shown = def === undefined
+      ? ""
+      : spec.kind === "mib"
+      ? ` (default ${Number(def) / (spec.key === "maxJsonBytes" ? 1024 : 1024 ** 2)})`
+      : Array.isArray(def)
+      ? ""
+      : ` (default ${def})`;
+    lines.push(`  --${flag.padEnd(14)} ${spec.env.padEnd(20)} ${spec.help}${shown}`);
+  }
+  lines.push(
+    "",
+    "On first start the node creates its data directory and key, and prints its",
+    "node id and a one-time setup code. Open the printed URL and enter the code",
+    "to create your family.",
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,74 @@
+/**
+ * Domain errors that callers really catch. Each maps to one HTTP status in
+ * `lib/web/errors.ts`; the substrate never imports HTTP types.
+ *
+ * Browser-compatible: no I/O.
+ */
+
+/** Base class: `code` is a stable machine-readable string shown to API clients. */
+export class P2posError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The thing asked for does not exist (or the caller may not know it exists). */
+export class NotFoundError extends P2posError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("not_found", message, options);
+  }
+}
+
+/** The request conflicts with the current state (already exists, wrong offset, …). */
+export class ConflictError extends P2posError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("conflict", message, options);
+  }
+}
+
+/** Bytes do not match their hash, or an authentication tag does not verify. */
+export class IntegrityError extends P2posError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("integrity", message, options);
+  }
+}
+
+/** The caller is known but lacks the right to do this. */
+export class ForbiddenError extends P2posError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("forbidden", message, options);
+  }
+}
+
+/** The caller is not authenticated (no session, bad signature, expired). */
+export class UnauthorizedError extends P2posError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("unauthorized", message, options);
+  }
+}
+
+/** Input is well-formed but invalid (bad id, bad field). */
+export class ValidationError extends P2posError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("invalid", message, options);
+  }
+}
+
+/** A body or object exceeds a configured size limit. */
+export class TooLargeError extends P2posError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("too_large", message, options);
+  }
+}
+
+/** A byte range cannot be satisfied. */
+export class RangeNotSatisfiableError extends P2posError {
+  readonly size: number;
+  constructor(message: string, size: number, options?: ErrorOptions) {
+    super("range_not_satisfiable", message, options);
+    this.size = size;
+  }
+}

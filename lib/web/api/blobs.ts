@@ -1,0 +1,83 @@
+/**
+ * `PUT /v1/blobs/:id` (streaming body) and `GET /v1/blobs/:id` (with Range).
+ *
+ * Every id is validated before the store is touched, so path tricks never
+ * reach the filesystem. Uploads stream to disk through the store, which
+ * verifies the SHA-256 and acknowledges only after fsync.
+ */
+
+import { Hono } from "hono";
+import { P2posError, TooLargeError, ValidationError } from "../../core/errors.ts";
+import { getLogger } from "../../core/log.ts";
+import { assertBlobId, type BlobStore } from "../../store/mod.ts";
+import { parseRange } from "../range.ts";
+
+const log = getLogger("web");
+
+export interface BlobRoutesDeps {
+  blobs: BlobStore;
+  maxBlobBytes: number;
+}
+
+export function blobRoutes(deps: BlobRoutesDeps): Hono {
+  const app = new Hono();
+
+  app.put("/:id", async (c) => {
+    const id = c.req.param("id");
+    assertBlobId(id);
+    const declared = c.req.header("content-length");
+    if (declared !== undefined) {
+      if (!/^\d+$/.test(declared)) throw new ValidationError("Content-Length is not a number");
+      if (Number(declared) > deps.maxBlobBytes) {
+        throw new TooLargeError(
+          `Blob of ${declared} bytes exceeds this node's limit of ${deps.maxBlobBytes} bytes`,
+        );
+      }
+    }
+    const body = c.req.raw.body;
+    if (!body) throw new ValidationError("PUT /v1/blobs/:id needs the blob bytes as the body");
+    let result;
+    try {
+      result = await deps.blobs.put(id, body, {
+        maxBytes: deps.maxBlobBytes,
+        signal: c.req.raw.signal,
+      });
+    } catch (err) {
+      if (err instanceof P2posError) throw err;
+      // The body stream failed: the client went away or the connection broke.
+      // The store has already removed its temp file; nothing was acknowledged.
+      log.info("Blob upload interrupted", { id, reason: (err as Error).message });
+      throw new P2posError("upload_interrupted", "The upload was interrupted; send it again", {
+        cause: err,
+      });
+    }
+    return c.json(
+      { id: result.id, size: result.size, created: result.created },
+      result.created ? 201 : 200,
+    );
+  });
+
+  const read = async (id: string, rangeHeader: string | undefined, head: boolean) => {
+    assertBlobId(id);
+    const stat = await deps.blobs.stat(id);
+    const size = stat?.size ?? 0;
+    const range = stat ? parseRange(rangeHeader, size) : undefined;
+    const got = await deps.blobs.get(id, range);
+    const headers = new Headers({
+      "Content-Type": "application/octet-stream",
+      "Accept-Ranges": "bytes",
+      "Content-Length": String(got.end - got.start + 1),
+      // Content-addressed: the bytes under an id never change.
+      "ETag": `"${id}"`,
+      "Cache-Control": "private, max-age=31536000, immutable",
+    });
+    if (range) headers.set("Content-Range", `bytes ${got.start}-${got.end}/${got.size}`);
+    if (head) await got.stream.cancel();
+    return new Response(head ? null : got.stream, { status: range ? 206 : 200, headers });
+  };
+
+  app.get("/:id", (c) => read(c.req.param("id"), c.req.header("range"), false));
+  app.on("HEAD", "/:id", (c) => read(c.req.param("id"), undefined, true));
+
+  return app;
+}

@@ -1,0 +1,75 @@
+/**
+ * The one place where errors become HTTP: JSON `{ error: { code, message } }`.
+ * Domain errors carry their own code; anything unexpected is logged (without
+ * request bodies, keys or tokens) and answered with a generic 500 so internals
+ * never leak to a client.
+ */
+
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import {
+  ConflictError,
+  ForbiddenError,
+  IntegrityError,
+  NotFoundError,
+  P2posError,
+  RangeNotSatisfiableError,
+  TooLargeError,
+  UnauthorizedError,
+  ValidationError,
+} from "../core/errors.ts";
+import { getLogger } from "../core/log.ts";
+
+const log = getLogger("web");
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+export function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+/** HTTP status for a domain error. */
+export function statusOf(err: P2posError): ContentfulStatusCode {
+  if (err instanceof ValidationError) return 400;
+  if (err instanceof UnauthorizedError) return 401;
+  if (err instanceof ForbiddenError) return 403;
+  if (err instanceof NotFoundError) return 404;
+  if (err instanceof ConflictError) return 409;
+  if (err instanceof TooLargeError) return 413;
+  if (err instanceof RangeNotSatisfiableError) return 416;
+  if (err instanceof IntegrityError) return 422;
+  return 400;
+}
+
+/** Hono `onError` handler. */
+export function handleError(err: Error, c: Context): Response {
+  if (err instanceof RangeNotSatisfiableError) {
+    c.header("Content-Range", `bytes */${err.size}`);
+  }
+  if (err instanceof P2posError) {
+    return c.json(errorBody(err.code, err.message), statusOf(err));
+  }
+  if (err instanceof HTTPException) {
+    return c.json(errorBody("http_" + err.status, err.message || "Request failed"), err.status);
+  }
+  if (err instanceof SyntaxError) {
+    // JSON.parse and our parsers throw SyntaxError for malformed input.
+    return c.json(errorBody("malformed", err.message), 400);
+  }
+  log.error("Unhandled error", {
+    method: c.req.method,
+    path: new URL(c.req.url).pathname,
+    error: err.name,
+    message: err.message,
+    stack: err.stack,
+  });
+  return c.json(errorBody("internal", "The node hit an unexpected error; see its log"), 500);
+}
+
+/** Hono `notFound` handler for API paths. */
+export function notFoundBody(path: string): ErrorBody {
+  return errorBody("not_found", `No route for ${path}`);
+}

@@ -1,0 +1,111 @@
+/**
+ * p2pos — the composition root. The only place that reads `Deno.args` and
+ * `Deno.env` and constructs the real parts (key, index database, blob store,
+ * web app) and wires them together.
+ *
+ * @module
+ */
+
+import { helpText, parseCommandLine, type ResolvedNodeConfig } from "./lib/core/config.ts";
+import { configureLogging, getLogger } from "./lib/core/log.ts";
+import { BlobStore, IndexDb, loadOrCreateNodeKey, SchemaTooNewError } from "./lib/store/mod.ts";
+import { issueSetupCode } from "./lib/vault/setup_code.ts";
+import { createApp, isFirstRun, VERSION } from "./lib/web/app.ts";
+import { ensureIslandBundles } from "./lib/web/build.ts";
+import { manifest } from "./manifest.gen.ts";
+
+const log = getLogger("node");
+
+async function runNode(config: ResolvedNodeConfig): Promise<void> {
+  await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const dataDir = await Deno.realPath(config.dataDir);
+  const { key: nodeKey, created } = await loadOrCreateNodeKey(`${dataDir}/node.key`);
+  let db: IndexDb;
+  try {
+    db = await IndexDb.open(`${dataDir}/index.db`);
+  } catch (err) {
+    if (err instanceof SchemaTooNewError) {
+      console.error(`p2pos cannot start: ${err.message}`);
+      Deno.exit(2);
+    }
+    throw err;
+  }
+  const blobs = await BlobStore.open(dataDir);
+  const build = await ensureIslandBundles({ log: (m) => log.info(m) });
+
+  const app = createApp({
+    config,
+    nodeKey,
+    db,
+    blobs,
+    manifest,
+    buildId: () => build.buildId,
+  });
+
+  const ac = new AbortController();
+  const tls = config.tlsCert && config.tlsKey
+    ? { cert: await Deno.readTextFile(config.tlsCert), key: await Deno.readTextFile(config.tlsKey) }
+    : {};
+  const server = Deno.serve({
+    hostname: config.host,
+    port: config.port,
+    signal: ac.signal,
+    ...tls,
+    onListen: ({ hostname, port }) => {
+      const scheme = config.tlsCert ? "https" : "http";
+      const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+      const url = config.publicUrl ?? `${scheme}://${host}:${port}`;
+      const lines = [
+        `p2pos ${VERSION}${created ? " — first start, created a new node key" : ""}`,
+        `  Node id:   ${nodeKey.nodeId}`,
+        `  Data dir:  ${dataDir}`,
+      ];
+      if (isFirstRun(db)) {
+        lines.push(
+          `  Setup code: ${
+            issueSetupCode(db)
+          }   (one-time; a new one is printed at each start until used)`,
+          `  Open ${url}/ in a browser and enter the setup code to create your family.`,
+        );
+      }
+      lines.push(`p2pos node listening on ${scheme}://${host}:${port}`);
+      console.log(lines.join("\n"));
+    },
+  }, app.fetch);
+
+  const stop = () => {
+    log.info("Shutting down");
+    ac.abort();
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await server.finished;
+  db.close();
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseCommandLine(Deno.args, Deno.env.toObject());
+  } catch (err) {
+    console.error(`p2pos: ${(err as Error).message}`);
+    Deno.exit(64);
+  }
+  configureLogging({ level: parsed.config.logLevel, trace: parsed.config.trace });
+  switch (parsed.command) {
+    case "help":
+      console.log(helpText());
+      return;
+    case "version":
+      console.log(VERSION);
+      return;
+    case "node":
+      await runNode(parsed.config);
+      return;
+    default:
+      console.error(`p2pos: unknown command "${parsed.command}" (see --help)`);
+      Deno.exit(64);
+  }
+}
+
+if (import.meta.main) await main();

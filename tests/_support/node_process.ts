@@ -1,0 +1,91 @@
+/**
+ * Starts a real p2pos node as a child process on 127.0.0.1 with its own temp
+ * data dir, waits for it to listen, and stops it (SIGTERM, or SIGKILL for
+ * crash tests). Tests always stop what they start.
+ */
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+export interface NodeProcess {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Everything the node printed so far (stdout and stderr). */
+  output(): string;
+  /** The setup code printed at start, when the node has no family yet. */
+  setupCode?: string;
+  nodeId: string;
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  /** @default 60_000 */
+  timeoutMs?: number;
+}
+
+export async function startNode(options: StartOptions = {}): Promise<NodeProcess> {
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "p2pos-node-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      MAIN,
+      "node",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+      ...(options.args ?? []),
+    ],
+    env: { NO_COLOR: "1", ...options.env },
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+
+  let text = "";
+  const decoder = new TextDecoder();
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  let exited: Deno.CommandStatus | undefined;
+  const statusPromise = child.status.then((s) => (exited = s));
+
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  let match: RegExpExecArray | null = null;
+  while (!(match = /listening on (https?:\/\/127\.0\.0\.1:(\d+))/.exec(text))) {
+    if (exited) throw new Error(`Node exited with ${exited.code} before listening:\n${text}`);
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      await statusPromise;
+      throw new Error(`Node did not listen within the time limit:\n${text}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const setup = /Setup code: ([A-Z0-9-]{14})/.exec(text);
+  const nodeId = /Node id:\s+([A-Z2-7-]{63})/.exec(text)?.[1] ?? "";
+  return {
+    url: match[1],
+    port: Number(match[2]),
+    dataDir,
+    nodeId,
+    setupCode: setup?.[1],
+    output: () => text,
+    async stop(signal: Deno.Signal = "SIGTERM") {
+      if (!exited) {
+        try {
+          child.kill(signal);
+        } catch { /* already gone */ }
+      }
+      const status = await statusPromise;
+      await pumps.catch(() => {});
+      return status;
+    },
+  };
+}
