@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { startNode } from "../_support/node_process.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+Deno.test({
+  name:
+    "First start creates the data dir, a 0600 node key, and prints the node id and a setup code",
+  sanitizeResources: false,
+  async fn() {
+    const parent = await Deno.makeTempDir();
+    const dataDir = `${parent}/fresh/data`;
+    const node = await startNode({ dataDir });
+    try {
+      assert.match(node.nodeId, /^([A-Z2-7]{7}-){7}[A-Z2-7]{7}$/);
+      assert.match(node.setupCode ?? "", /^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$/);
+      const key = await Deno.stat(`${dataDir}/node.key`);
+      assert.equal(key.mode! & 0o777, 0o600);
+      const health = await fetch(`${node.url}/health`);
+      assert.deepEqual(Object.keys(await health.json()).sort(), ["status", "version"]);
+      // The key itself is never printed.
+      const keyText = await Deno.readTextFile(`${dataDir}/node.key`);
+      assert.ok(!node.output().includes(keyText.split("\n")[1]));
+    } finally {
+      await node.stop();
+    }
+    // A restart keeps the same identity and, with no family yet, prints a new code.
+    const again = await startNode({ dataDir });
+    try {
+      assert.equal(again.nodeId, node.nodeId);
+      assert.ok(again.setupCode && again.setupCode !== node.setupCode);
+      assert.doesNotMatch(again.output(), /first start/);
+    } finally {
+      await again.stop();
+      await Deno.remove(parent, { recursive: true });
+    }
+  },
+});
+
+Deno.test("A node refuses to start on a database from a newer schema, saying why", async () => {
+  const dataDir = await Deno.makeTempDir();
+  const raw = new DatabaseSync(`${dataDir}/index.db`);
+  raw.exec("PRAGMA user_version = 999");
+  raw.close();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "node", "--port", "0", "--data-dir", dataDir],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.match(stderr, /schema version 999/);
+  assert.match(stderr, /upgrade p2pos/);
+  await Deno.remove(dataDir, { recursive: true });
+});
+
+Deno.test("--help lists the flags and exits 0; an unknown flag exits 64 with a hint", async () => {
+  const help = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "--help"],
+    stdout: "piped",
+  }).output();
+  assert.equal(help.code, 0);
+  assert.match(new TextDecoder().decode(help.stdout), /--data-dir\s+P2POS_DATA_DIR/);
+  const bad = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "--colour", "x"],
+    stderr: "piped",
+  }).output();
+  assert.equal(bad.code, 64);
+  assert.match(new TextDecoder().decode(bad.stderr), /Unknown flag --colour \(see --help\)/);
+});
+
+Deno.test({
+  name: "A real connection cut mid-upload leaves nothing under the id and no temp file",
+  sanitizeResources: false,
+  async fn() {
+    const node = await startNode();
+    try {
+      const id = "ab".repeat(32);
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: node.port });
+      const head = `PUT /v1/blobs/${id} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+        `Content-Type: application/octet-stream\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n`;
+      await conn.write(new TextEncoder().encode(head));
+      await conn.write(new Uint8Array(256 * 1024).fill(1));
+      // Wait until the node has started streaming into tmp/, then cut the connection.
+      const deadline = Date.now() + 10_000;
+      while ((await Array.fromAsync(Deno.readDir(`${node.dataDir}/tmp`))).length === 0) {
+        if (Date.now() > deadline) throw new Error("upload never reached tmp/");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      conn.close();
+      let left = 1;
+      for (let i = 0; i < 100 && left > 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        left = (await Array.fromAsync(Deno.readDir(`${node.dataDir}/tmp`))).length;
+      }
+      assert.equal(left, 0, "temp file removed after the cut");
+      assert.equal((await fetch(`${node.url}/v1/blobs/${id}`)).status, 404);
+      assert.equal((await fetch(`${node.url}/health`)).status, 200, "the node is still up");
+    } finally {
+      await node.stop();
+      await Deno.remove(node.dataDir, { recursive: true });
+    }
+  },
+});
