@@ -1,0 +1,94 @@
+/**
+ * Errors raised when bytes fail a cryptographic check. Browser-compatible: no I/O, no Deno or
+ * Node APIs.
+ *
+ * `lib/crypto` is the lowest layer, so it has its own error classes instead of importing
+ * `lib/core/errors.ts`; `core` maps them (a `CryptoError` is an integrity failure).
+ *
+ * Every failure has a `kind` (what was being decoded) and a `code` (which rule failed). The pair
+ * is what test vectors name in their `expect:` line, e.g. `payload failure (truncated)`
+ * (FORMAT §9). Codes are stable: callers and vectors may depend on them.
+ *
+ * @module
+ */
+
+/** What was being decoded when a check failed (FORMAT §9). */
+export type CryptoErrorKind = "header" | "payload" | "wrap" | "identity" | "record";
+
+/** Failure codes of a blob header (FORMAT §3.3). */
+export type HeaderErrorCode =
+  | "truncated"
+  | "magic"
+  | "unknown_version"
+  | "unknown_suite"
+  | "flags"
+  | "header_mac";
+
+/** Failure codes of a blob payload (FORMAT §4.4). */
+export type PayloadErrorCode =
+  | "truncated"
+  | "trailing_data"
+  | "tag"
+  | "empty_final_chunk"
+  | "too_long";
+
+/** Failure codes of a wrapped key (FORMAT §5.3). */
+export type WrapErrorCode = "length" | "unknown_version" | "low_order_point" | "tag";
+
+/** Failure codes of a mnemonic (FORMAT §7.1). */
+export type IdentityErrorCode = "mnemonic_length" | "mnemonic_word" | "mnemonic_checksum";
+
+/** Failure codes of a signed record (FORMAT §6). */
+export type RecordErrorCode = "shape" | "version" | "author" | "signature";
+
+/** Base class. `kind` and `code` are machine-readable; `message` is for people. */
+export class CryptoError extends Error {
+  readonly kind: CryptoErrorKind;
+  readonly code: string;
+  constructor(kind: CryptoErrorKind, code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.kind = kind;
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The blob header is malformed, of an unknown version, or its MAC does not verify. */
+export class HeaderError extends CryptoError {
+  declare readonly code: HeaderErrorCode;
+  constructor(code: HeaderErrorCode, message: string, options?: ErrorOptions) {
+    super("header", code, message, options);
+  }
+}
+
+/** A payload chunk is missing, extra, reordered or altered. */
+export class PayloadError extends CryptoError {
+  declare readonly code: PayloadErrorCode;
+  constructor(code: PayloadErrorCode, message: string, options?: ErrorOptions) {
+    super("payload", code, message, options);
+  }
+}
+
+/** A wrapped key cannot be unwrapped. */
+export class WrapError extends CryptoError {
+  declare readonly code: WrapErrorCode;
+  constructor(code: WrapErrorCode, message: string, options?: ErrorOptions) {
+    super("wrap", code, message, options);
+  }
+}
+
+/** A recovery mnemonic is not a valid 24-word BIP39 English phrase. */
+export class MnemonicError extends CryptoError {
+  declare readonly code: IdentityErrorCode;
+  constructor(code: IdentityErrorCode, message: string, options?: ErrorOptions) {
+    super("identity", code, message, options);
+  }
+}
+
+/** A signed record is malformed or its signature does not verify. */
+export class RecordError extends CryptoError {
+  declare readonly code: RecordErrorCode;
+  constructor(code: RecordErrorCode, message: string, options?: ErrorOptions) {
+    super("record", code, message, options);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Signed records: the envelope every change to shared state travels in, and its Ed25519
+ * signature over canonical JSON (FORMAT §6). Browser-compatible: no I/O, no Deno or Node APIs.
+ *
+ * This layer knows the envelope only; `lib/core` and the vault define kinds, ids, bodies and
+ * who may author what.
+ *
+ * @module
+ */
+
+import { assertBytes, concatBytes, fromBase64Url, toBase64Url, utf8Encode } from "./bytes.ts";
+import { assertJson, canonicalJson } from "./canonical_json.ts";
+import { RecordError } from "./errors.ts";
+import { sign, signingPublicKeyOf, verify } from "./identity.ts";
+
+/** FORMAT §6.2: the signing domain; a signature over a record can never be a login. */
+export const RECORD_SIGNING_PREFIX = "p2pos-record-v1\n";
+
+/**
+ * FORMAT §6.1: a record before signing. `B` is the body type the upper layer defines; it is
+ * checked to be plain JSON at run time, so interfaces (which TypeScript will not treat as
+ * `JsonValue`) can be used directly.
+ */
+export interface RecordEnvelope<B = unknown> {
+  /** Envelope version, 1. */
+  v: 1;
+  /** What the record is, e.g. "album"; defined by upper layers. */
+  kind: string;
+  /** The record's id, defined by upper layers. */
+  id: string;
+  /** base64url Ed25519 public key of the signer. */
+  author: string;
+  /** Hybrid logical clock of the change, as a string defined by `lib/core`. */
+  hlc: string;
+  /** Kind-specific content, plain JSON. */
+  body: B;
+}
+
+/** A record with its signature: base64url of 64 bytes. */
+export interface SignedRecord<B = unknown> extends RecordEnvelope<B> {
+  sig: string;
+}
+
+const ENVELOPE_FIELDS = ["author", "body", "hlc", "id", "kind", "v"];
+const KIND_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
+
+/**
+ * Checks the envelope shape (FORMAT §6.1): exactly the envelope fields (plus `sig` when
+ * `signed`), with the right types. Unknown top-level fields are refused so that later
+ * versions extend through `v`, never through fields an old verifier would skip.
+ */
+function checkEnvelope(record: unknown, signed: boolean): asserts record is RecordEnvelope {
+  if (typeof record !== "object" || record === null || Array.isArray(record)) {
+    throw new RecordError("shape", "Cannot read record: it is not a JSON object");
+  }
+  const r = record as Record<string, unknown>;
+  if (r.v !== 1) throw new RecordError("version", `Cannot read record: version ${r.v} is unknown`);
+  const expected = signed ? [...ENVELOPE_FIELDS, "sig"].sort() : ENVELOPE_FIELDS;
+  const keys = Object.keys(r).sort();
+  if (keys.join() !== expected.join()) {
+    throw new RecordError(
+      "shape",
+      `Cannot read record: fields are [${keys}], expected [${expected}]`,
+    );
+  }
+  const bad = (field: string, why: string) =>
+    new RecordError("shape", `Cannot read record: "${field}" ${why}`);
+  if (typeof r.kind !== "string" || !KIND_PATTERN.test(r.kind)) {
+    throw bad("kind", "must match " + KIND_PATTERN);
+  }
+  if (typeof r.id !== "string" || r.id.length < 1 || r.id.length > 256) {
+    throw bad("id", "must be a string of 1..256 characters");
+  }
+  if (typeof r.hlc !== "string" || r.hlc.length < 1 || r.hlc.length > 64) {
+    throw bad("hlc", "must be a string of 1..64 characters");
+  }
+  if (typeof r.author !== "string" || decodeOr(r.author, 32) === null) {
+    throw bad("author", "must be base64url of a 32-byte Ed25519 public key");
+  }
+  try {
+    assertJson(r.body, "body");
+  } catch (cause) {
+    throw new RecordError("shape", `Cannot read record: ${(cause as Error).message}`, { cause });
+  }
+}
+
+function decodeOr(text: string, length: number): Uint8Array | null {
+  try {
+    const bytes = fromBase64Url(text);
+    return bytes.length === length ? bytes : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * FORMAT §6.2: the exact bytes signed: UTF-8 of "p2pos-record-v1\n" followed by the canonical
+ * JSON of the record without its `sig` field.
+ */
+export function recordSigningInput(record: RecordEnvelope): Uint8Array {
+  const { sig: _sig, ...unsigned } = record as RecordEnvelope & { sig?: unknown };
+  checkEnvelope(unsigned, false);
+  return concatBytes(utf8Encode(RECORD_SIGNING_PREFIX), utf8Encode(canonicalJson(unsigned)));
+}
+
+/** Signs `record`; its `author` must be the public key of `signingSecretKey`. */
+export function signRecord<T extends RecordEnvelope>(
+  record: T,
+  signingSecretKey: Uint8Array,
+): T & { sig: string } {
+  assertBytes(signingSecretKey, "signingSecretKey", 32);
+  if ("sig" in record) throw new TypeError("signRecord() expects a record without `sig`");
+  checkEnvelope(record, false);
+  if (record.author !== toBase64Url(signingPublicKeyOf(signingSecretKey))) {
+    throw new RecordError("author", "Cannot sign record: `author` is not this signing key");
+  }
+  return { ...record, sig: toBase64Url(sign(recordSigningInput(record), signingSecretKey)) };
+}
+
+/**
+ * Verifies that `record` is well-formed, authored by `publicKey`, and signed by it. Throws
+ * {@link RecordError} otherwise (throwing rather than returning false, so a forgotten check
+ * fails closed). Returns the record typed as signed. Whether the author may make this change
+ * is for upper layers to decide.
+ */
+export function verifyRecord(record: unknown, publicKey: Uint8Array): SignedRecord {
+  assertBytes(publicKey, "publicKey", 32);
+  checkEnvelope(record, true);
+  const signed = record as SignedRecord;
+  if (signed.author !== toBase64Url(publicKey)) {
+    throw new RecordError("author", "Cannot verify record: it names a different author");
+  }
+  const sig = typeof signed.sig === "string" ? decodeOr(signed.sig, 64) : null;
+  if (sig === null) {
+    throw new RecordError("shape", 'Cannot read record: "sig" must be base64url of 64 bytes');
+  }
+  if (!verify(sig, recordSigningInput(signed), publicKey)) {
+    throw new RecordError("signature", "Cannot verify record: signature does not match");
+  }
+  return signed;
+}
