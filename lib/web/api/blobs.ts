@@ -40,7 +40,6 @@ export function blobRoutes(deps: BlobRoutesDeps): Hono {
     try {
       result = await deps.blobs.put(id, body, {
         maxBytes: deps.maxBlobBytes,
-        signal: c.req.raw.signal,
       });
     } catch (err) {
       if (err instanceof P2posError) throw err;

@@ -1,0 +1,75 @@
+/**
+ * Helpers for this folder's tests: temp stores, byte streams, file-tree snapshots.
+ * Not exported from `mod.ts`.
+ */
+
+import { createCipheriv, createHash } from "node:crypto";
+import { join, relative } from "node:path";
+import { BlobStore } from "./blob_store.ts";
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Opens a store in a fresh temp dir, runs `fn`, and removes the dir whatever happens. */
+export async function withStore(fn: (store: BlobStore, root: string) => Promise<void>) {
+  const root = await Deno.makeTempDir({ prefix: "p2pos-store-" });
+  try {
+    await fn(await BlobStore.open(root), root);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+/** A stream yielding `bytes` in `chunkSize` pieces, pulled on demand. */
+export function streamOf(bytes: Uint8Array, chunkSize = 7): ReadableStream<Uint8Array> {
+  let off = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (off >= bytes.byteLength) return c.close();
+      c.enqueue(bytes.slice(off, off + chunkSize));
+      off += chunkSize;
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * `size` pseudo-random bytes generated on demand (AES-128-CTR over zeros keyed by `seed`),
+ * so a 64 MiB blob never exists in memory at once and the same seed gives the same bytes.
+ */
+export function generatedStream(size: number, seed: number): ReadableStream<Uint8Array> {
+  const key = createHash("sha256").update(`seed:${seed}`).digest().subarray(0, 16);
+  const cipher = createCipheriv("aes-128-ctr", key, new Uint8Array(16));
+  const zeros = new Uint8Array(1 << 20);
+  let left = size;
+  return new ReadableStream({
+    pull(c) {
+      if (left === 0) return c.close();
+      const n = Math.min(zeros.byteLength, left);
+      c.enqueue(new Uint8Array(cipher.update(zeros.subarray(0, n))));
+      left -= n;
+    },
+  }, { highWaterMark: 0 });
+}
+
+export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** Every file under `dir` as `relative/path:size`, sorted; `[]` if `dir` does not exist. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (d: string) => {
+    for await (const e of Deno.readDir(d)) {
+      const p = join(d, e.name);
+      if (e.isDirectory) await visit(p);
+      else out.push(`${relative(dir, p)}:${(await Deno.stat(p)).size}`);
+    }
+  };
+  try {
+    await visit(dir);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return out.sort();
+}

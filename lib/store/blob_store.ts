@@ -1,0 +1,271 @@
+/**
+ * Content-addressed blob store on the local filesystem (DESIGN §10): `<root>/blobs/ab/cd/<id>`
+ * for stored blobs, `<root>/tmp/` for uploads in progress. A blob appears under its final
+ * name only after its bytes hashed to its id and were fsynced, so a crash at any moment
+ * leaves either the whole blob or nothing (plus a temp file that `open()` removes).
+ *
+ * One process per data dir: `open()` deletes everything in `tmp/`, including another
+ * process's uploads in progress.
+ */
+
+import { dirname, join } from "node:path";
+import { IntegrityError, NotFoundError, RangeNotSatisfiableError } from "../core/errors.ts";
+import { getLogger } from "../core/log.ts";
+import { assertBlobId, type BlobId } from "./blob_id.ts";
+import { consumeStream } from "./_consume_stream.ts";
+import { BufferedWriter } from "./_buffered_writer.ts";
+import { mkdirDurable, removeIfExists, syncDir } from "./_durable.ts";
+import { Fanout } from "./_fanout.ts";
+import { rangeStream } from "./_range_stream.ts";
+import { scrubBlobs } from "./_scrub.ts";
+import { walkBlobIds } from "./_walk_blob_ids.ts";
+import {
+  type BlobRead,
+  type BlobStat,
+  type ByteRange,
+  checkListOptions,
+  checkPutOptions,
+  checkRange,
+  type ListOptions,
+  type ListPage,
+  type PutOptions,
+  type PutResult,
+  type ScrubOptions,
+  type ScrubReport,
+} from "./blob_store_types.ts";
+
+const log = getLogger("store");
+
+export interface BlobStoreOptions {
+  /** Data directory; created by `open()` if missing. */
+  root: string;
+}
+
+export class BlobStore {
+  readonly root: string;
+  readonly #blobs: Fanout;
+  readonly #tmp: string;
+  #opening?: Promise<void>;
+  #open = false;
+  // Serialises puts of one id in this process, so exactly one of them reports `created`.
+  readonly #puts = new Map<BlobId, Promise<unknown>>();
+
+  constructor(options: BlobStoreOptions) {
+    if (typeof options?.root !== "string" || options.root === "") {
+      throw new TypeError('"root" expected a non-empty path');
+    }
+    this.root = options.root;
+    this.#blobs = new Fanout(join(this.root, "blobs"));
+    this.#tmp = join(this.root, "tmp");
+  }
+
+  /** Constructs and opens a store at `root`. */
+  static async open(root: string): Promise<BlobStore> {
+    return await new BlobStore({ root }).open();
+  }
+
+  /** Creates the directories and removes temp files left by a crash. Idempotent. */
+  async open(): Promise<this> {
+    this.#opening ??= this.#prepare();
+    await this.#opening;
+    return this;
+  }
+
+  async #prepare(): Promise<void> {
+    await Deno.mkdir(this.root, { recursive: true });
+    await mkdirDurable(this.#blobs.dir);
+    await mkdirDurable(this.#tmp);
+    let removed = 0;
+    for await (const entry of Deno.readDir(this.#tmp)) {
+      await Deno.remove(join(this.#tmp, entry.name), { recursive: true });
+      removed++;
+    }
+    if (removed > 0) log.info("Removed leftover temp files", { root: this.root, removed });
+    this.#open = true;
+  }
+
+  /**
+   * Stores the bytes of `stream` as blob `id`, resolving only once they are durable.
+   * Throws {@link IntegrityError} if they do not hash to `id`, `TooLargeError` past
+   * `maxBytes`, or the stream's own error / the abort reason; in every case nothing is kept.
+   * If the blob already exists the stream is still read and verified, but nothing is written.
+   */
+  async put(
+    id: BlobId,
+    stream: ReadableStream<Uint8Array>,
+    options: PutOptions = {},
+  ): Promise<PutResult> {
+    assertBlobId(id);
+    checkPutOptions(options);
+    this.#assertOpen("put");
+    while (this.#puts.has(id)) await this.#puts.get(id)!.catch(() => {});
+    const putting = this.#put(id, stream, options);
+    this.#puts.set(id, putting);
+    try {
+      return await putting;
+    } finally {
+      this.#puts.delete(id);
+    }
+  }
+
+  async #put(
+    id: BlobId,
+    stream: ReadableStream<Uint8Array>,
+    options: PutOptions,
+  ): Promise<PutResult> {
+    const what = `store blob ${id}`;
+    const final = this.#blobs.path(id);
+    if (await this.#statPath(final)) {
+      const { hex, size } = await consumeStream(stream, () => {}, { ...options, what });
+      if (hex !== id) throw new IntegrityError(`Cannot ${what}: the bytes hash to ${hex}`);
+      return { id, size, created: false } satisfies PutResult;
+    }
+    // A random name: concurrent puts, even of the same id from two processes, never collide.
+    const tmp = join(this.#tmp, crypto.randomUUID());
+    const file = await Deno.open(tmp, { write: true, createNew: true });
+    const writer = new BufferedWriter(file);
+    let fileOpen = true;
+    try {
+      const { hex, size } = await consumeStream(stream, (c) => writer.write(c), {
+        ...options,
+        what,
+      });
+      await writer.flush();
+      if (hex !== id) throw new IntegrityError(`Cannot ${what}: the bytes hash to ${hex}`);
+      // Order matters for power loss: data on disk, then the name, then the name's directory.
+      await file.sync();
+      file.close();
+      fileOpen = false;
+      const dirs = await this.#blobs.makeDirsFor(final);
+      await Deno.rename(tmp, final);
+      // The new name and any new directory above it must all be on disk before the ack.
+      await Promise.all([syncDir(dirname(final)), dirs.durable]);
+      return { id, size, created: true } satisfies PutResult;
+    } catch (err) {
+      if (fileOpen) {
+        await writer.settle();
+        file.close();
+      }
+      // After a successful rename the temp name is already gone.
+      await removeIfExists(tmp).catch((cleanup) =>
+        log.warn("Cannot remove temp file", { tmp, error: String(cleanup) })
+      );
+      throw err;
+    }
+  }
+
+  /** Size and modification time of a stored blob, or `null` if it is not stored. */
+  async stat(id: BlobId): Promise<BlobStat | null> {
+    assertBlobId(id);
+    this.#assertOpen("stat");
+    return await this.#statPath(this.#blobs.path(id));
+  }
+
+  /** Whether blob `id` is stored. */
+  async has(id: BlobId): Promise<boolean> {
+    return (await this.stat(id)) !== null;
+  }
+
+  /**
+   * Streams a blob, or the inclusive byte range of it. As in HTTP (RFC 9110 §14.1.2), an
+   * `end` past the last byte is clamped, and a `start` at or past the size is unsatisfiable.
+   * The caller must read the stream to the end or cancel it: it holds an open file.
+   */
+  async get(id: BlobId, range?: ByteRange): Promise<BlobRead> {
+    assertBlobId(id);
+    if (range !== undefined) checkRange(range);
+    this.#assertOpen("get");
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(this.#blobs.path(id), { read: true });
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) {
+        throw new NotFoundError(`Cannot read blob ${id}: it is not stored`, { cause: err });
+      }
+      throw err;
+    }
+    try {
+      const { size } = await file.stat();
+      const start = range?.start ?? 0;
+      const end = Math.min(range?.end ?? size - 1, size - 1);
+      if (range && start >= size) {
+        throw new RangeNotSatisfiableError(
+          `Cannot read bytes ${start}- of blob ${id}: it has ${size} bytes`,
+          size,
+        );
+      }
+      if (start > 0) await file.seek(start, Deno.SeekMode.Start);
+      return { stream: rangeStream(file, end - start + 1, `blob ${id}`), size, start, end };
+    } catch (err) {
+      file.close();
+      throw err;
+    }
+  }
+
+  /** Ids in ascending order, `limit` at a time; pass `next` as `after` for the next page. */
+  async list(options: ListOptions = {}): Promise<ListPage> {
+    if (options.after !== undefined) assertBlobId(options.after, "list cursor");
+    const limit = checkListOptions(options);
+    this.#assertOpen("list");
+    const ids: BlobId[] = [];
+    // Reading one id past the page tells whether a next page exists.
+    for await (const id of walkBlobIds(this.#blobs.dir, options.after)) {
+      if (ids.length === limit) return { ids, next: ids[limit - 1] };
+      ids.push(id);
+    }
+    return { ids };
+  }
+
+  /** Removes a blob durably; `false` if it was not stored. */
+  async delete(id: BlobId): Promise<boolean> {
+    assertBlobId(id);
+    this.#assertOpen("delete");
+    const path = this.#blobs.path(id);
+    if (!(await removeIfExists(path))) return false;
+    await syncDir(dirname(path));
+    return true;
+  }
+
+  /**
+   * Re-hashes every stored blob and reports those whose bytes no longer match their id.
+   * Corrupt blobs are left in place: the caller decides whether to fetch a good copy.
+   * `onProgress(done, total)` is called after each blob.
+   */
+  async scrub(options: ScrubOptions = {}): Promise<ScrubReport> {
+    this.#assertOpen("scrub");
+    const total = options.onProgress ? await this.count() : 0;
+    return await scrubBlobs(this.#blobs, total, options);
+  }
+
+  /** Number of stored blobs (walks the fan-out). */
+  async count(): Promise<number> {
+    this.#assertOpen("count");
+    let n = 0;
+    for await (const _ of walkBlobIds(this.#blobs.dir)) n++;
+    return n;
+  }
+
+  /** Sum of stored blob sizes in bytes (walks the fan-out and stats each blob). */
+  async totalBytes(): Promise<number> {
+    this.#assertOpen("totalBytes");
+    let bytes = 0;
+    for await (const id of walkBlobIds(this.#blobs.dir)) {
+      bytes += (await this.#statPath(this.#blobs.path(id)))?.size ?? 0;
+    }
+    return bytes;
+  }
+
+  async #statPath(path: string): Promise<BlobStat | null> {
+    try {
+      const info = await Deno.stat(path);
+      return { size: info.size, mtime: info.mtime };
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return null;
+      throw err;
+    }
+  }
+
+  #assertOpen(method: string): void {
+    if (!this.#open) throw new Error(`Cannot call BlobStore.${method}(): call open() first`);
+  }
+}

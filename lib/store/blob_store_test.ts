@@ -1,0 +1,272 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  IntegrityError,
+  NotFoundError,
+  RangeNotSatisfiableError,
+  TooLargeError,
+  ValidationError,
+} from "../core/errors.ts";
+import { BlobStore } from "./blob_store.ts";
+import { hashStream } from "./hash_file.ts";
+import { filesUnder, generatedStream, readAll, sha256, streamOf, withStore } from "./_testing.ts";
+
+const enc = new TextEncoder();
+const HELLO = enc.encode("hello, family vault");
+const HELLO_ID = sha256(HELLO);
+
+Deno.test("BlobStore.put() stores bytes under their SHA-256 and get() streams them back", async () => {
+  await withStore(async (store, root) => {
+    assert.deepEqual(await store.put(HELLO_ID, streamOf(HELLO)), {
+      id: HELLO_ID,
+      size: HELLO.byteLength,
+      created: true,
+    });
+    const got = await store.get(HELLO_ID);
+    assert.deepEqual(await readAll(got.stream), HELLO);
+    assert.deepEqual([got.size, got.start, got.end], [HELLO.byteLength, 0, HELLO.byteLength - 1]);
+    assert.equal(await store.has(HELLO_ID), true);
+    assert.equal((await store.stat(HELLO_ID))?.size, HELLO.byteLength);
+    const path = `blobs/${HELLO_ID.slice(0, 2)}/${HELLO_ID.slice(2, 4)}/${HELLO_ID}`;
+    assert.deepEqual(await filesUnder(root), [`${path}:${HELLO.byteLength}`]);
+  });
+});
+
+Deno.test("BlobStore.put() rejects bytes whose hash differs from the id and keeps nothing", async () => {
+  await withStore(async (store, root) => {
+    const other = sha256(enc.encode("something else"));
+    await assert.rejects(store.put(other, streamOf(HELLO)), IntegrityError);
+    assert.equal(await store.has(other), false);
+    assert.deepEqual(await filesUnder(root), []);
+  });
+});
+
+Deno.test("BlobStore.put() stops reading past maxBytes and removes the partial file", async () => {
+  await withStore(async (store, root) => {
+    let pulls = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull: (c) => void (pulls++, c.enqueue(new Uint8Array(64 * 1024))),
+    }, { highWaterMark: 0 });
+    const id = sha256(new Uint8Array(0)).replace(/^./, "0");
+    await assert.rejects(store.put(id, endless, { maxBytes: 1 << 20 }), TooLargeError);
+    assert.equal(pulls, 17, "reads one chunk past the limit, then stops");
+    assert.deepEqual(await filesUnder(root), []);
+  });
+});
+
+Deno.test("BlobStore.put() removes the partial file when the source errors midway", async () => {
+  await withStore(async (store, root) => {
+    const cut = new Error("connection reset");
+    let sent = 0;
+    const failing = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent++ === 3) return c.error(cut);
+        c.enqueue(new Uint8Array(100_000).fill(sent));
+      },
+    });
+    await assert.rejects(store.put(HELLO_ID, failing), (err) => err === cut);
+    assert.deepEqual(await filesUnder(root), []);
+  });
+});
+
+Deno.test("BlobStore.put() stops and cleans up when its signal aborts mid-upload", async () => {
+  await withStore(async (store, root) => {
+    const ac = new AbortController();
+    let cancelled = false;
+    const stalled = new ReadableStream<Uint8Array>({
+      start: (c) => c.enqueue(new Uint8Array(1000)),
+      pull: () => new Promise(() => {}), // a client that went silent
+      cancel: () => void (cancelled = true),
+    });
+    const putting = store.put(HELLO_ID, stalled, { signal: ac.signal });
+    setTimeout(() => ac.abort(new Error("client went away")), 20);
+    await assert.rejects(putting, /client went away/);
+    assert.equal(cancelled, true);
+    assert.deepEqual(await filesUnder(root), []);
+  });
+});
+
+Deno.test("BlobStore.put() of a stored blob verifies the bytes without rewriting", async () => {
+  await withStore(async (store) => {
+    await store.put(HELLO_ID, streamOf(HELLO));
+    const before = await Deno.stat(join(store.root, "blobs", HELLO_ID.slice(0, 2)));
+    const mtime = (await store.stat(HELLO_ID))?.mtime;
+    await new Promise((r) => setTimeout(r, 20));
+    const again = await store.put(HELLO_ID, streamOf(HELLO));
+    assert.deepEqual(again, { id: HELLO_ID, size: HELLO.byteLength, created: false });
+    assert.deepEqual((await store.stat(HELLO_ID))?.mtime, mtime);
+    assert.equal(
+      (await Deno.stat(join(store.root, "blobs", HELLO_ID.slice(0, 2)))).ino,
+      before.ino,
+    );
+    await assert.rejects(store.put(HELLO_ID, streamOf(enc.encode("forged"))), IntegrityError);
+  });
+});
+
+Deno.test("BlobStore.put() of one id from two callers at once creates it once", async () => {
+  await withStore(async (store, root) => {
+    const results = await Promise.all([1, 2, 3].map(() => store.put(HELLO_ID, streamOf(HELLO))));
+    assert.deepEqual(results.map((r) => r.created).sort(), [false, false, true]);
+    const many = Array.from({ length: 20 }, (_, i) => enc.encode(`blob ${i}`));
+    await Promise.all(many.map((b) => store.put(sha256(b), streamOf(b, 2))));
+    assert.equal(await store.count(), 21);
+    assert.deepEqual(await filesUnder(join(root, "tmp")), []);
+  });
+});
+
+Deno.test("BlobStore.get() serves inclusive byte ranges and refuses ones past the end", async () => {
+  await withStore(async (store) => {
+    const bytes = enc.encode("0123456789");
+    const id = sha256(bytes);
+    await store.put(id, streamOf(bytes));
+    const text = async (range: { start: number; end?: number }) => {
+      const got = await store.get(id, range);
+      return [new TextDecoder().decode(await readAll(got.stream)), got.start, got.end, got.size];
+    };
+    assert.deepEqual(await text({ start: 7 }), ["789", 7, 9, 10]);
+    assert.deepEqual(await text({ start: 2, end: 4 }), ["234", 2, 4, 10]);
+    assert.deepEqual(await text({ start: 9, end: 9 }), ["9", 9, 9, 10]);
+    assert.deepEqual(await text({ start: 8, end: 1000 }), ["89", 8, 9, 10], "end is clamped");
+    await assert.rejects(store.get(id, { start: 10 }), (err) => {
+      assert.ok(err instanceof RangeNotSatisfiableError);
+      assert.equal(err.size, 10);
+      return true;
+    });
+    await assert.rejects(store.get(id, { start: 5, end: 4 }), RangeError);
+    await assert.rejects(store.get(id, { start: -1 }), RangeError);
+  });
+});
+
+Deno.test("BlobStore reports a missing blob as NotFoundError, null or false", async () => {
+  await withStore(async (store) => {
+    await assert.rejects(store.get(HELLO_ID), NotFoundError);
+    assert.equal(await store.stat(HELLO_ID), null);
+    assert.equal(await store.delete(HELLO_ID), false);
+  });
+});
+
+const BAD_IDS = [
+  "../x",
+  "%2e%2e%2f" + HELLO_ID.slice(9),
+  HELLO_ID.slice(0, 63) + "\0",
+  HELLO_ID.slice(0, 2) + "\\" + HELLO_ID.slice(3),
+  HELLO_ID.toUpperCase(),
+  "a".repeat(10 * 1024),
+  HELLO_ID.slice(0, 63),
+  "../../" + HELLO_ID.slice(6),
+  "",
+];
+
+function callsWith(store: BlobStore, id: string): Array<() => Promise<unknown>> {
+  return [
+    () => store.put(id, streamOf(HELLO)),
+    () => store.get(id),
+    () => store.stat(id),
+    () => store.has(id),
+    () => store.delete(id),
+    () => store.list({ after: id }),
+  ];
+}
+
+Deno.test("BlobStore rejects malformed ids before touching the filesystem", async () => {
+  const parent = await Deno.makeTempDir();
+  try {
+    // Never opened, and its root does not exist: only validation can run.
+    const store = new BlobStore({ root: join(parent, "missing") });
+    for (const id of BAD_IDS) {
+      for (const call of callsWith(store, id)) await assert.rejects(call(), ValidationError);
+    }
+    assert.deepEqual(await filesUnder(parent), []);
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+});
+
+Deno.test("BlobStore leaves an open data dir untouched when given malformed ids", async () => {
+  await withStore(async (store, root) => {
+    await store.put(HELLO_ID, streamOf(HELLO));
+    const before = await filesUnder(root);
+    for (const id of BAD_IDS) {
+      for (const call of callsWith(store, id)) await assert.rejects(call(), ValidationError);
+    }
+    assert.deepEqual(await filesUnder(root), before);
+  });
+});
+
+Deno.test("BlobStore.list() pages through ids in ascending order", async () => {
+  await withStore(async (store) => {
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const bytes = enc.encode(`photo ${i}`);
+      ids.push((await store.put(sha256(bytes), streamOf(bytes))).id);
+    }
+    const pages: string[][] = [];
+    let after: string | undefined;
+    do {
+      const page = await store.list({ after, limit: 10 });
+      pages.push(page.ids);
+      after = page.next;
+    } while (after);
+    assert.deepEqual(pages.map((p) => p.length), [10, 10, 5]);
+    assert.deepEqual(pages.flat(), ids.sort());
+    assert.deepEqual(await store.list({ after: ids[24] }), { ids: [] });
+    assert.deepEqual(await store.list({ limit: 25 }), { ids });
+    await assert.rejects(store.list({ limit: 0 }), RangeError);
+  });
+});
+
+Deno.test("BlobStore.delete() removes a blob and says whether it was there", async () => {
+  await withStore(async (store) => {
+    await store.put(HELLO_ID, streamOf(HELLO));
+    assert.equal(await store.delete(HELLO_ID), true);
+    assert.equal(await store.has(HELLO_ID), false);
+    assert.equal(await store.delete(HELLO_ID), false);
+    assert.deepEqual(await store.list(), { ids: [] });
+  });
+});
+
+Deno.test("BlobStore.scrub() finds a blob whose bytes were flipped on disk", async () => {
+  await withStore(async (store, root) => {
+    const blobs = ["a", "b", "c"].map((s) => enc.encode(`blob ${s}`));
+    for (const b of blobs) await store.put(sha256(b), streamOf(b));
+    const victim = sha256(blobs[1]);
+    const path = join(root, "blobs", victim.slice(0, 2), victim.slice(2, 4), victim);
+    const bytes = await Deno.readFile(path);
+    bytes[3] ^= 0x01;
+    await Deno.writeFile(path, bytes);
+    const progress: string[] = [];
+    const report = await store.scrub({ onProgress: (d, t) => progress.push(`${d}/${t}`) });
+    assert.deepEqual(report, { checked: 3, corrupt: [victim] });
+    assert.deepEqual(progress, ["1/3", "2/3", "3/3"]);
+  });
+});
+
+Deno.test("BlobStore.open() removes temp files left by an interrupted upload", async () => {
+  await withStore(async (_store, root) => {
+    await Deno.writeFile(join(root, "tmp", crypto.randomUUID()), new Uint8Array(4096));
+    await Deno.mkdir(join(root, "tmp", "stray-dir"));
+    const reopened = await BlobStore.open(root);
+    assert.deepEqual(await filesUnder(join(root, "tmp")), []);
+    assert.deepEqual(await reopened.list(), { ids: [] });
+  });
+});
+
+Deno.test("BlobStore streams a 64 MiB blob in and out in chunks", async () => {
+  await withStore(async (store) => {
+    const size = 64 << 20;
+    const { hex: id } = await hashStream(generatedStream(size, 7));
+    assert.deepEqual(await store.put(id, generatedStream(size, 7)), { id, size, created: true });
+    const got = await store.get(id);
+    let largest = 0;
+    const sized = got.stream.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, c) {
+          largest = Math.max(largest, chunk.byteLength);
+          c.enqueue(chunk);
+        },
+      }),
+    );
+    assert.deepEqual(await hashStream(sized), { hex: id, size });
+    assert.ok(largest <= 1 << 20, `get() yielded a ${largest}-byte chunk`);
+  });
+});

@@ -1,0 +1,30 @@
+/**
+ * @module
+ * Storage on the local filesystem: the content-addressed blob store (`blobs/ab/cd/<id>`,
+ * written atomically and durably, verified against the id on the way in and by `scrub()`),
+ * the index database (`node:sqlite` with numbered migrations) and the node's own key.
+ *
+ * ```ts
+ * const blobs = await BlobStore.open("./data");
+ * await blobs.put(id, request.body!, { maxBytes: 512 << 20 });
+ * const { stream, size } = await blobs.get(id, { start: 0, end: 1023 });
+ * ```
+ */
+
+export { BlobStore, type BlobStoreOptions } from "./blob_store.ts";
+export type {
+  BlobRead,
+  BlobStat,
+  ByteRange,
+  ListOptions,
+  ListPage,
+  PutOptions,
+  PutResult,
+  ScrubOptions,
+  ScrubReport,
+} from "./blob_store_types.ts";
+export { MAX_LIST_LIMIT } from "./blob_store_types.ts";
+export { assertBlobId, type BlobId, isBlobId } from "./blob_id.ts";
+export { hashFile, type HashResult, hashStream } from "./hash_file.ts";
+export * from "./index_db.ts";
+export * from "./node_key.ts";
