@@ -19,6 +19,12 @@ const log = getLogger("node");
 async function runNode(config: ResolvedNodeConfig): Promise<void> {
   await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const dataDir = await Deno.realPath(config.dataDir);
+  // One node per data dir: two processes would race on tmp/ and the database.
+  const lockFile = await Deno.open(`${dataDir}/.lock`, { create: true, write: true, mode: 0o600 });
+  if (!(await lockFile.tryLock(true))) {
+    console.error(`p2pos cannot start: another p2pos node is already using ${dataDir}`);
+    Deno.exit(3);
+  }
   const { key: nodeKey, created } = await loadOrCreateNodeKey(`${dataDir}/node.key`);
   let db: IndexDb;
   try {

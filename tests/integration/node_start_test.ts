@@ -103,3 +103,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "A second node on the same data dir refuses to start instead of racing the first",
+  sanitizeResources: false,
+  async fn() {
+    const node = await startNode();
+    try {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", MAIN, "node", "--port", "0", "--data-dir", node.dataDir],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(out.code, 3);
+      assert.match(new TextDecoder().decode(out.stderr), /already using/);
+    } finally {
+      await node.stop();
+      await Deno.remove(node.dataDir, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { openBundledPage } from "../_support/browser_harness.ts";
+import type { BrowserCryptoContext, BrowserVectorResult } from "./fixtures/vectors_entry.ts";
+
+const VECTORS = new URL("../vectors/", import.meta.url);
+
+Deno.test({
+  name: "The same test vectors pass inside Chromium",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const index = JSON.parse(await Deno.readTextFile(new URL("index.json", VECTORS))) as string[];
+    assert.ok(index.length >= 20, `index.json lists only ${index.length} vectors`);
+
+    const harness = await openBundledPage({
+      entry: new URL("./fixtures/vectors_entry.ts", import.meta.url),
+      mounts: { "/vectors/": VECTORS },
+    });
+    try {
+      const { page } = harness;
+      await page.waitForFunction(() => "__results" in globalThis, null, { timeout: 60_000 });
+      const { results, context } = await page.evaluate(() => {
+        const g = globalThis as unknown as {
+          __results: BrowserVectorResult[];
+          __context: BrowserCryptoContext;
+        };
+        return { results: g.__results, context: g.__context };
+      });
+
+      assert.deepEqual(results.map((r) => r.file), index, "every listed vector ran, in order");
+      assert.deepEqual(results.filter((r) => !r.ok), [], "no vector failed");
+      assert.equal(context.isSecureContext, true, "127.0.0.1 is a secure context");
+      assert.ok(context.subtleCalls > 0, "the vectors ran on crypto.subtle");
+      // The page ran under the node's CSP: a violation would show up here.
+      assert.deepEqual(harness.errors, []);
+    } finally {
+      await harness.close();
+    }
+  },
+});
