@@ -8,7 +8,16 @@
 
 import { helpText, parseCommandLine, type ResolvedNodeConfig } from "./lib/core/config.ts";
 import { configureLogging, getLogger } from "./lib/core/log.ts";
-import { BlobStore, IndexDb, loadOrCreateNodeKey, SchemaTooNewError } from "./lib/store/mod.ts";
+import { HybridClock } from "./lib/core/hlc.ts";
+import {
+  BlobStore,
+  IndexDb,
+  loadOrCreateNodeKey,
+  RecordLog,
+  SchemaTooNewError,
+} from "./lib/store/mod.ts";
+import { createKindRegistry } from "./lib/vault/kinds.ts";
+import { SessionStore } from "./lib/web/auth/session_store.ts";
 import { issueSetupCode } from "./lib/vault/setup_code.ts";
 import { createApp, isFirstRun, VERSION } from "./lib/web/app.ts";
 import { ensureIslandBundles } from "./lib/web/build.ts";
@@ -39,11 +48,15 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   const blobs = await BlobStore.open(dataDir);
   const build = await ensureIslandBundles({ log: (m) => log.info(m) });
 
+  const records = new RecordLog(db, createKindRegistry());
   const app = createApp({
     config,
     nodeKey,
     db,
     blobs,
+    records,
+    sessions: new SessionStore(db),
+    clock: new HybridClock(),
     manifest,
     buildId: () => build.buildId,
   });
@@ -66,7 +79,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
         `  Node id:   ${nodeKey.nodeId}`,
         `  Data dir:  ${dataDir}`,
       ];
-      if (isFirstRun(db)) {
+      if (isFirstRun(records)) {
         lines.push(
           `  Setup code: ${
             issueSetupCode(db)

@@ -54,7 +54,9 @@ export class HybridClock {
   /** Takes in a stamp seen from elsewhere so the next local stamp sorts after it. */
   observe(stamp: string): void {
     const h = parseHlc(stamp);
-    if (h.wall > this.#last.wall || (h.wall === this.#last.wall && h.counter > this.#last.counter)) {
+    if (
+      h.wall > this.#last.wall || (h.wall === this.#last.wall && h.counter > this.#last.counter)
+    ) {
       this.#last = h;
     }
   }

@@ -20,7 +20,10 @@ Deno.test("HybridClock.observe() makes later local stamps sort after a remote on
 Deno.test("compareVersions() breaks HLC ties by author so every node picks one winner", () => {
   const hlc = formatHlc({ wall: 1, counter: 0 });
   assert.equal(compareVersions({ hlc, author: "a" }, { hlc, author: "b" }), -1);
-  assert.equal(compareVersions({ hlc: formatHlc({ wall: 2, counter: 0 }), author: "a" }, { hlc, author: "b" }), 1);
+  assert.equal(
+    compareVersions({ hlc: formatHlc({ wall: 2, counter: 0 }), author: "a" }, { hlc, author: "b" }),
+    1,
+  );
 });
 
 Deno.test("parseHlc() refuses malformed stamps", () => {

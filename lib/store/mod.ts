@@ -28,3 +28,4 @@ export { assertBlobId, type BlobId, isBlobId } from "./blob_id.ts";
 export { hashFile, type HashResult, hashStream } from "./hash_file.ts";
 export * from "./index_db.ts";
 export * from "./node_key.ts";
+export * from "./record_log.ts";

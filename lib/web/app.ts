@@ -8,8 +8,19 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ResolvedNodeConfig } from "../core/config.ts";
-import type { BlobStore, IndexDb, NodeKey } from "../store/mod.ts";
+import { UnauthorizedError } from "../core/errors.ts";
+import { currentFamily, type MemberBody } from "../core/family_kinds.ts";
+import type { HybridClock } from "../core/hlc.ts";
+import type { BlobStore, IndexDb, NodeKey, RecordLog } from "../store/mod.ts";
+import { authRoutes } from "./api/auth.ts";
 import { blobRoutes } from "./api/blobs.ts";
+import { memberRoutes } from "./api/members.ts";
+import { recordRoutes } from "./api/records.ts";
+import { setupRoutes } from "./api/setup.ts";
+import { AttemptLimiter } from "./auth/attempt_limiter.ts";
+import { type AppEnv, sameOriginGuard, sessionMiddleware } from "./auth/middleware.ts";
+import type { SessionStore } from "./auth/session_store.ts";
+import { getCookie } from "hono/cookie";
 import { errorBody, handleError, notFoundBody } from "./errors.ts";
 import { mountPages } from "./pages.ts";
 import { securityHeaders } from "./security_headers.ts";
@@ -22,6 +33,9 @@ export interface AppDeps {
   nodeKey: NodeKey;
   db: IndexDb;
   blobs: BlobStore;
+  records: RecordLog;
+  sessions: SessionStore;
+  clock: HybridClock;
   manifest: Manifest;
   /** Current island build id (changes when bundles are rebuilt). */
   buildId: () => string;
@@ -34,12 +48,23 @@ export type AppServices = AppDeps;
 
 export const VERSION = "0.1.0";
 
-export function isFirstRun(db: IndexDb): boolean {
-  return db.getSetting("family_id") === undefined;
+export function isFirstRun(records: RecordLog): boolean {
+  return currentFamily(records) === undefined;
 }
 
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+/** `/v1` routes that work without a session: everything else needs one. */
+const PUBLIC_API = new Set([
+  "/v1/auth/challenge",
+  "/v1/auth/verify",
+  "/v1/auth/logout",
+  "/v1/setup",
+  "/v1/setup/check",
+  "/v1/join",
+]);
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const publicUrl = deps.config.publicUrl;
   const https = Boolean(deps.config.tlsCert) ||
     deps.config.publicUrl?.startsWith("https:") === true;
 
@@ -48,6 +73,18 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;
     return c.json(notFoundBody(path), 404);
+  });
+
+  app.use("*", sameOriginGuard(publicUrl));
+  app.use("*", sessionMiddleware(deps));
+
+  // A removed member's sessions end the moment the removal is stored.
+  deps.records.onChange((stored) => {
+    for (const { record } of stored) {
+      if (record.kind === "member" && (record.body as MemberBody).removed) {
+        deps.sessions.endAllOf(record.id);
+      }
+    }
   });
 
   // Liveness for probes and peers: nothing about the family, members or data.
@@ -67,6 +104,20 @@ export function createApp(deps: AppDeps): Hono {
     return jsonLimit(c, next);
   });
 
+  app.use("/v1/*", async (c, next) => {
+    if (!PUBLIC_API.has(c.req.path) && !c.get("auth")) {
+      throw new UnauthorizedError("Sign in first: this needs a session");
+    }
+    await next();
+  });
+
+  app.route("/v1", authRoutes({ ...deps, publicUrl }));
+  app.route(
+    "/v1",
+    setupRoutes({ ...deps, limiter: new AttemptLimiter(10, 60_000, deps.now), publicUrl }),
+  );
+  app.route("/v1", memberRoutes({ ...deps, publicUrl }));
+  app.route("/v1", recordRoutes(deps));
   app.route("/v1/blobs", blobRoutes({ blobs: deps.blobs, maxBlobBytes: deps.config.maxBlobBytes }));
 
   const staticFile = serveFileFrom(new URL("static/", ROOT));
@@ -77,11 +128,16 @@ export function createApp(deps: AppDeps): Hono {
   mountPages(app, {
     manifest: deps.manifest,
     buildId: deps.buildId,
-    state: (): PageState => ({
-      nodeId: deps.nodeKey.nodeId,
-      firstRun: isFirstRun(deps.db),
-      services: deps,
-    }),
+    state: (c): PageState => {
+      const theme = getCookie(c, "p2pos_theme");
+      return {
+        nodeId: deps.nodeKey.nodeId,
+        firstRun: isFirstRun(deps.records),
+        services: deps,
+        session: c.get("auth"),
+        theme: theme === "light" || theme === "dark" ? theme : undefined,
+      };
+    },
   });
 
   return app;

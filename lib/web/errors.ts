@@ -31,8 +31,17 @@ export function errorBody(code: string, message: string): ErrorBody {
   return { error: { code, message } };
 }
 
+/** Statuses for error codes that have no class of their own. */
+const BY_CODE: Record<string, ContentfulStatusCode> = {
+  bad_setup_code: 401,
+  too_many_attempts: 429,
+  upload_interrupted: 400,
+  bad_signature: 400,
+};
+
 /** HTTP status for a domain error. */
 export function statusOf(err: P2posError): ContentfulStatusCode {
+  if (BY_CODE[err.code]) return BY_CODE[err.code];
   if (err instanceof ValidationError) return 400;
   if (err instanceof UnauthorizedError) return 401;
   if (err instanceof ForbiddenError) return 403;
@@ -50,6 +59,8 @@ export function handleError(err: Error, c: Context): Response {
     c.header("Content-Range", `bytes */${err.size}`);
   }
   if (err instanceof P2posError) {
+    const retry = (err as { retryAfterSeconds?: number }).retryAfterSeconds;
+    if (retry) c.header("Retry-After", String(retry));
     return c.json(errorBody(err.code, err.message), statusOf(err));
   }
   if (err instanceof HTTPException) {

@@ -5,6 +5,7 @@
  */
 
 import type { Context, Hono } from "hono";
+import type { AppEnv } from "./auth/middleware.ts";
 import { registerIslands } from "./island_ssr.ts";
 import { renderPage } from "./render.ts";
 import type { AppProps, HandlerContext, Manifest, PageState, RouteModule } from "./types.ts";
@@ -24,10 +25,10 @@ export function routePattern(file: string): string | undefined {
 export interface MountOptions {
   manifest: Manifest;
   buildId: () => string;
-  state: (c: Context) => PageState | Promise<PageState>;
+  state: (c: Context<AppEnv>) => PageState | Promise<PageState>;
 }
 
-export function mountPages(app: Hono, options: MountOptions): void {
+export function mountPages(app: Hono<AppEnv>, options: MountOptions): void {
   const { manifest } = options;
   registerIslands(manifest.islands);
   const layout = manifest.routes["./routes/_app.tsx"] as { default: ComponentType<AppProps> };
@@ -41,7 +42,7 @@ export function mountPages(app: Hono, options: MountOptions): void {
 
   for (const { pattern, mod } of entries) {
     const page = mod.default;
-    const handle = async (c: Context, method: "GET" | "POST") => {
+    const handle = async (c: Context<AppEnv>, method: "GET" | "POST") => {
       const state = await options.state(c);
       const url = new URL(c.req.url);
       const params = c.req.param() as Record<string, string>;

@@ -16,6 +16,8 @@ export interface PageState {
   services: unknown;
   /** The signed-in member, when there is one. */
   session?: unknown;
+  /** "light" or "dark" when the member picked one (cookie); otherwise the system's. */
+  theme?: "light" | "dark";
   /** Title shown in the browser tab; pages set it through their handler. */
   title?: string;
 }

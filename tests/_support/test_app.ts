@@ -4,13 +4,27 @@
  */
 
 import type { Hono } from "hono";
+import type { AppEnv } from "../../lib/web/auth/middleware.ts";
 import { DEFAULTS, type ResolvedNodeConfig } from "../../lib/core/config.ts";
-import { BlobStore, IndexDb, loadOrCreateNodeKey, type NodeKey } from "../../lib/store/mod.ts";
+import { HybridClock } from "../../lib/core/hlc.ts";
+import {
+  BlobStore,
+  IndexDb,
+  loadOrCreateNodeKey,
+  type NodeKey,
+  RecordLog,
+} from "../../lib/store/mod.ts";
+import { createKindRegistry } from "../../lib/vault/kinds.ts";
 import { createApp } from "../../lib/web/app.ts";
+import { type SessionOptions, SessionStore } from "../../lib/web/auth/session_store.ts";
 import { manifest } from "../../manifest.gen.ts";
 
 export interface TestApp {
-  app: Hono;
+  app: Hono<AppEnv>;
+  records: RecordLog;
+  sessions: SessionStore;
+  /** Moves the injected clock (sessions, challenges, records). */
+  advance(ms: number): void;
   dir: string;
   db: IndexDb;
   blobs: BlobStore;
@@ -19,17 +33,28 @@ export interface TestApp {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-export async function makeTestApp(config: Partial<ResolvedNodeConfig> = {}): Promise<TestApp> {
+export async function makeTestApp(
+  config: Partial<ResolvedNodeConfig> = {},
+  sessionOptions: SessionOptions = {},
+): Promise<TestApp> {
+  let offset = 0;
+  const now = () => Date.now() + offset;
   const dir = await Deno.makeTempDir({ prefix: "p2pos-app-" });
   const { key: nodeKey } = await loadOrCreateNodeKey(`${dir}/node.key`);
   const db = await IndexDb.open(`${dir}/index.db`);
   const blobs = await BlobStore.open(dir);
   const resolved: ResolvedNodeConfig = { ...DEFAULTS, dataDir: dir, ...config };
+  const records = new RecordLog(db, createKindRegistry(), now);
+  const sessions = new SessionStore(db, { now, ...sessionOptions });
   const app = createApp({
     config: resolved,
     nodeKey,
     db,
     blobs,
+    records,
+    sessions,
+    clock: new HybridClock(now),
+    now,
     manifest,
     buildId: () => "test",
   });
@@ -39,6 +64,9 @@ export async function makeTestApp(config: Partial<ResolvedNodeConfig> = {}): Pro
     db,
     blobs,
     nodeKey,
+    records,
+    sessions,
+    advance: (ms) => (offset += ms),
     config: resolved,
     async [Symbol.asyncDispose]() {
       db.close();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { authed, setupFamily } from "../../../tests/_support/family.ts";
 import { makeTestApp, sha256Hex } from "../../../tests/_support/test_app.ts";
 
 const bytes = (n: number, seed = 7) =>
@@ -15,15 +16,16 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 Deno.test("PUT then GET /v1/blobs/:id round-trips the bytes", async () => {
   await using t = await makeTestApp();
+  const req = authed(t, await setupFamily(t));
   const body = bytes(100_000);
   const id = await sha256Hex(body);
-  const put = await t.app.request(`/v1/blobs/${id}`, { method: "PUT", body });
+  const put = await req(`/v1/blobs/${id}`, { method: "PUT", body });
   assert.equal(put.status, 201);
   assert.deepEqual(await put.json(), { id, size: body.length, created: true });
-  const again = await t.app.request(`/v1/blobs/${id}`, { method: "PUT", body });
+  const again = await req(`/v1/blobs/${id}`, { method: "PUT", body });
   assert.equal(again.status, 200);
   assert.equal((await again.json()).created, false);
-  const get = await t.app.request(`/v1/blobs/${id}`);
+  const get = await req(`/v1/blobs/${id}`);
   assert.equal(get.status, 200);
   assert.equal(get.headers.get("content-length"), String(body.length));
   assert.deepEqual(new Uint8Array(await get.arrayBuffer()), body);
@@ -31,22 +33,23 @@ Deno.test("PUT then GET /v1/blobs/:id round-trips the bytes", async () => {
 
 Deno.test("GET /v1/blobs/:id serves byte ranges and answers 416 outside the blob", async () => {
   await using t = await makeTestApp();
+  const req = authed(t, await setupFamily(t));
   const body = bytes(1000);
   const id = await sha256Hex(body);
-  await (await t.app.request(`/v1/blobs/${id}`, { method: "PUT", body })).body?.cancel();
+  await (await req(`/v1/blobs/${id}`, { method: "PUT", body })).body?.cancel();
   const cases: [string, number, number][] = [["bytes=0-9", 0, 9], ["bytes=990-", 990, 999], [
     "bytes=-5",
     995,
     999,
   ], ["bytes=500-5000", 500, 999]];
   for (const [range, start, end] of cases) {
-    const res = await t.app.request(`/v1/blobs/${id}`, { headers: { range } });
+    const res = await req(`/v1/blobs/${id}`, { headers: { range } });
     assert.equal(res.status, 206, range);
     assert.equal(res.headers.get("content-range"), `bytes ${start}-${end}/1000`);
     assert.deepEqual(new Uint8Array(await res.arrayBuffer()), body.slice(start, end + 1));
   }
   for (const range of ["bytes=1000-", "bytes=5000-6000", "bytes=9-3"]) {
-    const res = await t.app.request(`/v1/blobs/${id}`, { headers: { range } });
+    const res = await req(`/v1/blobs/${id}`, { headers: { range } });
     assert.equal(res.status, 416, range);
     assert.equal(res.headers.get("content-range"), "bytes */1000");
     assert.equal((await res.json()).error.code, "range_not_satisfiable");
@@ -55,6 +58,7 @@ Deno.test("GET /v1/blobs/:id serves byte ranges and answers 416 outside the blob
 
 Deno.test("Blob ids that are not 64 lowercase hex characters get 400 before any filesystem access", async () => {
   await using t = await makeTestApp();
+  const req = authed(t, await setupFamily(t));
   const before = await filesUnder(t.dir);
   const bad = [
     "..%2fx",
@@ -71,7 +75,7 @@ Deno.test("Blob ids that are not 64 lowercase hex characters get 400 before any 
   ];
   for (const id of bad) {
     for (const method of ["GET", "PUT"]) {
-      const res = await t.app.request(`/v1/blobs/${id}`, {
+      const res = await req(`/v1/blobs/${id}`, {
         method,
         body: method === "PUT" ? "x" : undefined,
       });
@@ -85,13 +89,14 @@ Deno.test("Blob ids that are not 64 lowercase hex characters get 400 before any 
 
 Deno.test("A body over the cap gets 413 and leaves no temp file", async () => {
   await using t = await makeTestApp({ maxBlobBytes: 1000 });
+  const req = authed(t, await setupFamily(t));
   const body = bytes(5000);
   const id = await sha256Hex(body);
   // Declared too large: refused before reading.
-  const declared = await t.app.request(`/v1/blobs/${id}`, { method: "PUT", body });
+  const declared = await req(`/v1/blobs/${id}`, { method: "PUT", body });
   assert.equal(declared.status, 413);
   // Streamed without a length: refused while reading.
-  const streamed = await t.app.request(`/v1/blobs/${id}`, {
+  const streamed = await req(`/v1/blobs/${id}`, {
     method: "PUT",
     body: ReadableStream.from([body.slice(0, 600), body.slice(600)]),
     // @ts-ignore Deno's fetch needs duplex for stream bodies
@@ -100,23 +105,25 @@ Deno.test("A body over the cap gets 413 and leaves no temp file", async () => {
   assert.equal(streamed.status, 413);
   assert.equal((await streamed.json()).error.code, "too_large");
   assert.deepEqual(await filesUnder(`${t.dir}/tmp`), []);
-  assert.equal((await t.app.request(`/v1/blobs/${id}`)).status, 404);
+  assert.equal((await req(`/v1/blobs/${id}`)).status, 404);
 });
 
 Deno.test("Bytes whose hash differs from the id get 422 and nothing is stored", async () => {
   await using t = await makeTestApp();
+  const req = authed(t, await setupFamily(t));
   const body = bytes(2000);
   const wrongId = await sha256Hex(bytes(2000, 11));
-  const res = await t.app.request(`/v1/blobs/${wrongId}`, { method: "PUT", body });
+  const res = await req(`/v1/blobs/${wrongId}`, { method: "PUT", body });
   assert.equal(res.status, 422);
   assert.equal((await res.json()).error.code, "integrity");
-  assert.equal((await t.app.request(`/v1/blobs/${wrongId}`)).status, 404);
+  assert.equal((await req(`/v1/blobs/${wrongId}`)).status, 404);
   assert.deepEqual(await filesUnder(`${t.dir}/tmp`), []);
   assert.deepEqual(await filesUnder(`${t.dir}/blobs`), []);
 });
 
 Deno.test("An upload whose connection is cut midway stores nothing under the id", async () => {
   await using t = await makeTestApp();
+  const req = authed(t, await setupFamily(t));
   const body = bytes(300_000);
   const id = await sha256Hex(body);
   let sent = 0;
@@ -130,20 +137,21 @@ Deno.test("An upload whose connection is cut midway stores nothing under the id"
       sent += 50_000;
     },
   });
-  const res = await Promise.resolve(t.app.request(`/v1/blobs/${id}`, {
+  const res = await (req(`/v1/blobs/${id}`, {
     method: "PUT",
     body: failing,
     // @ts-ignore Deno's fetch needs duplex for stream bodies
     duplex: "half",
   })).catch((e: unknown) => e);
   if (res instanceof Response) assert.ok(res.status >= 400, `status ${res.status}`);
-  assert.equal((await t.app.request(`/v1/blobs/${id}`)).status, 404);
+  assert.equal((await req(`/v1/blobs/${id}`)).status, 404);
   assert.deepEqual(await filesUnder(`${t.dir}/tmp`), []);
 });
 
 Deno.test("A missing blob is 404 with the JSON error shape and security headers", async () => {
   await using t = await makeTestApp();
-  const res = await t.app.request(`/v1/blobs/${"0".repeat(64)}`);
+  const req = authed(t, await setupFamily(t));
+  const res = await req(`/v1/blobs/${"0".repeat(64)}`);
   assert.equal(res.status, 404);
   assert.equal((await res.json()).error.code, "not_found");
   assert.match(res.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);

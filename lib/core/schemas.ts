@@ -1,0 +1,26 @@
+/**
+ * Shared zod building blocks for record bodies and API payloads.
+ * Browser-compatible: no I/O.
+ */
+
+import { z } from "zod";
+
+/** base64url (no padding) of a 32-byte key: 43 characters. */
+export const Key32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "expected base64url of 32 bytes");
+/** Lowercase hex SHA-256. */
+export const Hex64 = z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex characters");
+/** Random ids made by browsers: base64url of 16 bytes (22 characters). */
+export const RandomId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, "expected base64url of 16 bytes");
+export const Role = z.enum(["admin", "member"]);
+/** A person's display name: plain text, no control characters. */
+export const DisplayName = z.string().trim().min(1, "must not be empty").max(60)
+  // deno-lint-ignore no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters");
+
+/** Formats zod issues as one sentence a person can act on. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join(".") : "value"}: ${i.message}`)
+    .join("; ");
+}

@@ -1,0 +1,15 @@
+/**
+ * Every record kind this node accepts: the trust group's (family, member,
+ * invite, from core) and the vault's. Used by `main.ts` and tests to build
+ * the record log.
+ */
+
+import { familyKind, inviteKind, memberKind } from "../core/family_kinds.ts";
+import { KindRegistry } from "../core/record_kinds.ts";
+
+export function createKindRegistry(): KindRegistry {
+  return new KindRegistry()
+    .register(familyKind)
+    .register(memberKind)
+    .register(inviteKind);
+}

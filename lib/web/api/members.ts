@@ -1,0 +1,71 @@
+/**
+ * Members, invites and joining:
+ * `GET /v1/members`, `GET /v1/invites` (admins), `POST /v1/join` (redeem an
+ * invite: the new person's self-signed member record carries the token).
+ */
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { ValidationError } from "../../core/errors.ts";
+import { currentFamily, type InviteBody, type MemberBody } from "../../core/family_kinds.ts";
+import type { RecordLog } from "../../store/mod.ts";
+import { setSessionCookie } from "../auth/cookies.ts";
+import { type AppEnv, expectedOrigin, requireAdmin, requireAuth } from "../auth/middleware.ts";
+import type { SessionStore } from "../auth/session_store.ts";
+import { readJson } from "../validate.ts";
+import { inviteStatus, memberView } from "./views.ts";
+
+export interface MemberRoutesDeps {
+  records: RecordLog;
+  sessions: SessionStore;
+  publicUrl?: string;
+}
+
+export function memberRoutes(deps: MemberRoutesDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/members", (c) => {
+    requireAuth(c);
+    const members = deps.records.list<MemberBody>("member").map((m) => ({
+      ...memberView(m),
+      removed: m.body.removed,
+      x25519: m.body.x25519,
+      record: m,
+    }));
+    return c.json({ members });
+  });
+
+  app.get("/invites", (c) => {
+    requireAdmin(c);
+    const invites = deps.records.list<InviteBody>("invite").map((i) => ({
+      id: i.id,
+      role: i.body.role,
+      expiresAt: i.body.expiresAt,
+      revoked: i.body.revoked,
+      createdBy: i.author,
+      ...inviteStatus(i, deps.records),
+      record: i,
+    }));
+    return c.json({ invites });
+  });
+
+  app.post("/join", async (c) => {
+    const { record } = await readJson(c, z.object({ record: z.unknown() }).strict());
+    const r = record as { kind?: unknown; id?: unknown; author?: unknown };
+    if (r?.kind !== "member" || r.id !== r.author) {
+      throw new ValidationError("Joining needs your own signed member record");
+    }
+    deps.records.apply([record], { via: "api" });
+    const member = deps.records.get<MemberBody>("member", String(r.id))!;
+    const family = currentFamily(deps.records)!;
+    const origin = expectedOrigin(c, deps.publicUrl);
+    const { token, expiresAt } = deps.sessions.create(member.id, c.req.header("user-agent") ?? "");
+    setSessionCookie(c, origin, token, expiresAt, deps.sessions.now());
+    return c.json(
+      { member: memberView(member), family: { id: family.id, name: family.body.name } },
+      201,
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,169 @@
+import assert from "node:assert/strict";
+import { toBase64Url } from "../../crypto/mod.ts";
+import { inviteTokenHash } from "../../core/family_kinds.ts";
+import {
+  authed,
+  inviteAndJoin,
+  json,
+  memberRecord,
+  newMember,
+  randomId,
+  setupFamily,
+  signed,
+  signIn,
+  type TestMember,
+} from "../../../tests/_support/family.ts";
+import { makeTestApp, type TestApp } from "../../../tests/_support/test_app.ts";
+
+function makeInvite(
+  t: TestApp,
+  admin: TestMember,
+  opts: { role?: string; expiresIn?: number } = {},
+) {
+  const token = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+  const record = signed(t, admin, "invite", randomId(), {
+    tokenHash: inviteTokenHash(token),
+    role: opts.role ?? "member",
+    expiresAt: t.records.now() + (opts.expiresIn ?? 3600_000),
+    revoked: false,
+  });
+  return { token, record };
+}
+
+async function post(t: TestApp, who: TestMember, records: unknown[]) {
+  return await json(t, "/v1/records", { body: { records }, cookie: who.cookie });
+}
+
+async function join(t: TestApp, token: string, role = "member") {
+  const joiner = newMember("Bob");
+  const record = memberRecord(t, joiner, joiner, { role, invite: token });
+  return { joiner, res: await json(t, "/v1/join", { body: { record } }) };
+}
+
+Deno.test("An admin's invite lets a new person join once; the used invite then fails with 403", async () => {
+  await using t = await makeTestApp();
+  const alice = await setupFamily(t);
+  const { token, record } = makeInvite(t, alice);
+  assert.equal((await post(t, alice, [record])).status, 200);
+  const first = await join(t, token);
+  assert.equal(first.res.status, 201);
+  assert.match(first.res.headers.get("set-cookie") ?? "", /__Host-p2pos_session=/);
+  const second = await join(t, token);
+  assert.equal(second.res.status, 403);
+  assert.match((await second.res.json()).error.message, /already used/);
+  const list = await (await json(t, "/v1/invites", { cookie: alice.cookie })).json();
+  assert.equal(list.invites[0].status, "used");
+  assert.equal(list.invites[0].usedBy, first.joiner.key);
+});
+
+Deno.test("Expired, withdrawn, unknown and wrong-role invites are refused", async () => {
+  await using t = await makeTestApp();
+  const alice = await setupFamily(t);
+  const expired = makeInvite(t, alice, { expiresIn: 1000 });
+  const withdrawn = makeInvite(t, alice);
+  await post(t, alice, [expired.record, withdrawn.record]);
+  const revoke = signed(t, alice, "invite", withdrawn.record.id, {
+    ...withdrawn.record.body,
+    revoked: true,
+  });
+  assert.equal((await post(t, alice, [revoke])).status, 200);
+  t.advance(2000);
+  assert.match((await (await join(t, expired.token)).res.json()).error.message, /expired/);
+  assert.match((await (await join(t, withdrawn.token)).res.json()).error.message, /withdrawn/);
+  const unknown = await join(t, toBase64Url(crypto.getRandomValues(new Uint8Array(32))));
+  assert.equal(unknown.res.status, 403);
+  const fresh = makeInvite(t, alice, { role: "member" });
+  await post(t, alice, [fresh.record]);
+  assert.match(
+    (await (await join(t, fresh.token, "admin")).res.json()).error.message,
+    /role "member"/,
+  );
+  assert.equal(t.records.list("member").length, 1, "nobody joined");
+});
+
+Deno.test("Only admins invite, and members may change nothing but their own name", async () => {
+  await using t = await makeTestApp();
+  const alice = await setupFamily(t);
+  const bob = await inviteAndJoin(t, alice, "Bob");
+  const carol = await inviteAndJoin(t, alice, "Carol");
+  const byBob = makeInvite(t, bob);
+  assert.equal((await post(t, bob, [byBob.record])).status, 403);
+  // Bob may not remove Carol, nor make himself an admin…
+  const carolRecord = t.records.get<Record<string, unknown>>("member", carol.key)!;
+  const removeCarol = signed(t, bob, "member", carol.key, { ...carolRecord.body, removed: true });
+  assert.equal((await post(t, bob, [removeCarol])).status, 403);
+  const bobRecord = t.records.get<Record<string, unknown>>("member", bob.key)!;
+  const promote = signed(t, bob, "member", bob.key, { ...bobRecord.body, role: "admin" });
+  assert.equal((await post(t, bob, [promote])).status, 403);
+  // …but may rename himself.
+  const rename = signed(t, bob, "member", bob.key, { ...bobRecord.body, name: "Robert" });
+  assert.equal((await post(t, bob, [rename])).status, 200);
+  // A record signed by someone else than the session's member is refused.
+  const aliceRecord = t.records.get<Record<string, unknown>>("member", alice.key)!;
+  const forgedForAlice = signed(t, alice, "member", alice.key, { ...aliceRecord.body, name: "Al" });
+  assert.equal((await post(t, bob, [forgedForAlice])).status, 403);
+});
+
+Deno.test("Removing a member ends their sessions at once; removed members cannot sign in", async () => {
+  await using t = await makeTestApp();
+  const alice = await setupFamily(t);
+  const bob = await inviteAndJoin(t, alice, "Bob");
+  const bobReq = authed(t, bob);
+  assert.equal((await bobReq("/v1/session")).status, 200);
+  const bobRecord = t.records.get<Record<string, unknown>>("member", bob.key)!;
+  const removal = signed(t, alice, "member", bob.key, { ...bobRecord.body, removed: true });
+  assert.equal((await post(t, alice, [removal])).status, 200);
+  assert.equal((await bobReq("/v1/session")).status, 401);
+  assert.equal(
+    t.db.db.prepare("SELECT count(*) AS n FROM sessions WHERE member_key = ?").get(bob.key)!.n,
+    0,
+  );
+  assert.equal((await signIn(t, bob)).status, 401);
+});
+
+Deno.test("The family's last admin cannot be removed or demoted", async () => {
+  await using t = await makeTestApp();
+  const alice = await setupFamily(t);
+  const me = t.records.get<Record<string, unknown>>("member", alice.key)!;
+  for (const change of [{ removed: true }, { role: "member" }]) {
+    const res = await post(t, alice, [
+      signed(t, alice, "member", alice.key, { ...me.body, ...change }),
+    ]);
+    assert.equal(res.status, 403);
+    assert.match((await res.json()).error.message, /last admin/);
+  }
+});
+
+Deno.test("Records with bad signatures, unknown kinds or clocks far ahead are refused and nothing is stored", async () => {
+  await using t = await makeTestApp();
+  const alice = await setupFamily(t);
+  const { record } = makeInvite(t, alice);
+  const tampered = { ...record, body: { ...record.body, role: "admin" } };
+  const res = await post(t, alice, [tampered]);
+  assert.equal(res.status, 400);
+  assert.equal((await res.json()).error.code, "bad_signature");
+  const unknown = signed(t, alice, "spaceship", randomId(), {});
+  assert.match((await (await post(t, alice, [unknown])).json()).error.message, /unknown kind/);
+  const future = signed(t, alice, "invite", randomId(), record.body, "009999999999999.000000");
+  assert.match((await (await post(t, alice, [future])).json()).error.message, /5 minutes ahead/);
+  // A batch is all or nothing.
+  const good = makeInvite(t, alice).record;
+  assert.equal((await post(t, alice, [good, tampered])).status, 400);
+  assert.equal(t.records.list("invite").length, 0);
+});
+
+Deno.test("A second device signs in with the same key and shows up in the session list", async () => {
+  await using t = await makeTestApp();
+  const alice = await setupFamily(t);
+  const laptop: TestMember = { ...alice, cookie: undefined };
+  assert.equal((await signIn(t, laptop)).status, 200);
+  const body = await (await json(t, "/v1/session", { cookie: laptop.cookie })).json();
+  assert.equal(body.sessions.length, 2);
+  const other = body.sessions.find((s: { current: boolean }) => !s.current);
+  assert.equal(
+    (await json(t, `/v1/sessions/${other.handle}`, { method: "DELETE", cookie: laptop.cookie }))
+      .status,
+    204,
+  );
+  assert.equal((await json(t, "/v1/session", { cookie: alice.cookie })).status, 401);
+});

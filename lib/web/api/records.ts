@@ -1,0 +1,31 @@
+/**
+ * `POST /v1/records`: signed records from a signed-in member's browser
+ * (invites, member changes, and — with the vault — albums, grants, photos).
+ * The author must be the signed-in member; the record log checks the
+ * signature and the author's right to make each change.
+ */
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { ForbiddenError } from "../../core/errors.ts";
+import type { RecordLog } from "../../store/mod.ts";
+import { type AppEnv, requireAuth } from "../auth/middleware.ts";
+import { readJson } from "../validate.ts";
+
+const Body = z.object({ records: z.array(z.unknown()).min(1).max(200) }).strict();
+
+export function recordRoutes(deps: { records: RecordLog }): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.post("/records", async (c) => {
+    const auth = requireAuth(c);
+    const { records } = await readJson(c, Body);
+    records.forEach((r, i) => {
+      if ((r as { author?: unknown })?.author !== auth.memberKey) {
+        throw new ForbiddenError(`Record ${i} is not signed by the signed-in member`);
+      }
+    });
+    const results = deps.records.apply(records, { via: "api", sessionMember: auth.memberKey });
+    return c.json({ results });
+  });
+  return app;
+}

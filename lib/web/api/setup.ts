@@ -1,0 +1,88 @@
+/**
+ * Family setup on a fresh node (DESIGN §4): the first member presents the
+ * one-time setup code the node printed, with the family record and their own
+ * founder member record, both signed in their browser. The node verifies
+ * both, stores them, retires the code and signs the founder in.
+ */
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { ConflictError, ForbiddenError, P2posError } from "../../core/errors.ts";
+import { currentFamily, type FamilyBody, type MemberBody } from "../../core/family_kinds.ts";
+import type { TypedRecord } from "../../core/record_kinds.ts";
+import type { IndexDb, RecordLog } from "../../store/mod.ts";
+import { checkSetupCode, retireSetupCode } from "../../vault/setup_code.ts";
+import type { AttemptLimiter } from "../auth/attempt_limiter.ts";
+import { setSessionCookie } from "../auth/cookies.ts";
+import { type AppEnv, expectedOrigin } from "../auth/middleware.ts";
+import type { SessionStore } from "../auth/session_store.ts";
+import { readJson } from "../validate.ts";
+import { memberView } from "./views.ts";
+
+export interface SetupRoutesDeps {
+  db: IndexDb;
+  records: RecordLog;
+  sessions: SessionStore;
+  limiter: AttemptLimiter;
+  publicUrl?: string;
+}
+
+class BadSetupCodeError extends P2posError {
+  constructor() {
+    super(
+      "bad_setup_code",
+      "That setup code is not right: check the node's console for the current one",
+    );
+  }
+}
+
+const Code = z.string().min(1).max(64);
+
+export function setupRoutes(deps: SetupRoutesDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  const checkCode = (code: string) => {
+    if (currentFamily(deps.records)) {
+      throw new ConflictError(
+        "This node is already set up: its setup code was used. Sign in instead.",
+      );
+    }
+    deps.limiter.check();
+    if (!checkSetupCode(deps.db, code)) {
+      deps.limiter.fail();
+      throw new BadSetupCodeError();
+    }
+  };
+
+  app.post("/setup/check", async (c) => {
+    const { code } = await readJson(c, z.object({ code: Code }).strict());
+    checkCode(code);
+    return c.json({ ok: true });
+  });
+
+  app.post("/setup", async (c) => {
+    const body = await readJson(
+      c,
+      z.object({ code: Code, records: z.array(z.unknown()).length(2) }).strict(),
+    );
+    checkCode(body.code);
+    const [family, founder] = body.records as [TypedRecord<FamilyBody>, TypedRecord<MemberBody>];
+    if (family?.kind !== "family" || founder?.kind !== "member") {
+      throw new ForbiddenError(
+        "Setup needs a family record followed by the founder's member record",
+      );
+    }
+    deps.records.apply(body.records, { via: "setup" });
+    retireSetupCode(deps.db);
+    const member = deps.records.get<MemberBody>("member", founder.id)!;
+    const origin = expectedOrigin(c, deps.publicUrl);
+    const { token, expiresAt } = deps.sessions.create(member.id, c.req.header("user-agent") ?? "");
+    setSessionCookie(c, origin, token, expiresAt, deps.sessions.now());
+    return c.json(
+      { member: memberView(member), family: { id: family.id, name: family.body.name } },
+      201,
+    );
+  });
+
+  return app;
+}

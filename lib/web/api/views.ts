@@ -1,0 +1,22 @@
+/** JSON shapes the API returns for records (what browsers see). */
+
+import type { InviteBody, MemberBody } from "../../core/family_kinds.ts";
+import type { RecordView, TypedRecord } from "../../core/record_kinds.ts";
+import { inviteTokenHash } from "../../core/family_kinds.ts";
+
+export function memberView(m: TypedRecord<MemberBody>) {
+  return { key: m.id, name: m.body.name, role: m.body.role };
+}
+
+export function inviteStatus(
+  invite: TypedRecord<InviteBody>,
+  view: RecordView,
+): { status: "pending" | "used" | "expired" | "withdrawn"; usedBy?: string } {
+  const usedBy = view.list<MemberBody>("member").find((m) =>
+    m.body.invite !== undefined && inviteTokenHash(m.body.invite) === invite.body.tokenHash
+  );
+  if (usedBy) return { status: "used", usedBy: usedBy.id };
+  if (invite.body.revoked) return { status: "withdrawn" };
+  if (view.now() > invite.body.expiresAt) return { status: "expired" };
+  return { status: "pending" };
+}

@@ -1,0 +1,29 @@
+/**
+ * Request bodies: read as JSON and checked by a zod schema, with errors a
+ * person can act on. Size is capped earlier by the body-limit middleware.
+ */
+
+import type { Context } from "hono";
+import type { z } from "zod";
+import { ValidationError } from "../core/errors.ts";
+import { describeIssues } from "../core/schemas.ts";
+
+export async function readJson<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+  const type = c.req.header("content-type") ?? "";
+  if (!type.toLowerCase().startsWith("application/json")) {
+    throw new ValidationError("Send the request body as JSON (Content-Type: application/json)");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(await c.req.text());
+  } catch {
+    throw new ValidationError("The request body is not valid JSON");
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new ValidationError(
+      `The request body is not what this route expects: ${describeIssues(parsed.error)}`,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,168 @@
+/**
+ * Test members: real identities (BIP39 seed → Ed25519/X25519), real signed
+ * records, real sign-in through the API of an in-process app.
+ */
+
+import {
+  deriveIdentity,
+  loginMessage,
+  newSeed,
+  sign,
+  signRecord,
+  toBase64Url,
+} from "../../lib/crypto/mod.ts";
+import { formatHlc } from "../../lib/core/hlc.ts";
+import { issueSetupCode } from "../../lib/vault/setup_code.ts";
+import type { TestApp } from "./test_app.ts";
+
+export interface TestMember {
+  seed: Uint8Array;
+  key: string;
+  x25519: string;
+  signingSecretKey: Uint8Array;
+  x25519SecretKey: Uint8Array;
+  name: string;
+  /** `Cookie` header value of this member's session, when signed in. */
+  cookie?: string;
+}
+
+let counter = 0;
+/** Strictly increasing HLC stamps near the app's clock. */
+export function nextHlc(t: TestApp): string {
+  return formatHlc({ wall: t.records.now(), counter: ++counter % 999_999 });
+}
+
+export function newMember(name: string): TestMember {
+  const seed = newSeed();
+  const id = deriveIdentity(seed);
+  return {
+    seed,
+    key: toBase64Url(id.signingPublicKey),
+    x25519: toBase64Url(id.x25519PublicKey),
+    signingSecretKey: id.signingSecretKey,
+    x25519SecretKey: id.x25519SecretKey,
+    name,
+  };
+}
+
+export function randomId(): string {
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+export function signed(
+  t: TestApp,
+  author: TestMember,
+  kind: string,
+  id: string,
+  body: Record<string, unknown>,
+  hlc = nextHlc(t),
+) {
+  return signRecord({ v: 1, kind, id, author: author.key, hlc, body }, author.signingSecretKey);
+}
+
+export function memberRecord(
+  t: TestApp,
+  author: TestMember,
+  subject: TestMember,
+  body: Record<string, unknown>,
+) {
+  return signed(t, author, "member", subject.key, {
+    x25519: subject.x25519,
+    name: subject.name,
+    role: "member",
+    removed: false,
+    ...body,
+  });
+}
+
+function cookieOf(res: Response): string {
+  const set = res.headers.get("set-cookie") ?? "";
+  const m = /^([^=;]+=[^;]*)/.exec(set);
+  if (!m) throw new Error(`No session cookie in response (${res.status})`);
+  return m[1];
+}
+
+export async function json(
+  t: TestApp,
+  path: string,
+  init: { method?: string; body?: unknown; cookie?: string; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  if (init.cookie) headers.cookie = init.cookie;
+  return await t.app.request(path, {
+    method: init.method ?? (init.body !== undefined ? "POST" : "GET"),
+    headers,
+    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+  });
+}
+
+/** Creates the family through the setup API and returns its signed-in founder. */
+export async function setupFamily(t: TestApp, familyName = "River"): Promise<TestMember> {
+  const founder = newMember("Alice");
+  const code = issueSetupCode(t.db);
+  const family = signed(t, founder, "family", randomId(), {
+    name: familyName,
+    founder: founder.key,
+  });
+  const me = memberRecord(t, founder, founder, { role: "admin" });
+  const res = await json(t, "/v1/setup", { body: { code, records: [family, me] } });
+  if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
+  founder.cookie = cookieOf(res);
+  return founder;
+}
+
+/** Signs in through challenge → signature → verify; returns the response. */
+export async function signIn(
+  t: TestApp,
+  member: TestMember,
+  origin = "http://localhost",
+): Promise<Response> {
+  const ch = await (await json(t, "/v1/auth/challenge", { body: {} })).json();
+  const signature = sign(
+    loginMessage({ origin, nodeId: t.nodeKey.nodeId, challenge: ch.challenge }),
+    member.signingSecretKey,
+  );
+  const res = await json(t, "/v1/auth/verify", {
+    body: { member: member.key, challenge: ch.challenge, signature: toBase64Url(signature) },
+  });
+  if (res.status === 200) member.cookie = cookieOf(res);
+  return res;
+}
+
+/** An admin invites, the new member joins with the token, and is signed in. */
+export async function inviteAndJoin(
+  t: TestApp,
+  admin: TestMember,
+  name: string,
+  role = "member",
+): Promise<TestMember> {
+  const token = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+  const tokenHash = Array.from(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token))),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  const invite = signed(t, admin, "invite", randomId(), {
+    tokenHash,
+    role,
+    expiresAt: t.records.now() + 3600_000,
+    revoked: false,
+  });
+  const made = await json(t, "/v1/records", { body: { records: [invite] }, cookie: admin.cookie });
+  if (made.status !== 200) throw new Error(`invite failed: ${made.status} ${await made.text()}`);
+  const joiner = newMember(name);
+  const record = memberRecord(t, joiner, joiner, { role, invite: token });
+  const res = await json(t, "/v1/join", { body: { record } });
+  if (res.status !== 201) throw new Error(`join failed: ${res.status} ${await res.text()}`);
+  joiner.cookie = cookieOf(res);
+  return joiner;
+}
+
+/** `app.request` with a member's session cookie added. */
+export function authed(t: TestApp, member: TestMember) {
+  return (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    if (member.cookie) headers.set("cookie", member.cookie);
+    return Promise.resolve(t.app.request(path, { ...init, headers }));
+  };
+}
