@@ -3,7 +3,7 @@
  * table with a baseline measured in the same run).
  *
  *   deno run -A bench/blob_put.ts [--store] [--no-http] [--url http://127.0.0.1:PORT]
- *                                 [--token T] [--count 200] [--seed 42]
+ *                                 [--cookie "__Host-p2pos_session=…"] [--count 200] [--seed 42]
  *
  * Rows: `raw` writes each blob and fsyncs it (the disk's own speed); `store` (with --store)
  * calls BlobStore.put(), adding hashing, rename and directory fsync; `http` PUTs
@@ -13,6 +13,8 @@
  * chunks. Generating the blobs is not timed. MB = 10^6 bytes.
  */
 
+import { startNode } from "../tests/_support/node_process.ts";
+import { setupRemoteFamily } from "../tests/_support/remote_family.ts";
 import { createCipheriv, createHash } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -25,6 +27,7 @@ export interface BenchBlob {
 
 export interface BenchRow {
   method: string;
+  concurrency: number;
   files: number;
   bytes: number;
   seconds: number;
@@ -39,8 +42,8 @@ export interface BlobPutBenchOptions {
   store?: boolean;
   /** A running node; `null` skips the HTTP row; `undefined` spawns one from main.ts. */
   url?: string | null;
-  /** Bearer token for the HTTP row, if the node asks for one. */
-  token?: string;
+  /** Session cookie for the HTTP row when benching a running node (--url). */
+  cookie?: string;
 }
 
 const MiB = 1 << 20;
@@ -81,28 +84,65 @@ function chunked(bytes: Uint8Array): ReadableStream<Uint8Array> {
 }
 
 type Putter = (blob: BenchBlob) => Promise<void>;
+type GroupPutter = (group: BenchBlob[]) => Promise<void>;
+
+export interface Method {
+  name: string;
+  /** How many puts run at once (a browser uploads a few files in parallel). */
+  concurrency: number;
+  putGroup: GroupPutter;
+}
+
+/** A method that puts one blob at a time, `concurrency` at once. */
+function perBlob(name: string, put: Putter, concurrency: number): Method {
+  return { name, concurrency, putGroup: (group) => runGroup(group, put, concurrency) };
+}
+
+/** A group putter split into `concurrency` parallel slices. */
+function sliced(name: string, put: GroupPutter, concurrency: number): Method {
+  return {
+    name,
+    concurrency,
+    putGroup: (group) =>
+      Promise.all(
+        Array.from(
+          { length: concurrency },
+          (_, k) => put(group.filter((_, i) => i % concurrency === k)),
+        ),
+      ).then(() => {}),
+  };
+}
+
+/** Puts `group` with at most `concurrency` puts in flight. */
+async function runGroup(group: BenchBlob[], put: Putter, concurrency: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < group.length) await put(group[next++]);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
 
 /**
- * Times each method on the same blobs, interleaved per blob with the order rotated, so disk
- * drift (host write-back, a neighbour's I/O on a VM) hits every row alike instead of
+ * Times each method on the same blobs, interleaved in groups of 8 with the order rotated, so
+ * disk drift (host write-back, a neighbour's I/O on a VM) hits every row alike instead of
  * whichever row happened to run during it. Rows run one after another vary by 2× here.
  */
-async function timeInterleaved(
-  blobs: BenchBlob[],
-  methods: Array<[string, Putter]>,
-): Promise<BenchRow[]> {
+async function timeInterleaved(blobs: BenchBlob[], methods: Method[]): Promise<BenchRow[]> {
   const seconds = methods.map(() => 0);
-  for (const [i, blob] of blobs.entries()) {
+  const GROUP = 8;
+  for (let g = 0; g * GROUP < blobs.length; g++) {
+    const group = blobs.slice(g * GROUP, (g + 1) * GROUP);
     for (let k = 0; k < methods.length; k++) {
-      const m = (i + k) % methods.length;
+      const m = (g + k) % methods.length;
       const t0 = performance.now();
-      await methods[m][1](blob);
+      await methods[m].putGroup(group);
       seconds[m] += (performance.now() - t0) / 1000;
     }
   }
   const bytes = blobs.reduce((n, b) => n + b.bytes.byteLength, 0);
-  return methods.map(([method], m) => ({
-    method,
+  return methods.map(({ name, concurrency }, m) => ({
+    method: name,
+    concurrency,
     files: blobs.length,
     bytes,
     seconds: seconds[m],
@@ -130,10 +170,27 @@ async function storePutter(dir: string): Promise<Putter> {
   };
 }
 
-function httpPutter(url: string, token?: string): Putter {
+/**
+ * Uploads with curl, as the shared Syncthing baseline script does: one curl process per
+ * group, keep-alive, each file read from the page cache. The node's cost per byte is what
+ * is measured, not a JavaScript HTTP client's (Deno's fetch spends about as much CPU as the
+ * node on these 2 cores). The files are written before the clock starts.
+ */
+function curlGroupPutter(url: string, cookie: string | undefined, dir: string): GroupPutter {
+  return async (group) => {
+    const args = ["-sS", "--fail-with-body", "-o", "/dev/null"];
+    if (cookie) args.push("-H", `Cookie: ${cookie}`);
+    args.push("-H", "Content-Type: application/octet-stream", "-H", "Expect:");
+    for (const b of group) args.push("-T", join(dir, b.id), new URL(`/v1/blobs/${b.id}`, url).href);
+    const out = await new Deno.Command("curl", { args, stderr: "piped" }).output();
+    if (!out.success) throw new Error(`curl failed: ${new TextDecoder().decode(out.stderr)}`);
+  };
+}
+
+function httpPutter(url: string, cookie?: string): Putter {
   return async ({ id, bytes }) => {
     const headers: Record<string, string> = { "content-type": "application/octet-stream" };
-    if (token) headers.authorization = `Bearer ${token}`;
+    if (cookie) headers.cookie = cookie;
     // A byte body, not a stream: Deno's fetch drops Content-Length for a ReadableStream and
     // sends it chunked, while browsers upload a File with its length, as here. The bytes
     // still reach the server as a stream of ~64 KiB pieces.
@@ -152,63 +209,71 @@ function httpPutter(url: string, token?: string): Putter {
   };
 }
 
-/** Starts `main.ts node` on a free port and waits for `GET /health` to answer 200. */
+/** Starts `main.ts node` on a free port, creates a family on it and signs its founder in. */
 export async function spawnNode(dataDir: string) {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
-  const main = new URL("../main.ts", import.meta.url).pathname;
-  const args = ["run", "-A", main, "node", "--data-dir", dataDir, "--port", String(port)];
-  const child = new Deno.Command(Deno.execPath(), { args, stdout: "null", stderr: "inherit" })
-    .spawn();
-  const url = `http://127.0.0.1:${port}`;
-  let exited = false;
-  child.status.then(() => exited = true);
-  const stop = async () => {
-    if (!exited) child.kill("SIGTERM");
-    await child.status;
-  };
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline && !exited;) {
-    const ok = await fetch(`${url}/health`).then(async (r) => (await r.body?.cancel(), r.ok))
-      .catch(() => false);
-    if (ok) return { url, stop };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await stop();
-  throw new Error(`Cannot bench HTTP: ${main} did not answer GET /health on ${url}`);
+  const node = await startNode({ dataDir });
+  const founder = await setupRemoteFamily(node.url, node.setupCode!);
+  return { url: node.url, cookie: founder.cookie, stop: () => node.stop() };
 }
 
 /** Runs the rows in a fresh temp dir (removed afterwards) and returns them, raw first. */
 export async function runBlobPutBench(options: BlobPutBenchOptions = {}): Promise<BenchRow[]> {
   const blobs = generateBlobs(options.count ?? 200, options.seed ?? 42);
   const dir = await Deno.makeTempDir({ prefix: "p2pos-bench-" });
-  let node: Awaited<ReturnType<typeof spawnNode>> | undefined;
+  const nodes: Awaited<ReturnType<typeof spawnNode>>[] = [];
   try {
-    const methods: Array<[string, Putter]> = [[
-      "raw write+fsync",
-      await rawPutter(join(dir, "raw")),
-    ]];
-    if (options.store) methods.push(["BlobStore.put", await storePutter(join(dir, "store"))]);
+    const methods: Method[] = [
+      perBlob("raw write+fsync", await rawPutter(join(dir, "raw1")), 1),
+      perBlob("raw write+fsync", await rawPutter(join(dir, "raw2")), 2),
+    ];
+    if (options.store) {
+      methods.push(perBlob("BlobStore.put", await storePutter(join(dir, "store")), 1));
+    }
     if (options.url !== null) {
-      if (options.url === undefined) node = await spawnNode(join(dir, "node"));
-      methods.push(["HTTP PUT /v1/blobs", httpPutter(options.url ?? node!.url, options.token)]);
+      // The upload sources, written before any clock starts.
+      const files = join(dir, "files");
+      await Deno.mkdir(files);
+      for (const b of blobs) await Deno.writeFile(join(files, b.id), b.bytes);
+      if (options.url) {
+        // A running node holds its blobs once: one row only.
+        methods.push(perBlob("HTTP PUT, Deno fetch", httpPutter(options.url, options.cookie), 1));
+      } else {
+        // One fresh node per row: a row must not find the blobs already stored.
+        const fresh = async (name: string) => {
+          const n = await spawnNode(join(dir, name));
+          nodes.push(n);
+          return n;
+        };
+        const f = await fresh("node-fetch");
+        methods.push(perBlob("HTTP PUT, Deno fetch", httpPutter(f.url, f.cookie), 1));
+        for (const c of [1, 2]) {
+          const n = await fresh(`node-curl${c}`);
+          methods.push(sliced("HTTP PUT, curl", curlGroupPutter(n.url, n.cookie, files), c));
+        }
+      }
     }
     return await timeInterleaved(blobs, methods);
   } finally {
-    await node?.stop();
+    for (const n of nodes) await n.stop();
     await Deno.remove(dir, { recursive: true });
   }
 }
 
-/** A Markdown table; the last column compares each row's throughput with the raw baseline. */
+/**
+ * A Markdown table. `vs raw` compares each row with the raw disk row at the same number of
+ * writes in flight (the fair comparison); `vs raw ×1` with sequential raw writes.
+ */
 export function formatTable(rows: BenchRow[]): string {
   const mbps = (r: BenchRow) => r.bytes / 1e6 / r.seconds;
+  const raw = (c: number) => rows.find((r) => r.method.startsWith("raw") && r.concurrency === c);
   const lines = [
-    "| method | files | MiB | seconds | MB/s | vs raw |",
-    "|---|---:|---:|---:|---:|---:|",
+    "| method | in flight | files | MiB | seconds | MB/s | vs raw | vs raw ×1 |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
     ...rows.map((r) =>
-      `| ${r.method} | ${r.files} | ${(r.bytes / MiB).toFixed(1)} | ${r.seconds.toFixed(2)} | ` +
-      `${mbps(r).toFixed(1)} | ${(mbps(r) / mbps(rows[0])).toFixed(2)}× |`
+      `| ${r.method} | ${r.concurrency} | ${r.files} | ${(r.bytes / MiB).toFixed(1)} | ` +
+      `${r.seconds.toFixed(2)} | ${mbps(r).toFixed(1)} | ` +
+      `${(mbps(r) / mbps(raw(r.concurrency) ?? rows[0])).toFixed(2)}× | ` +
+      `${(mbps(r) / mbps(rows[0])).toFixed(2)}× |`
     ),
   ];
   return lines.join("\n");
@@ -219,7 +284,7 @@ if (import.meta.main) {
     args: Deno.args,
     options: {
       url: { type: "string" },
-      token: { type: "string" },
+      cookie: { type: "string" },
       store: { type: "boolean", default: false },
       "no-http": { type: "boolean", default: false },
       count: { type: "string", default: "200" },
@@ -231,7 +296,7 @@ if (import.meta.main) {
     seed: Number(values.seed),
     store: values.store,
     url: values["no-http"] ? null : values.url,
-    token: values.token,
+    cookie: values.cookie,
   });
   console.log(formatTable(rows));
 }

@@ -1,17 +1,25 @@
 import type { AppProps } from "../lib/web/types.ts";
+import { services, sessionOf } from "../lib/web/page_helpers.ts";
+import { currentFamily } from "../lib/core/family_kinds.ts";
+
+const NAV = [
+  { href: "/", label: "Home" },
+  { href: "/albums", label: "Albums" },
+  { href: "/members", label: "Members" },
+  { href: "/nodes", label: "Nodes" },
+  { href: "/settings", label: "Settings" },
+];
 
 /** The shared layout: every page renders inside it. */
 export default function App({ Component, state, url }: AppProps) {
-  const signedIn = Boolean(state.session);
-  const nav = [
-    { href: "/", label: "Home" },
-    { href: "/albums", label: "Albums" },
-    { href: "/members", label: "Members" },
-    { href: "/nodes", label: "Nodes" },
-    { href: "/settings", label: "Settings" },
-  ];
+  const session = sessionOf(state);
+  const family = session ? currentFamily(services(state).records) : undefined;
+  const current = (href: string) =>
+    href === "/"
+      ? url.pathname === "/"
+      : url.pathname === href || url.pathname.startsWith(href + "/");
   return (
-    <html lang="en">
+    <html lang="en" data-theme={state.theme}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -25,22 +33,22 @@ export default function App({ Component, state, url }: AppProps) {
           <a class="brand" href="/">
             <img src="/static/favicon.svg" alt="" width="28" height="28" />
             <span>p2pos</span>
+            {family && <span class="brand-family">{family.body.name}</span>}
           </a>
-          {signedIn && (
+          {session && (
             <nav class="mainnav" aria-label="Main">
-              {nav.map((n) => (
-                <a
-                  href={n.href}
-                  aria-current={(n.href === "/"
-                      ? url.pathname === "/"
-                      : url.pathname.startsWith(n.href))
-                    ? "page"
-                    : undefined}
-                >
-                  {n.label}
-                </a>
+              {NAV.map((n) => (
+                <a href={n.href} aria-current={current(n.href) ? "page" : undefined}>{n.label}</a>
               ))}
             </nav>
+          )}
+          {session && (
+            <a class="whoami" href="/settings" title="Your key and devices">
+              <span class="avatar" aria-hidden="true">
+                {session.member.body.name.slice(0, 1).toUpperCase()}
+              </span>
+              <span>{session.member.body.name}</span>
+            </a>
           )}
         </header>
         <main class="page">

@@ -1,19 +1,52 @@
 import type { Handlers, PageProps } from "../lib/web/types.ts";
-import SetupForm from "../islands/SetupForm.tsx";
+import { services, sessionOf } from "../lib/web/page_helpers.ts";
+import { currentFamily, type MemberBody } from "../lib/core/family_kinds.ts";
+import SetupWizard from "../islands/SetupWizard.tsx";
+import SignIn from "../islands/SignIn.tsx";
 
-interface HomeData {
-  firstRun: boolean;
-}
+type HomeData =
+  | { view: "setup" }
+  | { view: "signin"; familyName: string; next?: string }
+  | {
+    view: "dashboard";
+    familyName: string;
+    memberName: string;
+    role: string;
+    members: { name: string; role: string }[];
+    blobCount: number;
+  };
 
 export const handler: Handlers<HomeData> = {
-  GET(_req, ctx) {
-    ctx.state.title = ctx.state.firstRun ? "Set up this node" : "Home";
-    return ctx.render({ firstRun: ctx.state.firstRun });
+  async GET(_req, ctx) {
+    const { records, blobs } = services(ctx.state);
+    if (ctx.state.firstRun) {
+      ctx.state.title = "Set up this node";
+      return ctx.render({ view: "setup" });
+    }
+    const familyName = currentFamily(records)!.body.name;
+    const session = sessionOf(ctx.state);
+    if (!session) {
+      ctx.state.title = "Sign in";
+      const next = ctx.url.searchParams.get("next") ?? undefined;
+      return ctx.render({ view: "signin", familyName, next });
+    }
+    ctx.state.title = "Home";
+    const members = records.list<MemberBody>("member").filter((m) => !m.body.removed)
+      .map((m) => ({ name: m.body.name, role: m.body.role }));
+    const page = await blobs.list({ limit: 1000 });
+    return ctx.render({
+      view: "dashboard",
+      familyName,
+      memberName: session.member.body.name,
+      role: session.member.body.role,
+      members,
+      blobCount: page.ids.length,
+    });
   },
 };
 
 export default function Home({ data, state }: PageProps<HomeData>) {
-  if (data.firstRun) {
+  if (data.view === "setup") {
     return (
       <section class="setup">
         <div class="card card-hero">
@@ -29,15 +62,55 @@ export default function Home({ data, state }: PageProps<HomeData>) {
               <code class="node-id">{state.nodeId}</code>
             </dd>
           </dl>
-          <SetupForm nodeId={state.nodeId} />
+          <SetupWizard nodeId={state.nodeId} />
+        </div>
+      </section>
+    );
+  }
+  if (data.view === "signin") {
+    return (
+      <section class="setup">
+        <div class="card card-hero">
+          <p class="eyebrow">{data.familyName}</p>
+          <h1>Sign in with your key</h1>
+          <p class="lead">
+            p2pos has no passwords. Your browser proves it holds your family key by signing a
+            one-time challenge from this node.
+          </p>
+          <SignIn nodeId={state.nodeId} familyName={data.familyName} next={data.next} />
         </div>
       </section>
     );
   }
   return (
     <section>
-      <h1>Your family vault</h1>
-      <p class="lead">Sign in to see your albums.</p>
+      <p class="eyebrow">{data.familyName}</p>
+      <h1>Hello, {data.memberName}</h1>
+      <div class="cards">
+        <div class="card stat">
+          <h2>Family</h2>
+          <p class="stat-value">{data.members.length}</p>
+          <p class="muted">
+            {data.members.length === 1 ? "member" : "members"} ·{" "}
+            <a href="/members">{data.role === "admin" ? "invite someone" : "see who"}</a>
+          </p>
+        </div>
+        <div class="card stat">
+          <h2>This node</h2>
+          <p class="stat-value">{data.blobCount}</p>
+          <p class="muted">encrypted objects stored here</p>
+          <p class="muted">
+            <code class="node-id">{state.nodeId.slice(0, 15)}…</code>
+          </p>
+        </div>
+        <div class="card stat">
+          <h2>Albums</h2>
+          <p class="muted">
+            Create albums and upload photos — encrypted in this browser before they leave it.
+          </p>
+          <a class="btn btn-primary" href="/albums">Open albums</a>
+        </div>
+      </div>
     </section>
   );
 }

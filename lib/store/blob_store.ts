@@ -120,6 +120,10 @@ export class BlobStore {
       if (hex !== id) throw new IntegrityError(`Cannot ${what}: the bytes hash to ${hex}`);
       return { id, size, created: false } satisfies PutResult;
     }
+    // The fan-out directories (and their parents' fsyncs) are made while the bytes arrive,
+    // so they are off the critical path; a failed put leaves at most an empty directory.
+    const dirsReady = this.#blobs.makeDirsFor(final);
+    dirsReady.catch(() => {}); // awaited below; a failure before then must not go unhandled
     // A random name: concurrent puts, even of the same id from two processes, never collide.
     const tmp = join(this.#tmp, crypto.randomUUID());
     const file = await Deno.open(tmp, { write: true, createNew: true });
@@ -136,7 +140,7 @@ export class BlobStore {
       await file.sync();
       file.close();
       fileOpen = false;
-      const dirs = await this.#blobs.makeDirsFor(final);
+      const dirs = await dirsReady;
       await Deno.rename(tmp, final);
       // The new name and any new directory above it must all be on disk before the ack.
       await Promise.all([syncDir(dirname(final)), dirs.durable]);

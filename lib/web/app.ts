@@ -22,7 +22,7 @@ import { type AppEnv, sameOriginGuard, sessionMiddleware } from "./auth/middlewa
 import type { SessionStore } from "./auth/session_store.ts";
 import { getCookie } from "hono/cookie";
 import { errorBody, handleError, notFoundBody } from "./errors.ts";
-import { mountPages } from "./pages.ts";
+import { mountPages, type StatusPageRenderer } from "./pages.ts";
 import { securityHeaders } from "./security_headers.ts";
 import { serveFileFrom } from "./static_files.ts";
 import type { Manifest, PageState } from "./types.ts";
@@ -70,8 +70,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.use("*", securityHeaders({ https }));
   app.onError(handleError);
+  let statusPage: StatusPageRenderer | undefined;
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;
+    const browser = (c.req.header("accept") ?? "").includes("text/html");
+    if (browser && statusPage && !path.startsWith("/v1/") && !path.startsWith("/internal/")) {
+      return statusPage(c, 404, "Page not found", "There is nothing at this address on this node.");
+    }
     return c.json(notFoundBody(path), 404);
   });
 
@@ -125,7 +130,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const islandFile = serveFileFrom(new URL("_build/islands/", ROOT), { immutable: true });
   app.get("/_islands/*", (c) => islandFile(c, c.req.path.slice("/_islands/".length)));
 
-  mountPages(app, {
+  statusPage = mountPages(app, {
     manifest: deps.manifest,
     buildId: deps.buildId,
     state: (c): PageState => {

@@ -9,7 +9,7 @@ import type { AppEnv } from "./auth/middleware.ts";
 import { registerIslands } from "./island_ssr.ts";
 import { renderPage } from "./render.ts";
 import type { AppProps, HandlerContext, Manifest, PageState, RouteModule } from "./types.ts";
-import type { ComponentType } from "preact";
+import { type ComponentType, h } from "preact";
 
 /** `./routes/albums/[id].tsx` → `/albums/:id`; `undefined` for non-route files. */
 export function routePattern(file: string): string | undefined {
@@ -28,7 +28,28 @@ export interface MountOptions {
   state: (c: Context<AppEnv>) => PageState | Promise<PageState>;
 }
 
-export function mountPages(app: Hono<AppEnv>, options: MountOptions): void {
+/** Renders a plain page (404 and the like) inside the layout, for browsers. */
+export type StatusPageRenderer = (
+  c: Context<AppEnv>,
+  status: 404 | 500,
+  title: string,
+  text: string,
+) => Promise<Response>;
+
+function StatusPage(props: { data: unknown }) {
+  const { title, text } = props.data as { title: string; text: string };
+  return h(
+    "section",
+    { class: "setup" },
+    h("div", { class: "card card-hero" }, [
+      h("h1", null, title),
+      h("p", { class: "lead" }, text),
+      h("a", { class: "btn", href: "/" }, "Go to the start page"),
+    ]),
+  );
+}
+
+export function mountPages(app: Hono<AppEnv>, options: MountOptions): StatusPageRenderer {
   const { manifest } = options;
   registerIslands(manifest.islands);
   const layout = manifest.routes["./routes/_app.tsx"] as { default: ComponentType<AppProps> };
@@ -75,4 +96,16 @@ export function mountPages(app: Hono<AppEnv>, options: MountOptions): void {
     app.get(pattern, (c) => handle(c, "GET"));
     if (mod.handler?.POST) app.post(pattern, (c) => handle(c, "POST"));
   }
+
+  return async (c, status, title, text) => {
+    const state = await options.state(c);
+    state.title = title;
+    const html = renderPage({
+      app: layout.default,
+      page: StatusPage,
+      props: { url: new URL(c.req.url), params: {}, data: { title, text }, state },
+      buildId: options.buildId(),
+    });
+    return c.html(html, status);
+  };
 }
