@@ -15,6 +15,7 @@ import {
   loadOrCreateNodeKey,
   RecordLog,
   SchemaTooNewError,
+  UploadSessions,
 } from "./lib/store/mod.ts";
 import { createKindRegistry } from "./lib/vault/kinds.ts";
 import { SessionStore } from "./lib/web/auth/session_store.ts";
@@ -56,6 +57,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
     blobs,
     records,
     sessions: new SessionStore(db),
+    uploads: await UploadSessions.open(db, blobs),
     clock: new HybridClock(),
     manifest,
     buildId: () => build.buildId,

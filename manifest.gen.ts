@@ -3,16 +3,38 @@
 
 import * as $_app from "./routes/_app.tsx";
 import * as $index from "./routes/index.tsx";
-import * as $island_SetupForm from "./islands/SetupForm.tsx";
+import * as $join__token_ from "./routes/join/[token].tsx";
+import * as $members from "./routes/members.tsx";
+import * as $settings from "./routes/settings.tsx";
+import * as $island_AccountActions from "./islands/AccountActions.tsx";
+import * as $island_InvitePanel from "./islands/InvitePanel.tsx";
+import * as $island_JoinFamily from "./islands/JoinFamily.tsx";
+import * as $island_MemberActions from "./islands/MemberActions.tsx";
+import * as $island_RecoveryWords from "./islands/RecoveryWords.tsx";
+import * as $island_SessionList from "./islands/SessionList.tsx";
+import * as $island_SetupWizard from "./islands/SetupWizard.tsx";
+import * as $island_SignIn from "./islands/SignIn.tsx";
+import * as $island_ThemeToggle from "./islands/ThemeToggle.tsx";
 import type { Manifest } from "./lib/web/types.ts";
 
 export const manifest: Manifest = {
   routes: {
     "./routes/_app.tsx": $_app,
     "./routes/index.tsx": $index,
+    "./routes/join/[token].tsx": $join__token_,
+    "./routes/members.tsx": $members,
+    "./routes/settings.tsx": $settings,
   },
   islands: {
-    "SetupForm": $island_SetupForm,
+    "AccountActions": $island_AccountActions,
+    "InvitePanel": $island_InvitePanel,
+    "JoinFamily": $island_JoinFamily,
+    "MemberActions": $island_MemberActions,
+    "RecoveryWords": $island_RecoveryWords,
+    "SessionList": $island_SessionList,
+    "SetupWizard": $island_SetupWizard,
+    "SignIn": $island_SignIn,
+    "ThemeToggle": $island_ThemeToggle,
   },
   baseUrl: import.meta.url,
 };

@@ -38,7 +38,9 @@ export default function App({ Component, state, url }: AppProps) {
           {session && (
             <nav class="mainnav" aria-label="Main">
               {NAV.map((n) => (
-                <a href={n.href} aria-current={current(n.href) ? "page" : undefined}>{n.label}</a>
+                <a key={n.href} href={n.href} aria-current={current(n.href) ? "page" : undefined}>
+                  {n.label}
+                </a>
               ))}
             </nav>
           )}

@@ -81,7 +81,7 @@ export default function Members({ data }: PageProps<MembersData>) {
           </thead>
           <tbody>
             {active.map((m) => (
-              <tr data-member={m.key}>
+              <tr key={m.key} data-member={m.key}>
                 <td>
                   {m.name}
                   {m.key === data.me && <span class="badge">you</span>}
@@ -114,7 +114,7 @@ export default function Members({ data }: PageProps<MembersData>) {
             theirs.
           </p>
           <ul>
-            {removed.map((m) => <li>{m.name}</li>)}
+            {removed.map((m) => <li key={m.key}>{m.name}</li>)}
           </ul>
         </div>
       )}

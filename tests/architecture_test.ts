@@ -11,7 +11,11 @@ const root = ROOT.pathname;
 
 interface ModuleInfo {
   specifier: string;
-  dependencies?: { specifier: string; code?: { specifier: string } }[];
+  dependencies?: {
+    specifier: string;
+    code?: { specifier: string };
+    type?: { specifier: string };
+  }[];
 }
 
 async function sourceFiles(dir: string): Promise<string[]> {
@@ -43,7 +47,10 @@ async function moduleGraph(): Promise<Map<string, string[]>> {
     for (const m of info.modules) {
       if (!m.specifier.startsWith("file://")) continue;
       const from = m.specifier.slice(`file://${root}`.length);
-      graph.set(from, (m.dependencies ?? []).map((d) => d.code?.specifier ?? d.specifier));
+      graph.set(
+        from,
+        (m.dependencies ?? []).map((d) => d.code?.specifier ?? d.type?.specifier ?? d.specifier),
+      );
     }
     return graph;
   } finally {

@@ -24,10 +24,10 @@ import { toHex } from "../crypto/mod.ts";
 import { ForbiddenError, ValidationError } from "./errors.ts";
 import { parseHlc } from "./hlc.ts";
 import type { Origin, RecordKind, RecordView, TypedRecord } from "./record_kinds.ts";
-import { describeIssues, DisplayName, Hex64, Key32, Role } from "./schemas.ts";
+import { describeIssues, DisplayName, Hex64, Key32, oneLine, Role } from "./schemas.ts";
 
 export const FamilyBody = z.object({
-  name: z.string().trim().min(1).max(80),
+  name: oneLine(80),
   founder: Key32,
 }).strict();
 export type FamilyBody = z.infer<typeof FamilyBody>;

@@ -12,10 +12,19 @@ export const Hex64 = z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase h
 /** Random ids made by browsers: base64url of 16 bytes (22 characters). */
 export const RandomId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, "expected base64url of 16 bytes");
 export const Role = z.enum(["admin", "member"]);
-/** A person's display name: plain text, no control characters. */
-export const DisplayName = z.string().trim().min(1, "must not be empty").max(60)
-  // deno-lint-ignore no-control-regex
-  .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters");
+/**
+ * A one-line name: no control characters, no leading or trailing spaces. Checked, never
+ * transformed: a signature covers the exact bytes, so what is stored is what was signed.
+ */
+export function oneLine(max: number) {
+  return z.string().min(1, "must not be empty").max(max)
+    // deno-lint-ignore no-control-regex
+    .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters")
+    .refine((s) => s.trim() === s, "must not start or end with spaces");
+}
+
+/** A person's display name. */
+export const DisplayName = oneLine(60);
 
 /** Formats zod issues as one sentence a person can act on. */
 export function describeIssues(error: z.ZodError): string {

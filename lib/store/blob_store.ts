@@ -13,6 +13,7 @@ import { IntegrityError, NotFoundError, RangeNotSatisfiableError } from "../core
 import { getLogger } from "../core/log.ts";
 import { assertBlobId, type BlobId } from "./blob_id.ts";
 import { consumeStream } from "./_consume_stream.ts";
+import { hashFile } from "./hash_file.ts";
 import { BufferedWriter } from "./_buffered_writer.ts";
 import { mkdirDurable, removeIfExists, syncDir } from "./_durable.ts";
 import { Fanout } from "./_fanout.ts";
@@ -155,6 +156,44 @@ export class BlobStore {
         log.warn("Cannot remove temp file", { tmp, error: String(cleanup) })
       );
       throw err;
+    }
+  }
+
+  /**
+   * Moves a finished file (on the same filesystem, e.g. a resumable upload) into the store as
+   * blob `id`, after hashing it: the same guarantees as {@link put} without copying the bytes.
+   * The file is consumed when it is stored or already was; on an IntegrityError it is left
+   * for the caller to remove.
+   */
+  async importFile(id: BlobId, path: string): Promise<PutResult> {
+    assertBlobId(id);
+    this.#assertOpen("importFile");
+    while (this.#puts.has(id)) await this.#puts.get(id)!.catch(() => {});
+    const importing = (async (): Promise<PutResult> => {
+      const what = `import blob ${id}`;
+      const { hex, size } = await hashFile(path);
+      if (hex !== id) throw new IntegrityError(`Cannot ${what}: the bytes hash to ${hex}`);
+      const final = this.#blobs.path(id);
+      if (await this.#statPath(final)) {
+        await removeIfExists(path);
+        return { id, size, created: false };
+      }
+      const dirs = await this.#blobs.makeDirsFor(final);
+      const file = await Deno.open(path, { read: true, write: true });
+      try {
+        await file.sync();
+      } finally {
+        file.close();
+      }
+      await Deno.rename(path, final);
+      await Promise.all([syncDir(dirname(final)), dirs.durable, syncDir(dirname(path))]);
+      return { id, size, created: true };
+    })();
+    this.#puts.set(id, importing);
+    try {
+      return await importing;
+    } finally {
+      this.#puts.delete(id);
     }
   }
 

@@ -29,3 +29,4 @@ export { hashFile, type HashResult, hashStream } from "./hash_file.ts";
 export * from "./index_db.ts";
 export * from "./node_key.ts";
 export * from "./record_log.ts";
+export * from "./upload_sessions.ts";

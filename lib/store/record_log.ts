@@ -27,6 +27,15 @@ export interface ApplyResult {
 export type RecordListener = (stored: { record: SignedRecord; seq: number }[]) => void;
 
 const FIELD = /^[A-Za-z][A-Za-z0-9_]{0,40}$/;
+/**
+ * Expression indexes over body fields (migrations 0003). Named explicitly: without
+ * statistics SQLite's planner prefers the (kind, id) primary key and would scan a kind.
+ */
+const FIELD_INDEX: Record<string, string> = {
+  album: "records_by_album",
+  invite: "records_by_invite",
+  tokenHash: "records_by_token_hash",
+};
 
 /** A bad signature is its own error so callers can tell it from a bad field. */
 export class SignatureError extends P2posError {
@@ -62,8 +71,9 @@ export class RecordLog implements RecordView {
 
   find<B = unknown>(kind: string, field: string, value: string): TypedRecord<B>[] {
     if (!FIELD.test(field)) throw new TypeError(`Cannot query records by field "${field}"`);
+    const indexed = FIELD_INDEX[field] ? `INDEXED BY ${FIELD_INDEX[field]}` : "";
     const rows = this.index.db.prepare(
-      `SELECT json FROM records WHERE kind = ? AND json_extract(json, '$.body.${field}') = ?`,
+      `SELECT json FROM records ${indexed} WHERE kind = ? AND json_extract(json, '$.body.${field}') = ?`,
     ).all(kind, value) as { json: string }[];
     return rows.map((r) => JSON.parse(r.json));
   }

@@ -6,10 +6,15 @@
 
 import { familyKind, inviteKind, memberKind } from "../core/family_kinds.ts";
 import { KindRegistry } from "../core/record_kinds.ts";
+import { albumKind, grantKind, photoKind, tombstoneKind } from "./album_kinds.ts";
 
 export function createKindRegistry(): KindRegistry {
   return new KindRegistry()
     .register(familyKind)
     .register(memberKind)
-    .register(inviteKind);
+    .register(inviteKind)
+    .register(albumKind)
+    .register(grantKind)
+    .register(photoKind)
+    .register(tombstoneKind);
 }

@@ -11,7 +11,11 @@ import type { ResolvedNodeConfig } from "../core/config.ts";
 import { UnauthorizedError } from "../core/errors.ts";
 import { currentFamily, type MemberBody } from "../core/family_kinds.ts";
 import type { HybridClock } from "../core/hlc.ts";
-import type { BlobStore, IndexDb, NodeKey, RecordLog } from "../store/mod.ts";
+import type { BlobStore, IndexDb, NodeKey, RecordLog, UploadSessions } from "../store/mod.ts";
+import { AlbumQueries } from "../vault/album_queries.ts";
+import { BlobAccess } from "../vault/blob_access.ts";
+import { albumRoutes } from "./api/albums.ts";
+import { uploadRoutes } from "./api/uploads.ts";
 import { authRoutes } from "./api/auth.ts";
 import { blobRoutes } from "./api/blobs.ts";
 import { memberRoutes } from "./api/members.ts";
@@ -22,7 +26,7 @@ import { type AppEnv, sameOriginGuard, sessionMiddleware } from "./auth/middlewa
 import type { SessionStore } from "./auth/session_store.ts";
 import { getCookie } from "hono/cookie";
 import { errorBody, handleError, notFoundBody } from "./errors.ts";
-import { mountPages, type StatusPageRenderer } from "./pages.ts";
+import { mountPages } from "./pages.ts";
 import { securityHeaders } from "./security_headers.ts";
 import { serveFileFrom } from "./static_files.ts";
 import type { Manifest, PageState } from "./types.ts";
@@ -35,6 +39,7 @@ export interface AppDeps {
   blobs: BlobStore;
   records: RecordLog;
   sessions: SessionStore;
+  uploads: UploadSessions;
   clock: HybridClock;
   manifest: Manifest;
   /** Current island build id (changes when bundles are rebuilt). */
@@ -70,15 +75,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.use("*", securityHeaders({ https }));
   app.onError(handleError);
-  let statusPage: StatusPageRenderer | undefined;
-  app.notFound((c) => {
-    const path = new URL(c.req.url).pathname;
-    const browser = (c.req.header("accept") ?? "").includes("text/html");
-    if (browser && statusPage && !path.startsWith("/v1/") && !path.startsWith("/internal/")) {
-      return statusPage(c, 404, "Page not found", "There is nothing at this address on this node.");
-    }
-    return c.json(notFoundBody(path), 404);
-  });
 
   app.use("*", sameOriginGuard(publicUrl));
   app.use("*", sessionMiddleware(deps));
@@ -105,7 +101,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ),
   });
   app.use("/v1/*", (c, next) => {
+    // Blob bytes and upload chunks stream with limits of their own.
     if (c.req.path.startsWith("/v1/blobs/")) return next();
+    if (c.req.method === "PATCH" && c.req.path.startsWith("/v1/uploads/")) return next();
     return jsonLimit(c, next);
   });
 
@@ -122,15 +120,33 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     setupRoutes({ ...deps, limiter: new AttemptLimiter(10, 60_000, deps.now), publicUrl }),
   );
   app.route("/v1", memberRoutes({ ...deps, publicUrl }));
+  const access = new BlobAccess(deps.db, deps.records);
+  const albums = new AlbumQueries(deps.db, deps.records);
+  const now = deps.now ?? Date.now;
+  const uploaded = (blobId: string, memberKey: string) =>
+    access.recordUploader(blobId, memberKey, now());
   app.route("/v1", recordRoutes(deps));
-  app.route("/v1/blobs", blobRoutes({ blobs: deps.blobs, maxBlobBytes: deps.config.maxBlobBytes }));
+  app.route("/v1", albumRoutes({ ...deps, albums }));
+  app.route(
+    "/v1",
+    uploadRoutes({ ...deps, maxBlobBytes: deps.config.maxBlobBytes, uploaded }),
+  );
+  app.route(
+    "/v1/blobs",
+    blobRoutes({
+      blobs: deps.blobs,
+      maxBlobBytes: deps.config.maxBlobBytes,
+      canRead: (id, member) => access.canRead(id, member),
+      uploaded,
+    }),
+  );
 
   const staticFile = serveFileFrom(new URL("static/", ROOT));
   app.get("/static/*", (c) => staticFile(c, c.req.path.slice("/static/".length)));
   const islandFile = serveFileFrom(new URL("_build/islands/", ROOT), { immutable: true });
   app.get("/_islands/*", (c) => islandFile(c, c.req.path.slice("/_islands/".length)));
 
-  statusPage = mountPages(app, {
+  const statusPage = mountPages(app, {
     manifest: deps.manifest,
     buildId: deps.buildId,
     state: (c): PageState => {
@@ -143,6 +159,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         theme: theme === "light" || theme === "dark" ? theme : undefined,
       };
     },
+  });
+
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const browser = (c.req.header("accept") ?? "").includes("text/html");
+    if (browser && !path.startsWith("/v1/") && !path.startsWith("/internal/")) {
+      return statusPage(c, 404, "Page not found", "There is nothing at this address on this node.");
+    }
+    return c.json(notFoundBody(path), 404);
   });
 
   return app;

@@ -34,6 +34,7 @@ export function errorBody(code: string, message: string): ErrorBody {
 /** Statuses for error codes that have no class of their own. */
 const BY_CODE: Record<string, ContentfulStatusCode> = {
   bad_setup_code: 401,
+  already_set_up: 409,
   too_many_attempts: 429,
   upload_interrupted: 400,
   bad_signature: 400,

@@ -13,6 +13,7 @@ import {
   loadOrCreateNodeKey,
   type NodeKey,
   RecordLog,
+  UploadSessions,
 } from "../../lib/store/mod.ts";
 import { createKindRegistry } from "../../lib/vault/kinds.ts";
 import { createApp } from "../../lib/web/app.ts";
@@ -53,6 +54,7 @@ export async function makeTestApp(
     blobs,
     records,
     sessions,
+    uploads: await UploadSessions.open(db, blobs, { now, maxChunkBytes: 1024 * 1024 }),
     clock: new HybridClock(now),
     now,
     manifest,

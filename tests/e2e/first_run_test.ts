@@ -22,7 +22,7 @@ Deno.test({
 
       // Before hydration the button is disabled and the input is inert; after it,
       // typing is reformatted by the island's own code.
-      await page.waitForSelector('[data-island="SetupForm"][data-hydrated="true"]', {
+      await page.waitForSelector('[data-island="SetupWizard"][data-hydrated="true"]', {
         timeout: 15_000,
       });
       const button = page.locator(".setup-form button[type=submit]");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { startNode } from "../_support/node_process.ts";
+import { setupRemoteFamily } from "../_support/remote_family.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -76,9 +77,10 @@ Deno.test({
   async fn() {
     const node = await startNode();
     try {
+      const { cookie } = await setupRemoteFamily(node.url, node.setupCode!);
       const id = "ab".repeat(32);
       const conn = await Deno.connect({ hostname: "127.0.0.1", port: node.port });
-      const head = `PUT /v1/blobs/${id} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+      const head = `PUT /v1/blobs/${id} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${cookie}\r\n` +
         `Content-Type: application/octet-stream\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n`;
       await conn.write(new TextEncoder().encode(head));
       await conn.write(new Uint8Array(256 * 1024).fill(1));
@@ -95,7 +97,9 @@ Deno.test({
         left = (await Array.fromAsync(Deno.readDir(`${node.dataDir}/tmp`))).length;
       }
       assert.equal(left, 0, "temp file removed after the cut");
-      assert.equal((await fetch(`${node.url}/v1/blobs/${id}`)).status, 404);
+      const after = await fetch(`${node.url}/v1/blobs/${id}`, { headers: { cookie } });
+      assert.equal(after.status, 404);
+      await after.body?.cancel();
       assert.equal((await fetch(`${node.url}/health`)).status, 200, "the node is still up");
     } finally {
       await node.stop();

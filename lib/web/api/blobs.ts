@@ -6,8 +6,9 @@
  * verifies the SHA-256 and acknowledges only after fsync.
  */
 
-import { Hono } from "hono";
-import { P2posError, TooLargeError, ValidationError } from "../../core/errors.ts";
+import { type Context, Hono } from "hono";
+import { NotFoundError, P2posError, TooLargeError, ValidationError } from "../../core/errors.ts";
+import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { getLogger } from "../../core/log.ts";
 import { assertBlobId, type BlobStore } from "../../store/mod.ts";
 import { parseRange } from "../range.ts";
@@ -17,14 +18,19 @@ const log = getLogger("web");
 export interface BlobRoutesDeps {
   blobs: BlobStore;
   maxBlobBytes: number;
+  /** The read policy: may this member read this blob? (Only asked about valid ids.) */
+  canRead(blobId: string, memberKey: string): boolean;
+  /** Called after a member stored a blob through this route. */
+  uploaded(blobId: string, memberKey: string): void;
 }
 
-export function blobRoutes(deps: BlobRoutesDeps): Hono {
-  const app = new Hono();
+export function blobRoutes(deps: BlobRoutesDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
 
   app.put("/:id", async (c) => {
     const id = c.req.param("id");
     assertBlobId(id);
+    const auth = requireAuth(c);
     const declared = c.req.header("content-length");
     if (declared !== undefined) {
       if (!/^\d+$/.test(declared)) throw new ValidationError("Content-Length is not a number");
@@ -50,14 +56,24 @@ export function blobRoutes(deps: BlobRoutesDeps): Hono {
         cause: err,
       });
     }
+    deps.uploaded(id, auth.memberKey);
     return c.json(
       { id: result.id, size: result.size, created: result.created },
       result.created ? 201 : 200,
     );
   });
 
-  const read = async (id: string, rangeHeader: string | undefined, head: boolean) => {
+  const read = async (
+    c: Context<AppEnv>,
+    id: string,
+    rangeHeader: string | undefined,
+    head: boolean,
+  ) => {
     assertBlobId(id);
+    // Existence is not revealed to members who may not read the blob: the same 404.
+    if (!deps.canRead(id, requireAuth(c).memberKey)) {
+      throw new NotFoundError(`Cannot read blob ${id}: it is not stored`);
+    }
     const stat = await deps.blobs.stat(id);
     const size = stat?.size ?? 0;
     const range = stat ? parseRange(rangeHeader, size) : undefined;
@@ -75,8 +91,8 @@ export function blobRoutes(deps: BlobRoutesDeps): Hono {
     return new Response(head ? null : got.stream, { status: range ? 206 : 200, headers });
   };
 
-  app.get("/:id", (c) => read(c.req.param("id"), c.req.header("range"), false));
-  app.on("HEAD", "/:id", (c) => read(c.req.param("id"), undefined, true));
+  app.get("/:id", (c) => read(c, c.req.param("id"), c.req.header("range"), false));
+  app.on("HEAD", "/:id", (c) => read(c, c.req.param("id"), undefined, true));
 
   return app;
 }

@@ -8,13 +8,14 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { ForbiddenError } from "../../core/errors.ts";
-import type { RecordLog } from "../../store/mod.ts";
+import type { BlobStore, RecordLog } from "../../store/mod.ts";
+import { checkPhotoBlobs } from "./albums.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { readJson } from "../validate.ts";
 
 const Body = z.object({ records: z.array(z.unknown()).min(1).max(200) }).strict();
 
-export function recordRoutes(deps: { records: RecordLog }): Hono<AppEnv> {
+export function recordRoutes(deps: { records: RecordLog; blobs: BlobStore }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post("/records", async (c) => {
     const auth = requireAuth(c);
@@ -24,6 +25,7 @@ export function recordRoutes(deps: { records: RecordLog }): Hono<AppEnv> {
         throw new ForbiddenError(`Record ${i} is not signed by the signed-in member`);
       }
     });
+    await checkPhotoBlobs(records, deps.blobs);
     const results = deps.records.apply(records, { via: "api", sessionMember: auth.memberKey });
     return c.json({ results });
   });

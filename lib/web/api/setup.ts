@@ -7,7 +7,7 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
-import { ConflictError, ForbiddenError, P2posError } from "../../core/errors.ts";
+import { ForbiddenError, P2posError } from "../../core/errors.ts";
 import { currentFamily, type FamilyBody, type MemberBody } from "../../core/family_kinds.ts";
 import type { TypedRecord } from "../../core/record_kinds.ts";
 import type { IndexDb, RecordLog } from "../../store/mod.ts";
@@ -36,6 +36,15 @@ class BadSetupCodeError extends P2posError {
   }
 }
 
+class AlreadySetUpError extends P2posError {
+  constructor() {
+    super(
+      "already_set_up",
+      "This node is already set up: its setup code was used. Sign in instead.",
+    );
+  }
+}
+
 const Code = z.string().min(1).max(64);
 
 export function setupRoutes(deps: SetupRoutesDeps): Hono<AppEnv> {
@@ -43,9 +52,7 @@ export function setupRoutes(deps: SetupRoutesDeps): Hono<AppEnv> {
 
   const checkCode = (code: string) => {
     if (currentFamily(deps.records)) {
-      throw new ConflictError(
-        "This node is already set up: its setup code was used. Sign in instead.",
-      );
+      throw new AlreadySetUpError();
     }
     deps.limiter.check();
     if (!checkSetupCode(deps.db, code)) {

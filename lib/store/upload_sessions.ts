@@ -1,0 +1,232 @@
+/**
+ * Resumable uploads (DESIGN §6): a session is created for an expected blob id
+ * and size; chunks are appended at the current offset, each fsynced before the
+ * new offset is acknowledged (so a crash never loses an acknowledged byte and
+ * never acknowledges a lost one); `finish` hashes the file and moves it into
+ * the blob store only if it hashes to the expected id.
+ *
+ * Files live in `<data>/uploads/<session id>` (not `tmp/`, which is emptied
+ * at start: acknowledged upload progress survives a restart).
+ */
+
+import { join } from "node:path";
+import { ConflictError, IntegrityError, NotFoundError, TooLargeError } from "../core/errors.ts";
+import type { BlobStore } from "./blob_store.ts";
+import type { PutResult } from "./blob_store_types.ts";
+import type { IndexDb } from "./index_db.ts";
+import { removeIfExists, writeAll } from "./_durable.ts";
+
+export interface UploadSession {
+  id: string;
+  memberKey: string;
+  blobId: string;
+  size: number;
+  offset: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UploadSessionOptions {
+  /** Largest chunk accepted in one request. @default 16 MiB */
+  maxChunkBytes?: number;
+  /** Sessions untouched this long are deleted. @default 24 h */
+  ttlMs?: number;
+  now?: () => number;
+}
+
+interface Row {
+  id: string;
+  member_key: string;
+  blob_id: string;
+  size: number;
+  offset: number;
+  created_at: number;
+  updated_at: number;
+}
+
+const toSession = (r: Row): UploadSession => ({
+  id: r.id,
+  memberKey: r.member_key,
+  blobId: r.blob_id,
+  size: r.size,
+  offset: r.offset,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export class UploadSessions {
+  readonly maxChunkBytes: number;
+  readonly ttlMs: number;
+  readonly #now: () => number;
+  readonly #dir: string;
+  /** One append or finish at a time per session. */
+  readonly #busy = new Map<string, Promise<unknown>>();
+
+  private constructor(
+    private readonly index: IndexDb,
+    private readonly blobs: BlobStore,
+    dir: string,
+    options: UploadSessionOptions,
+  ) {
+    this.#dir = dir;
+    this.maxChunkBytes = options.maxChunkBytes ?? 16 * 1024 * 1024;
+    this.ttlMs = options.ttlMs ?? 24 * 3600_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  static async open(
+    index: IndexDb,
+    blobs: BlobStore,
+    options: UploadSessionOptions = {},
+  ): Promise<UploadSessions> {
+    const dir = join(blobs.root, "uploads");
+    await Deno.mkdir(dir, { recursive: true });
+    const sessions = new UploadSessions(index, blobs, dir, options);
+    await sessions.purgeExpired();
+    return sessions;
+  }
+
+  #path(id: string): string {
+    return join(this.#dir, id);
+  }
+
+  create(memberKey: string, blobId: string, size: number): UploadSession {
+    const id = crypto.randomUUID();
+    const now = this.#now();
+    this.index.db.prepare(
+      `INSERT INTO upload_sessions (id, member_key, blob_id, size, offset, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 0, ?, ?)`,
+    ).run(id, memberKey, blobId, size, now, now);
+    return { id, memberKey, blobId, size, offset: 0, createdAt: now, updatedAt: now };
+  }
+
+  /** A member's own session; anyone else's is "not found", so ids leak nothing. */
+  get(id: string, memberKey: string): UploadSession {
+    const row = /^[0-9a-f-]{36}$/.test(id)
+      ? this.index.db.prepare("SELECT * FROM upload_sessions WHERE id = ? AND member_key = ?")
+        .get(id, memberKey) as Row | undefined
+      : undefined;
+    if (!row) throw new NotFoundError("No such upload session (it may have expired)");
+    return toSession(row);
+  }
+
+  async #exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    while (this.#busy.has(id)) await this.#busy.get(id)!.catch(() => {});
+    const p = fn();
+    this.#busy.set(id, p);
+    try {
+      return await p;
+    } finally {
+      this.#busy.delete(id);
+    }
+  }
+
+  /**
+   * Appends `body` at `offset`, which must be the session's current offset
+   * (ConflictError otherwise, so a client that lost a response asks again and
+   * resumes). Returns the new offset once the bytes are on disk.
+   */
+  append(
+    id: string,
+    memberKey: string,
+    offset: number,
+    body: ReadableStream<Uint8Array>,
+  ): Promise<number> {
+    return this.#exclusive(id, async () => {
+      const s = this.get(id, memberKey);
+      if (offset !== s.offset) {
+        await body.cancel().catch(() => {});
+        throw new ConflictError(
+          `This upload is at offset ${s.offset}, not ${offset}: resume from ${s.offset}`,
+        );
+      }
+      const file = await Deno.open(this.#path(id), { write: true, create: true });
+      let written = 0;
+      try {
+        // Bytes past the acknowledged offset are from a chunk that was never acknowledged.
+        await file.truncate(s.offset);
+        await file.seek(s.offset, Deno.SeekMode.Start);
+        const limit = Math.min(this.maxChunkBytes, s.size - s.offset);
+        for await (const chunk of body) {
+          written += chunk.byteLength;
+          if (written > limit) {
+            throw new TooLargeError(
+              written + s.offset > s.size
+                ? `This chunk goes past the declared size of ${s.size} bytes`
+                : `A chunk may be at most ${this.maxChunkBytes} bytes`,
+            );
+          }
+          await writeAll(file, chunk);
+        }
+        await file.sync();
+      } catch (err) {
+        await file.truncate(s.offset).catch(() => {});
+        throw err;
+      } finally {
+        file.close();
+      }
+      const next = s.offset + written;
+      this.index.db.prepare("UPDATE upload_sessions SET offset = ?, updated_at = ? WHERE id = ?")
+        .run(next, this.#now(), id);
+      return next;
+    });
+  }
+
+  /**
+   * Verifies the uploaded bytes against the expected id and stores the blob.
+   * A mismatch deletes the session and its bytes: nothing is stored.
+   */
+  finish(id: string, memberKey: string): Promise<PutResult> {
+    return this.#exclusive(id, async () => {
+      const s = this.get(id, memberKey);
+      if (s.offset !== s.size) {
+        throw new ConflictError(
+          `This upload has ${s.offset} of ${s.size} bytes; send the rest first`,
+        );
+      }
+      if (s.size === 0) await Deno.writeFile(this.#path(id), new Uint8Array(0), { create: true });
+      try {
+        const result = await this.blobs.importFile(s.blobId, this.#path(id));
+        this.#delete(id);
+        return result;
+      } catch (err) {
+        if (err instanceof IntegrityError) {
+          await this.cancel(id, memberKey);
+          throw new IntegrityError(
+            `The uploaded bytes do not hash to ${s.blobId}; the upload was discarded`,
+            { cause: err },
+          );
+        }
+        throw err;
+      }
+    });
+  }
+
+  async cancel(id: string, memberKey: string): Promise<void> {
+    this.get(id, memberKey);
+    this.#delete(id);
+    await removeIfExists(this.#path(id));
+  }
+
+  #delete(id: string): void {
+    this.index.db.prepare("DELETE FROM upload_sessions WHERE id = ?").run(id);
+  }
+
+  /** Deletes sessions idle longer than the TTL, and files with no session. */
+  async purgeExpired(): Promise<number> {
+    const cutoff = this.#now() - this.ttlMs;
+    const stale = this.index.db.prepare(
+      "DELETE FROM upload_sessions WHERE updated_at < ? RETURNING id",
+    )
+      .all(cutoff) as { id: string }[];
+    const live = new Set(
+      (this.index.db.prepare("SELECT id FROM upload_sessions").all() as { id: string }[]).map((r) =>
+        r.id
+      ),
+    );
+    for await (const e of Deno.readDir(this.#dir)) {
+      if (!live.has(e.name)) await removeIfExists(join(this.#dir, e.name));
+    }
+    return stale.length;
+  }
+}

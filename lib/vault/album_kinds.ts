@@ -1,0 +1,243 @@
+/**
+ * The vault's record kinds (DESIGN §4, seed §8): `album`, `grant`, `photo`,
+ * `tombstone`. Nothing in them is plaintext a member typed or a camera wrote:
+ * album names, captions, filenames, EXIF and taken-at travel encrypted (in
+ * `meta` and `sort`, or in the metadata blob).
+ *
+ * Who may author what:
+ * - album: any member creates one and owns it; only the owner renames
+ *   (new `meta`), sets the cover, trashes/restores it, or starts a new key
+ *   epoch (`epoch` + 1, after un-sharing). 30 days after trashing it is purged:
+ *   read-only and invisible on every node, by the same rule everywhere.
+ * - grant (id `<album>.<member>`): only the owner shares (a wrapped album key
+ *   for the member's X25519 key, at the album's current epoch), changes a
+ *   role, or un-shares (`revoked`).
+ * - photo: the owner or a contributor adds one (as its uploader); afterwards
+ *   only the owner may re-wrap its file key for a new epoch.
+ * - tombstone (id `photo.<photo id>`): deletes a photo; by the owner or the
+ *   photo's uploader while they may still contribute.
+ */
+
+import { z } from "zod";
+import { ForbiddenError, ValidationError } from "../core/errors.ts";
+import { activeMember } from "../core/family_kinds.ts";
+import type { RecordKind, RecordView, TypedRecord } from "../core/record_kinds.ts";
+import { describeIssues, Hex64, Key32, RandomId } from "../core/schemas.ts";
+
+export const TRASH_DAYS = 30;
+const TRASH_MS = TRASH_DAYS * 24 * 3600_000;
+
+/** base64url ciphertext produced by lib/crypto (never plaintext). */
+const Sealed = (max: number) => z.string().regex(/^[A-Za-z0-9_-]+$/).max(max);
+const BlobRef = z.object({ id: Hex64, size: z.number().int().nonnegative() }).strict();
+
+export const AlbumBody = z.object({
+  owner: Key32,
+  epoch: z.number().int().min(0).max(1_000_000),
+  /** Encrypted album metadata (name, dedup key …) under the current epoch's key. */
+  meta: Sealed(16_384),
+  cover: RandomId.nullable(),
+  trashedAt: z.number().int().positive().nullable(),
+}).strict();
+export type AlbumBody = z.infer<typeof AlbumBody>;
+
+export const GrantRole = z.enum(["owner", "contributor", "viewer"]);
+export type GrantRole = z.infer<typeof GrantRole>;
+
+export const GrantBody = z.object({
+  album: RandomId,
+  member: Key32,
+  role: GrantRole,
+  epoch: z.number().int().min(0),
+  /** The album key of `epoch`, wrapped for the member's X25519 key (FORMAT key wrap). */
+  wrapped: Sealed(512),
+  revoked: z.boolean(),
+}).strict();
+export type GrantBody = z.infer<typeof GrantBody>;
+
+export const PhotoBody = z.object({
+  album: RandomId,
+  uploader: Key32,
+  epoch: z.number().int().min(0),
+  /** The photo's file key, encrypted under the album key of `epoch`. */
+  key: Sealed(1024),
+  original: BlobRef,
+  thumb: BlobRef.nullable(),
+  meta: BlobRef,
+  /** Encrypted taken-at, so browsers can order a grid without fetching every metadata blob. */
+  sort: Sealed(1024),
+  /** Keyed hash of the original under the album's dedup key: equal photos, equal values. */
+  dedup: Hex64,
+}).strict();
+export type PhotoBody = z.infer<typeof PhotoBody>;
+
+export const TombstoneBody = z.object({
+  kind: z.literal("photo"),
+  target: RandomId,
+  album: RandomId,
+}).strict();
+export type TombstoneBody = z.infer<typeof TombstoneBody>;
+
+function parser<T>(schema: z.ZodType<T>, what: string) {
+  return (body: unknown): T => {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw new ValidationError(`${what} body: ${describeIssues(parsed.error)}`);
+    return parsed.data;
+  };
+}
+
+export function isPurged(album: TypedRecord<AlbumBody>, now: number): boolean {
+  return album.body.trashedAt !== null && now > album.body.trashedAt + TRASH_MS;
+}
+
+export function grantId(album: string, member: string): string {
+  return `${album}.${member}`;
+}
+
+/**
+ * A member's role on an album: the owner's, or what a current grant says;
+ * `undefined` for no access. Removed members and purged albums have none.
+ */
+export function albumRole(
+  view: RecordView,
+  albumId: string,
+  memberKey: string,
+): GrantRole | undefined {
+  const album = view.get<AlbumBody>("album", albumId);
+  if (!album || isPurged(album, view.now()) || !activeMember(view, memberKey)) return undefined;
+  if (album.body.owner === memberKey) return "owner";
+  const grant = view.get<GrantBody>("grant", grantId(albumId, memberKey));
+  return grant && !grant.body.revoked ? grant.body.role : undefined;
+}
+
+function liveAlbum(view: RecordView, id: string): TypedRecord<AlbumBody> {
+  const album = view.get<AlbumBody>("album", id);
+  if (!album) throw new ForbiddenError(`album ${id} is not known to this node`);
+  if (isPurged(album, view.now())) throw new ForbiddenError("that album was deleted for good");
+  return album;
+}
+
+export const albumKind: RecordKind<AlbumBody> = {
+  kind: "album",
+  parseBody: parser(AlbumBody, "Album"),
+  authorize(record, previous, view) {
+    if (!activeMember(view, record.author)) {
+      throw new ForbiddenError("only family members make albums");
+    }
+    if (record.author !== record.body.owner) {
+      throw new ForbiddenError("an album is signed by its owner");
+    }
+    if (!previous) {
+      if (record.body.epoch !== 0) throw new ForbiddenError("a new album starts at key epoch 0");
+      if (record.body.trashedAt !== null) {
+        throw new ForbiddenError("a new album cannot be in the trash");
+      }
+      return;
+    }
+    if (isPurged(previous, view.now())) throw new ForbiddenError("that album was deleted for good");
+    if (previous.body.owner !== record.body.owner) {
+      throw new ForbiddenError("an album's owner never changes");
+    }
+    const step = record.body.epoch - previous.body.epoch;
+    if (step !== 0 && step !== 1) throw new ForbiddenError("a key epoch advances one at a time");
+  },
+};
+
+export const grantKind: RecordKind<GrantBody> = {
+  kind: "grant",
+  parseBody: parser(GrantBody, "Grant"),
+  authorize(record, previous, view) {
+    const { album: albumId, member } = record.body;
+    if (record.id !== grantId(albumId, member)) {
+      throw new ValidationError("a grant's id is <album>.<member>");
+    }
+    const album = liveAlbum(view, albumId);
+    if (record.author !== album.body.owner) {
+      throw new ForbiddenError("only the album's owner shares it");
+    }
+    if ((record.body.role === "owner") !== (member === album.body.owner)) {
+      throw new ForbiddenError("the owner's own grant, and only it, has the role owner");
+    }
+    if (previous && previous.body.album !== albumId) {
+      throw new ForbiddenError("a grant's album never changes");
+    }
+    if (!record.body.revoked) {
+      if (!activeMember(view, member)) {
+        throw new ForbiddenError("albums are shared with current members only");
+      }
+      if (record.body.epoch !== album.body.epoch) {
+        throw new ForbiddenError(
+          `a grant wraps the album's current key (epoch ${album.body.epoch})`,
+        );
+      }
+    }
+  },
+};
+
+export const photoKind: RecordKind<PhotoBody> = {
+  kind: "photo",
+  parseBody: parser(PhotoBody, "Photo"),
+  authorize(record, previous, view) {
+    const album = liveAlbum(view, record.body.album);
+    if (album.body.trashedAt !== null) throw new ForbiddenError("that album is in the trash");
+    if (!previous) {
+      if (record.author !== record.body.uploader) {
+        throw new ForbiddenError("a photo is signed by its uploader");
+      }
+      const role = albumRole(view, album.id, record.author);
+      if (role !== "owner" && role !== "contributor") {
+        throw new ForbiddenError("only the album's owner and contributors add photos");
+      }
+      if (record.body.epoch !== album.body.epoch) {
+        throw new ForbiddenError(
+          `new photos use the album's current key (epoch ${album.body.epoch})`,
+        );
+      }
+      if (view.get("tombstone", `photo.${record.id}`)) {
+        throw new ForbiddenError("that photo was deleted");
+      }
+      return;
+    }
+    if (record.author !== album.body.owner) {
+      throw new ForbiddenError("only the album's owner may change a photo (to re-wrap its key)");
+    }
+    const p = previous.body;
+    const b = record.body;
+    const same = p.album === b.album && p.uploader === b.uploader &&
+      p.original.id === b.original.id &&
+      p.meta.id === b.meta.id && p.thumb?.id === b.thumb?.id && p.dedup === b.dedup;
+    if (!same) throw new ForbiddenError("a photo's album, uploader and blobs never change");
+    if (b.epoch < p.epoch || b.epoch > album.body.epoch) {
+      throw new ForbiddenError("a photo's key is re-wrapped forward, up to the album's epoch");
+    }
+  },
+};
+
+export const tombstoneKind: RecordKind<TombstoneBody> = {
+  kind: "tombstone",
+  parseBody: parser(TombstoneBody, "Tombstone"),
+  authorize(record, previous, view) {
+    if (previous) throw new ForbiddenError("a deletion is final");
+    if (record.id !== `photo.${record.body.target}`) {
+      throw new ValidationError("a tombstone's id is photo.<photo id>");
+    }
+    const photo = view.get<PhotoBody>("photo", record.body.target);
+    if (!photo || photo.body.album !== record.body.album) {
+      throw new ForbiddenError("no such photo in that album");
+    }
+    const album = liveAlbum(view, record.body.album);
+    const role = albumRole(view, album.id, record.author);
+    const uploaderMayDelete = record.author === photo.body.uploader && role === "contributor";
+    if (role !== "owner" && !uploaderMayDelete) {
+      throw new ForbiddenError("only the album's owner or the photo's uploader deletes a photo");
+    }
+  },
+};
+
+/** Photos of an album that are not deleted. */
+export function livePhotos(view: RecordView, albumId: string): TypedRecord<PhotoBody>[] {
+  const dead = new Set(
+    view.find<TombstoneBody>("tombstone", "album", albumId).map((t) => t.body.target),
+  );
+  return view.find<PhotoBody>("photo", "album", albumId).filter((p) => !dead.has(p.id));
+}

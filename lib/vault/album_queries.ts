@@ -1,0 +1,125 @@
+/**
+ * Read-side queries of the vault: which albums a member sees, an album's
+ * photos page by page. Only opaque ids, sizes, server times and ciphertext
+ * leave here; browsers decrypt.
+ */
+
+import type { IndexDb, RecordLog } from "../store/mod.ts";
+import type { TypedRecord } from "../core/record_kinds.ts";
+import {
+  type AlbumBody,
+  albumRole,
+  type GrantBody,
+  grantId,
+  type GrantRole,
+  isPurged,
+  type PhotoBody,
+} from "./album_kinds.ts";
+
+export interface AlbumView {
+  id: string;
+  owner: string;
+  epoch: number;
+  meta: string;
+  cover: string | null;
+  trashedAt: number | null;
+  role: GrantRole;
+  /** The caller's wrapped album key at the current epoch (null if it has not been re-shared yet). */
+  grant: { epoch: number; wrapped: string } | null;
+  photoCount: number;
+  hlc: string;
+  record: TypedRecord<AlbumBody>;
+}
+
+export interface PhotoView {
+  id: string;
+  uploader: string;
+  epoch: number;
+  key: string;
+  original: { id: string; size: number };
+  thumb: { id: string; size: number } | null;
+  meta: { id: string; size: number };
+  sort: string;
+  dedup: string;
+  hlc: string;
+  record: TypedRecord<PhotoBody>;
+}
+
+export class AlbumQueries {
+  constructor(private readonly index: IndexDb, private readonly records: RecordLog) {}
+
+  photoCount(albumId: string): number {
+    const row = this.index.db.prepare(
+      `SELECT count(*) AS n FROM records AS p INDEXED BY records_by_album
+       WHERE p.kind = 'photo' AND json_extract(p.json, '$.body.album') = ?
+         AND NOT EXISTS (SELECT 1 FROM records AS t WHERE t.kind = 'tombstone' AND t.id = 'photo.' || p.id)`,
+    ).get(albumId) as { n: number };
+    return row.n;
+  }
+
+  view(album: TypedRecord<AlbumBody>, memberKey: string): AlbumView | undefined {
+    const role = albumRole(this.records, album.id, memberKey);
+    if (!role) return undefined;
+    const grant = this.records.get<GrantBody>("grant", grantId(album.id, memberKey));
+    const current = grant && !grant.body.revoked && grant.body.epoch === album.body.epoch;
+    return {
+      id: album.id,
+      owner: album.body.owner,
+      epoch: album.body.epoch,
+      meta: album.body.meta,
+      cover: album.body.cover,
+      trashedAt: album.body.trashedAt,
+      role,
+      grant: current ? { epoch: grant.body.epoch, wrapped: grant.body.wrapped } : null,
+      photoCount: this.photoCount(album.id),
+      hlc: album.hlc,
+      record: album,
+    };
+  }
+
+  /** Albums the member may see (trashed ones included, purged ones not), newest first. */
+  albumsFor(memberKey: string): AlbumView[] {
+    const now = this.records.now();
+    return this.records.list<AlbumBody>("album")
+      .filter((a) => !isPurged(a, now))
+      .map((a) => this.view(a, memberKey))
+      .filter((v): v is AlbumView => v !== undefined)
+      .sort((a, b) => (a.hlc < b.hlc ? 1 : -1));
+  }
+
+  /** Grants of an album (current and revoked), for its sharing panel. */
+  grants(albumId: string): TypedRecord<GrantBody>[] {
+    return this.records.find<GrantBody>("grant", "album", albumId);
+  }
+
+  /** One page of an album's live photos, ordered by id (stable while photos change). */
+  photos(
+    albumId: string,
+    after: string,
+    limit: number,
+  ): { photos: PhotoView[]; next: string | null } {
+    const rows = this.index.db.prepare(
+      `SELECT p.json FROM records AS p INDEXED BY records_by_album
+       WHERE p.kind = 'photo' AND json_extract(p.json, '$.body.album') = ? AND p.id > ?
+         AND NOT EXISTS (SELECT 1 FROM records AS t WHERE t.kind = 'tombstone' AND t.id = 'photo.' || p.id)
+       ORDER BY p.id LIMIT ?`,
+    ).all(albumId, after, limit + 1) as { json: string }[];
+    const records = rows.slice(0, limit).map((r) => JSON.parse(r.json) as TypedRecord<PhotoBody>);
+    return {
+      photos: records.map((p) => ({
+        id: p.id,
+        uploader: p.body.uploader,
+        epoch: p.body.epoch,
+        key: p.body.key,
+        original: p.body.original,
+        thumb: p.body.thumb,
+        meta: p.body.meta,
+        sort: p.body.sort,
+        dedup: p.body.dedup,
+        hlc: p.hlc,
+        record: p,
+      })),
+      next: rows.length > limit ? records[records.length - 1].id : null,
+    };
+  }
+}

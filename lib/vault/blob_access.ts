@@ -1,0 +1,44 @@
+/**
+ * The vault's blob read policy (seed §9, DESIGN §4): a blob is served to a
+ * member who may see an album containing a live photo that references it
+ * (as original, thumbnail or metadata), or to the member who uploaded it
+ * (before the photo is registered). Everyone else is told it does not exist.
+ */
+
+import type { IndexDb, RecordLog } from "../store/mod.ts";
+import { albumRole, type PhotoBody } from "./album_kinds.ts";
+import type { TypedRecord } from "../core/record_kinds.ts";
+
+export class BlobAccess {
+  constructor(private readonly index: IndexDb, private readonly records: RecordLog) {}
+
+  /** Photo records that reference `blobId` in any role, deleted ones excluded. */
+  photosWithBlob(blobId: string): TypedRecord<PhotoBody>[] {
+    const rows = this.index.db.prepare(
+      `SELECT json FROM records INDEXED BY records_by_original
+         WHERE json_extract(json, '$.body.original.id') = ?1 AND kind = 'photo'
+       UNION ALL SELECT json FROM records INDEXED BY records_by_thumb
+         WHERE json_extract(json, '$.body.thumb.id') = ?1 AND kind = 'photo'
+       UNION ALL SELECT json FROM records INDEXED BY records_by_meta
+         WHERE json_extract(json, '$.body.meta.id') = ?1 AND kind = 'photo'`,
+    ).all(blobId) as { json: string }[];
+    return rows.map((r) => JSON.parse(r.json) as TypedRecord<PhotoBody>)
+      .filter((p) => !this.records.get("tombstone", `photo.${p.id}`));
+  }
+
+  canRead(blobId: string, memberKey: string): boolean {
+    const uploaded = this.index.db.prepare(
+      "SELECT 1 FROM blob_uploaders WHERE blob_id = ? AND member_key = ?",
+    ).get(blobId, memberKey);
+    if (uploaded) return true;
+    return this.photosWithBlob(blobId).some((p) =>
+      albumRole(this.records, p.body.album, memberKey) !== undefined
+    );
+  }
+
+  recordUploader(blobId: string, memberKey: string, at: number): void {
+    this.index.db.prepare(
+      "INSERT OR IGNORE INTO blob_uploaders (blob_id, member_key, uploaded_at) VALUES (?, ?, ?)",
+    ).run(blobId, memberKey, at);
+  }
+}

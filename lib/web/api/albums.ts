@@ -1,0 +1,140 @@
+/**
+ * The vault API of seed §13: `GET/POST /v1/albums`, `GET /v1/albums/:id`,
+ * `GET /v1/albums/:id/photos`, `POST /v1/photos`, `GET /v1/photos/:id`.
+ * Changes arrive as records signed in the browser; reads return ciphertext
+ * and opaque ids only. An album or photo the caller may not see is a 404.
+ */
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { ForbiddenError, NotFoundError, ValidationError } from "../../core/errors.ts";
+import { RandomId } from "../../core/schemas.ts";
+import type { BlobStore, RecordLog } from "../../store/mod.ts";
+import { type AlbumBody, albumRole, isPurged, type PhotoBody } from "../../vault/album_kinds.ts";
+import type { AlbumQueries } from "../../vault/album_queries.ts";
+import { type AppEnv, requireAuth } from "../auth/middleware.ts";
+import { readJson } from "../validate.ts";
+
+export interface AlbumRoutesDeps {
+  records: RecordLog;
+  blobs: BlobStore;
+  albums: AlbumQueries;
+}
+
+/**
+ * A photo record may only be registered once its blobs are stored here, so
+ * that nobody is shown a photo that cannot be opened.
+ */
+export async function checkPhotoBlobs(records: unknown[], blobs: BlobStore): Promise<void> {
+  for (const [i, r] of records.entries()) {
+    const rec = r as { kind?: unknown; body?: Partial<PhotoBody> };
+    if (rec?.kind !== "photo" || typeof rec.body !== "object" || rec.body === null) continue;
+    for (const role of ["original", "thumb", "meta"] as const) {
+      const ref = rec.body[role];
+      if (ref && typeof ref.id === "string" && /^[0-9a-f]{64}$/.test(ref.id)) {
+        const stat = await blobs.stat(ref.id);
+        if (!stat) {
+          throw new ValidationError(
+            `Record ${i}: its ${role} blob ${ref.id} is not stored on this node; upload it first`,
+          );
+        }
+        if (stat.size !== ref.size) {
+          throw new ValidationError(
+            `Record ${i}: its ${role} blob has ${stat.size} bytes, not ${ref.size}`,
+          );
+        }
+      }
+    }
+  }
+}
+
+const Page = z.object({
+  after: z.string().max(64).regex(/^[A-Za-z0-9_-]*$/).default(""),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+});
+
+export function albumRoutes(deps: AlbumRoutesDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  const visibleAlbum = (id: string, memberKey: string) => {
+    if (!RandomId.safeParse(id).success) throw new NotFoundError("No such album");
+    const album = deps.records.get<AlbumBody>("album", id);
+    const view = album && !isPurged(album, deps.records.now())
+      ? deps.albums.view(album, memberKey)
+      : undefined;
+    if (!view) throw new NotFoundError("No such album");
+    return view;
+  };
+
+  app.get("/albums", (c) => {
+    const auth = requireAuth(c);
+    return c.json({ albums: deps.albums.albumsFor(auth.memberKey) });
+  });
+
+  app.post("/albums", async (c) => {
+    const auth = requireAuth(c);
+    const { records } = await readJson(
+      c,
+      z.object({ records: z.array(z.unknown()).min(1).max(2) }).strict(),
+    );
+    const album = records[0] as { kind?: unknown; id?: unknown; author?: unknown };
+    if (album?.kind !== "album" || album.author !== auth.memberKey) {
+      throw new ValidationError("Send the album record, signed by you, then your owner grant");
+    }
+    deps.records.apply(records, { via: "api", sessionMember: auth.memberKey });
+    return c.json({ album: visibleAlbum(String(album.id), auth.memberKey) }, 201);
+  });
+
+  app.get("/albums/:id", (c) => {
+    const auth = requireAuth(c);
+    const view = visibleAlbum(c.req.param("id"), auth.memberKey);
+    const grants = deps.albums.grants(view.id).map((g) => ({
+      member: g.body.member,
+      role: g.body.role,
+      epoch: g.body.epoch,
+      revoked: g.body.revoked,
+      record: view.role === "owner" ? g : undefined,
+    }));
+    return c.json({ album: view, grants });
+  });
+
+  app.get("/albums/:id/photos", (c) => {
+    const auth = requireAuth(c);
+    const view = visibleAlbum(c.req.param("id"), auth.memberKey);
+    const page = Page.safeParse(c.req.query());
+    if (!page.success) throw new ValidationError("Use ?after=<photo id>&limit=1..1000");
+    return c.json(deps.albums.photos(view.id, page.data.after, page.data.limit));
+  });
+
+  app.post("/photos", async (c) => {
+    const auth = requireAuth(c);
+    const { records } = await readJson(
+      c,
+      z.object({ records: z.array(z.unknown()).min(1).max(200) }).strict(),
+    );
+    records.forEach((r, i) => {
+      const rec = r as { kind?: unknown; author?: unknown };
+      if (rec?.kind !== "photo") throw new ValidationError(`Record ${i} is not a photo record`);
+      if (rec.author !== auth.memberKey) {
+        throw new ForbiddenError(`Record ${i} is not signed by you`);
+      }
+    });
+    await checkPhotoBlobs(records, deps.blobs);
+    const results = deps.records.apply(records, { via: "api", sessionMember: auth.memberKey });
+    return c.json({ results }, 201);
+  });
+
+  app.get("/photos/:id", (c) => {
+    const auth = requireAuth(c);
+    const id = c.req.param("id");
+    const photo = RandomId.safeParse(id).success
+      ? deps.records.get<PhotoBody>("photo", id)
+      : undefined;
+    const visible = photo && !deps.records.get("tombstone", `photo.${id}`) &&
+      albumRole(deps.records, photo.body.album, auth.memberKey);
+    if (!photo || !visible) throw new NotFoundError("No such photo");
+    return c.json({ photo: { id: photo.id, ...photo.body, hlc: photo.hlc, record: photo } });
+  });
+
+  return app;
+}

@@ -1,0 +1,96 @@
+/**
+ * Resumable uploads (DESIGN §6): `POST /v1/uploads {blob, size}` opens a
+ * session; `PATCH /v1/uploads/:id` with `Upload-Offset: N` appends a chunk at
+ * N (409 with the current offset otherwise, so a client resumes after a
+ * dropped connection); `GET` tells the offset; `POST …/finish` stores the blob
+ * only if the bytes hash to the expected id; `DELETE` cancels.
+ */
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { ConflictError, TooLargeError, ValidationError } from "../../core/errors.ts";
+import { Hex64 } from "../../core/schemas.ts";
+import type { BlobStore, UploadSessions } from "../../store/mod.ts";
+import { type AppEnv, requireAuth } from "../auth/middleware.ts";
+import { readJson } from "../validate.ts";
+
+export interface UploadRoutesDeps {
+  uploads: UploadSessions;
+  blobs: BlobStore;
+  maxBlobBytes: number;
+  uploaded(blobId: string, memberKey: string): void;
+}
+
+export function uploadRoutes(deps: UploadRoutesDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.post("/uploads", async (c) => {
+    const auth = requireAuth(c);
+    const { blob, size } = await readJson(
+      c,
+      z.object({ blob: Hex64, size: z.number().int().nonnegative() }).strict(),
+    );
+    if (size > deps.maxBlobBytes) {
+      throw new TooLargeError(
+        `A blob of ${size} bytes exceeds this node's limit of ${deps.maxBlobBytes}`,
+      );
+    }
+    const stat = await deps.blobs.stat(blob);
+    if (stat?.size === size) {
+      // Already here (another member's identical upload, or a retry after success).
+      deps.uploaded(blob, auth.memberKey);
+      return c.json({ upload: null, blob, size, complete: true });
+    }
+    const s = deps.uploads.create(auth.memberKey, blob, size);
+    return c.json(
+      { upload: s.id, blob, size, offset: 0, chunkLimit: deps.uploads.maxChunkBytes },
+      201,
+    );
+  });
+
+  app.get("/uploads/:id", (c) => {
+    const auth = requireAuth(c);
+    const s = deps.uploads.get(c.req.param("id"), auth.memberKey);
+    return c.json({ upload: s.id, blob: s.blobId, size: s.size, offset: s.offset });
+  });
+
+  app.patch("/uploads/:id", async (c) => {
+    const auth = requireAuth(c);
+    const header = c.req.header("upload-offset");
+    if (!header || !/^\d+$/.test(header)) {
+      throw new ValidationError("Send the chunk's position as Upload-Offset: <bytes>");
+    }
+    const body = c.req.raw.body;
+    if (!body) throw new ValidationError("Send the chunk's bytes as the body");
+    try {
+      const offset = await deps.uploads.append(
+        c.req.param("id"),
+        auth.memberKey,
+        Number(header),
+        body,
+      );
+      return c.json({ offset });
+    } catch (err) {
+      if (err instanceof ConflictError) {
+        const s = deps.uploads.get(c.req.param("id"), auth.memberKey);
+        return c.json({ error: { code: "conflict", message: err.message }, offset: s.offset }, 409);
+      }
+      throw err;
+    }
+  });
+
+  app.post("/uploads/:id/finish", async (c) => {
+    const auth = requireAuth(c);
+    const result = await deps.uploads.finish(c.req.param("id"), auth.memberKey);
+    deps.uploaded(result.id, auth.memberKey);
+    return c.json({ blob: result.id, size: result.size, created: result.created }, 201);
+  });
+
+  app.delete("/uploads/:id", async (c) => {
+    const auth = requireAuth(c);
+    await deps.uploads.cancel(c.req.param("id"), auth.memberKey);
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+import { startNode } from "../_support/node_process.ts";
+import { chromiumPath } from "../_support/browser.ts";
+import { screenshot, waitHydrated } from "./_flows.ts";
+
+Deno.test({
+  name: "Opened over plain http at a LAN-style address, the setup page explains https or localhost",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const node = await startNode();
+    // `family.test` resolves to the node, but unlike 127.0.0.1 it is not a secure context:
+    // exactly what a phone opening http://192.168.x.y sees.
+    const browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--host-resolver-rules=MAP family.test 127.0.0.1",
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      page.setDefaultTimeout(20_000);
+      const url = `http://family.test:${node.port}/`;
+      await page.goto(url);
+      await waitHydrated(page, "SetupWizard");
+      assert.equal(await page.evaluate(() => isSecureContext), false);
+      const notice = page.locator(".secure-notice");
+      await notice.waitFor();
+      const text = await notice.textContent() ?? "";
+      assert.match(text, /https/);
+      assert.match(text, new RegExp(`http://localhost:${node.port}`));
+      assert.match(text, new RegExp(`http://127\\.0\\.0\\.1:${node.port}`));
+      // The wizard does not start a flow it could not finish.
+      await page.fill("#setup-code", node.setupCode!);
+      assert.equal(await page.locator(".setup-form button[type=submit]").isDisabled(), true);
+      await screenshot(page, "insecure_context");
+    } finally {
+      await browser.close();
+      await node.stop();
+    }
+  },
+});
