@@ -12,7 +12,7 @@ import type { TypedRecord } from "../core/record_kinds.ts";
 export class BlobAccess {
   constructor(private readonly index: IndexDb, private readonly records: RecordLog) {}
 
-  /** Photo records that reference `blobId` in any role, deleted ones excluded. */
+  /** Photo records that reference `blobId` in any role, deleted ones included. */
   photosWithBlob(blobId: string): TypedRecord<PhotoBody>[] {
     const rows = this.index.db.prepare(
       `SELECT json FROM records INDEXED BY records_by_original
@@ -22,16 +22,22 @@ export class BlobAccess {
        UNION ALL SELECT json FROM records INDEXED BY records_by_meta
          WHERE json_extract(json, '$.body.meta.id') = ?1 AND kind = 'photo'`,
     ).all(blobId) as { json: string }[];
-    return rows.map((r) => JSON.parse(r.json) as TypedRecord<PhotoBody>)
-      .filter((p) => !this.records.get("tombstone", `photo.${p.id}`));
+    return rows.map((r) => JSON.parse(r.json) as TypedRecord<PhotoBody>);
   }
 
+  /**
+   * Once a photo references a blob, the albums decide (a deleted photo grants nothing, a
+   * purged album nothing); before that, only the member who uploaded it may read it back.
+   */
   canRead(blobId: string, memberKey: string): boolean {
-    const uploaded = this.index.db.prepare(
-      "SELECT 1 FROM blob_uploaders WHERE blob_id = ? AND member_key = ?",
-    ).get(blobId, memberKey);
-    if (uploaded) return true;
-    return this.photosWithBlob(blobId).some((p) =>
+    const photos = this.photosWithBlob(blobId);
+    if (photos.length === 0) {
+      return this.index.db.prepare(
+        "SELECT 1 FROM blob_uploaders WHERE blob_id = ? AND member_key = ?",
+      ).get(blobId, memberKey) !== undefined;
+    }
+    return photos.some((p) =>
+      !this.records.get("tombstone", `photo.${p.id}`) &&
       albumRole(this.records, p.body.album, memberKey) !== undefined
     );
   }

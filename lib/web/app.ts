@@ -15,6 +15,7 @@ import type { BlobStore, IndexDb, NodeKey, RecordLog, UploadSessions } from "../
 import { AlbumQueries } from "../vault/album_queries.ts";
 import { BlobAccess } from "../vault/blob_access.ts";
 import { albumRoutes } from "./api/albums.ts";
+import { openApiDocument } from "./api/openapi.ts";
 import { uploadRoutes } from "./api/uploads.ts";
 import { authRoutes } from "./api/auth.ts";
 import { blobRoutes } from "./api/blobs.ts";
@@ -51,7 +52,8 @@ export interface AppDeps {
 /** What pages get as `state.services`. */
 export type AppServices = AppDeps;
 
-export const VERSION = "0.1.0";
+export { VERSION } from "./version.ts";
+import { VERSION } from "./version.ts";
 
 export function isFirstRun(records: RecordLog): boolean {
   return currentFamily(records) === undefined;
@@ -65,6 +67,7 @@ const PUBLIC_API = new Set([
   "/v1/setup",
   "/v1/setup/check",
   "/v1/join",
+  "/v1/openapi.json",
 ]);
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -125,6 +128,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const now = deps.now ?? Date.now;
   const uploaded = (blobId: string, memberKey: string) =>
     access.recordUploader(blobId, memberKey, now());
+  app.get("/v1/openapi.json", (c) => c.json(openApiDocument()));
   app.route("/v1", recordRoutes(deps));
   app.route("/v1", albumRoutes({ ...deps, albums }));
   app.route(

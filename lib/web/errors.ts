@@ -85,3 +85,20 @@ export function handleError(err: Error, c: Context): Response {
 export function notFoundBody(path: string): ErrorBody {
   return errorBody("not_found", `No route for ${path}`);
 }
+
+/**
+ * Rethrows a failure while reading a request body. Domain errors pass through;
+ * anything else means the client went away or the connection broke, which is
+ * the client's to retry, not the node's fault: logged at info, answered 400.
+ */
+export function rethrowBodyFailure(err: unknown, what: string): never {
+  if (err instanceof P2posError) throw err;
+  log.info(`${what} interrupted`, { reason: (err as Error)?.message });
+  throw new P2posError(
+    "upload_interrupted",
+    `The ${what.toLowerCase()} was interrupted; send it again`,
+    {
+      cause: err,
+    },
+  );
+}

@@ -7,13 +7,11 @@
  */
 
 import { type Context, Hono } from "hono";
-import { NotFoundError, P2posError, TooLargeError, ValidationError } from "../../core/errors.ts";
+import { NotFoundError, TooLargeError, ValidationError } from "../../core/errors.ts";
+import { rethrowBodyFailure } from "../errors.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
-import { getLogger } from "../../core/log.ts";
 import { assertBlobId, type BlobStore } from "../../store/mod.ts";
 import { parseRange } from "../range.ts";
-
-const log = getLogger("web");
 
 export interface BlobRoutesDeps {
   blobs: BlobStore;
@@ -48,13 +46,8 @@ export function blobRoutes(deps: BlobRoutesDeps): Hono<AppEnv> {
         maxBytes: deps.maxBlobBytes,
       });
     } catch (err) {
-      if (err instanceof P2posError) throw err;
-      // The body stream failed: the client went away or the connection broke.
       // The store has already removed its temp file; nothing was acknowledged.
-      log.info("Blob upload interrupted", { id, reason: (err as Error).message });
-      throw new P2posError("upload_interrupted", "The upload was interrupted; send it again", {
-        cause: err,
-      });
+      rethrowBodyFailure(err, "Blob upload");
     }
     deps.uploaded(id, auth.memberKey);
     return c.json(

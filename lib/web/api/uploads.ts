@@ -13,6 +13,7 @@ import { Hex64 } from "../../core/schemas.ts";
 import type { BlobStore, UploadSessions } from "../../store/mod.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { readJson } from "../validate.ts";
+import { rethrowBodyFailure } from "../errors.ts";
 
 export interface UploadRoutesDeps {
   uploads: UploadSessions;
@@ -75,7 +76,7 @@ export function uploadRoutes(deps: UploadRoutesDeps): Hono<AppEnv> {
         const s = deps.uploads.get(c.req.param("id"), auth.memberKey);
         return c.json({ error: { code: "conflict", message: err.message }, offset: s.offset }, 409);
       }
-      throw err;
+      rethrowBodyFailure(err, "Upload chunk");
     }
   });
 

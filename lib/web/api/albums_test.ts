@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import {
+  authed,
+  inviteAndJoin,
+  json,
+  setupFamily,
+  signed,
+  signIn,
+  type TestMember,
+} from "../../../tests/_support/family.ts";
+import { makeTestApp, type TestApp } from "../../../tests/_support/test_app.ts";
+import {
+  addPhoto,
+  createAlbum,
+  grantRecord,
+  makePhoto,
+  share,
+  type TestAlbum,
+} from "../../../tests/_support/vault.ts";
+
+async function post(t: TestApp, who: TestMember, records: unknown[]) {
+  return await json(t, "/v1/records", { body: { records }, cookie: who.cookie });
+}
+
+async function family(t: TestApp) {
+  const owner = await setupFamily(t);
+  const contributor = await inviteAndJoin(t, owner, "Carol");
+  const viewer = await inviteAndJoin(t, owner, "Victor");
+  const outsider = await inviteAndJoin(t, owner, "Olga");
+  const album = await createAlbum(t, owner);
+  await share(t, album, contributor, "contributor");
+  await share(t, album, viewer, "viewer");
+  return { owner, contributor, viewer, outsider, album };
+}
+
+function albumVersion(t: TestApp, album: TestAlbum, change: Record<string, unknown>) {
+  const current = t.records.get<Record<string, unknown>>("album", album.id)!;
+  return signed(t, album.owner, "album", album.id, { ...current.body, ...change });
+}
+
+Deno.test("Albums are listed only for their owner and grantees, with the caller's wrapped key", async () => {
+  await using t = await makeTestApp();
+  const { owner, viewer, outsider, album } = await family(t);
+  for (const [who, role] of [[owner, "owner"], [viewer, "viewer"]] as const) {
+    const list = await (await json(t, "/v1/albums", { cookie: who.cookie })).json();
+    assert.equal(list.albums.length, 1);
+    assert.equal(list.albums[0].id, album.id);
+    assert.equal(list.albums[0].role, role);
+    assert.match(list.albums[0].grant.wrapped, /^[A-Za-z0-9_-]+$/);
+  }
+  assert.deepEqual(
+    (await (await json(t, "/v1/albums", { cookie: outsider.cookie })).json()).albums,
+    [],
+  );
+  assert.equal((await json(t, `/v1/albums/${album.id}`, { cookie: outsider.cookie })).status, 404);
+  assert.equal((await json(t, `/v1/albums/../../etc`, { cookie: owner.cookie })).status, 404);
+});
+
+Deno.test("A photo pointing at a missing blob is refused with a clear error and nothing is stored", async () => {
+  await using t = await makeTestApp();
+  const { owner, album } = await family(t);
+  const photo = await makePhoto(t, album, owner);
+  const body = {
+    ...(photo.record.body as Record<string, unknown>),
+    original: { id: "e".repeat(64), size: 10 },
+  };
+  const forged = signed(t, owner, "photo", photo.id, body);
+  const res = await json(t, "/v1/photos", { body: { records: [forged] }, cookie: owner.cookie });
+  assert.equal(res.status, 400);
+  assert.match(
+    (await res.json()).error.message,
+    /original blob e{64} is not stored on this node; upload it first/,
+  );
+  assert.equal(t.records.get("photo", photo.id), undefined);
+});
+
+Deno.test("Only the owner shares: a grant signed by anyone else is refused", async () => {
+  await using t = await makeTestApp();
+  const { contributor, outsider, album } = await family(t);
+  const rogue = { ...album, owner: contributor };
+  const res = await post(t, contributor, [await grantRecord(t, rogue, outsider, "viewer")]);
+  assert.equal(res.status, 403);
+  assert.match((await res.json()).error.message, /only the album's owner shares it/);
+});
+
+Deno.test("Un-sharing starts a new key epoch; the un-shared member loses the album and its blobs", async () => {
+  await using t = await makeTestApp();
+  const { owner, viewer, album } = await family(t);
+  const photo = await addPhoto(t, album, owner);
+  assert.equal((await authed(t, viewer)(`/v1/blobs/${photo.original}`)).status, 200);
+  const revoke = await grantRecord(t, album, viewer, "viewer", true);
+  const next = albumVersion(t, album, { epoch: 1 });
+  assert.equal((await post(t, owner, [next, revoke])).status, 200);
+  assert.equal((await json(t, `/v1/albums/${album.id}`, { cookie: viewer.cookie })).status, 404);
+  assert.equal((await authed(t, viewer)(`/v1/blobs/${photo.original}`)).status, 404);
+  // New photos must use the new epoch; a grant at the old epoch is refused.
+  const stale = await makePhoto(t, album, owner, 2);
+  const refused = await json(t, "/v1/photos", {
+    body: { records: [stale.record] },
+    cookie: owner.cookie,
+  });
+  assert.equal(refused.status, 403);
+  assert.match((await refused.json()).error.message, /current key \(epoch 1\)/);
+  // Epochs advance one at a time.
+  assert.equal((await post(t, owner, [albumVersion(t, album, { epoch: 3 })])).status, 403);
+});
+
+Deno.test("Trash is restorable for 30 days, then the album is purged on every read", async () => {
+  await using t = await makeTestApp();
+  const { owner, viewer, album } = await family(t);
+  const photo = await addPhoto(t, album, owner);
+  assert.equal(
+    (await post(t, owner, [albumVersion(t, album, { trashedAt: t.records.now() })])).status,
+    200,
+  );
+  const listed = (await (await json(t, "/v1/albums", { cookie: owner.cookie })).json()).albums[0];
+  assert.ok(listed.trashedAt);
+  const more = await makePhoto(t, album, owner, 3);
+  assert.equal(
+    (await json(t, "/v1/photos", { body: { records: [more.record] }, cookie: owner.cookie }))
+      .status,
+    403,
+  );
+  assert.equal((await post(t, owner, [albumVersion(t, album, { trashedAt: null })])).status, 200);
+  assert.equal(
+    (await post(t, owner, [albumVersion(t, album, { trashedAt: t.records.now() })])).status,
+    200,
+  );
+  t.advance(31 * 24 * 3600_000);
+  for (const who of [owner, viewer]) {
+    await signIn(t, who); // a month later the sessions have expired too
+    assert.deepEqual(
+      (await (await json(t, "/v1/albums", { cookie: who.cookie })).json()).albums,
+      [],
+    );
+    assert.equal((await authed(t, who)(`/v1/blobs/${photo.thumb}`)).status, 404);
+  }
+  assert.equal(t.records.list("album").length, 1, "the record stays, read-only");
+  const revive = await post(t, owner, [albumVersion(t, album, { trashedAt: null })]);
+  assert.equal(revive.status, 403);
+  assert.match((await revive.json()).error.message, /deleted for good/);
+});
+
+Deno.test("Deleting a photo: its uploader or the owner may; a viewer may not; the id cannot come back", async () => {
+  await using t = await makeTestApp();
+  const { owner, contributor, viewer, album } = await family(t);
+  const mine = await addPhoto(t, album, contributor, 5);
+  const tomb = (who: TestMember) =>
+    signed(t, who, "tombstone", `photo.${mine.id}`, {
+      kind: "photo",
+      target: mine.id,
+      album: album.id,
+    });
+  assert.equal((await post(t, viewer, [tomb(viewer)])).status, 403);
+  assert.equal((await post(t, contributor, [tomb(contributor)])).status, 200);
+  assert.equal((await authed(t, owner)(`/v1/blobs/${mine.original}`)).status, 404);
+  const page = await (await json(t, `/v1/albums/${album.id}/photos`, { cookie: owner.cookie }))
+    .json();
+  assert.deepEqual(page.photos, []);
+  // Sending the photo again changes nothing: the deletion stands.
+  await json(t, "/v1/photos", { body: { records: [mine.record] }, cookie: contributor.cookie });
+  const after = await (await json(t, `/v1/albums/${album.id}/photos`, { cookie: owner.cookie }))
+    .json();
+  assert.deepEqual(after.photos, []);
+});

@@ -1,0 +1,154 @@
+/**
+ * The OpenAPI 3.1 description of the `/v1` API, served at `GET /v1/openapi.json`.
+ * Record body schemas come from the same zod schemas the node validates with,
+ * so the document cannot drift from what is enforced; a test checks that every
+ * registered `/v1` route is described.
+ */
+
+import { z } from "zod";
+import { FamilyBody, InviteBody, MemberBody } from "../../core/family_kinds.ts";
+import { AlbumBody, GrantBody, PhotoBody, TombstoneBody } from "../../vault/album_kinds.ts";
+import { VERSION } from "../version.ts";
+
+interface Op {
+  summary: string;
+  auth?: false;
+  body?: string;
+  ok?: string;
+}
+
+/** Every /v1 route: method + OpenAPI path → what it does. */
+export const OPERATIONS: Record<string, Op> = {
+  "POST /v1/setup/check": { summary: "Check this node's one-time setup code", auth: false },
+  "POST /v1/setup": {
+    summary: "Create the family: setup code + signed family and founder member records",
+    auth: false,
+    body: "records",
+  },
+  "POST /v1/auth/challenge": { summary: "Get a single-use login challenge (60 s)", auth: false },
+  "POST /v1/auth/verify": {
+    summary: "Sign in: Ed25519 signature over the login message (FORMAT.md §8)",
+    auth: false,
+  },
+  "POST /v1/auth/logout": { summary: "End this session", auth: false },
+  "GET /v1/session": { summary: "The signed-in member, the family and this member's sessions" },
+  "DELETE /v1/sessions/{handle}": { summary: "End one of my sessions (a device)" },
+  "GET /v1/members": { summary: "Family members with their signed records" },
+  "GET /v1/invites": { summary: "Invites and their status (admins)" },
+  "POST /v1/join": { summary: "Redeem an invite with a self-signed member record", auth: false },
+  "POST /v1/records": {
+    summary: "Store signed records (any kind), authorized per author",
+    body: "records",
+  },
+  "GET /v1/albums": { summary: "Albums I may see, with my wrapped album key" },
+  "POST /v1/albums": { summary: "Create an album: album record + owner grant", body: "records" },
+  "GET /v1/albums/{id}": { summary: "One album and its grants" },
+  "GET /v1/albums/{id}/photos": { summary: "A page of an album's photos (?after=&limit=)" },
+  "POST /v1/photos": { summary: "Register photos whose blobs are stored", body: "records" },
+  "GET /v1/photos/{id}": { summary: "One photo record" },
+  "POST /v1/uploads": { summary: "Open a resumable upload for {blob, size}" },
+  "GET /v1/uploads/{id}": { summary: "The acknowledged offset of an upload" },
+  "PATCH /v1/uploads/{id}": { summary: "Append a chunk at Upload-Offset (409 tells the offset)" },
+  "POST /v1/uploads/{id}/finish": {
+    summary: "Store the blob if the bytes hash to its id (else 422)",
+  },
+  "DELETE /v1/uploads/{id}": { summary: "Cancel an upload" },
+  "PUT /v1/blobs/{id}": { summary: "Store a blob in one request (streamed; 422 on hash mismatch)" },
+  "GET /v1/blobs/{id}": { summary: "Read a blob I may read (Range supported); 404 otherwise" },
+  "HEAD /v1/blobs/{id}": { summary: "Blob size, if I may read it" },
+  "GET /v1/openapi.json": { summary: "This document", auth: false },
+};
+
+export function openApiDocument(extra: Record<string, Op> = {}): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [key, op] of Object.entries({ ...OPERATIONS, ...extra })) {
+    const [method, path] = key.split(" ");
+    const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
+    paths[path] ??= {};
+    paths[path][method.toLowerCase()] = {
+      summary: op.summary,
+      ...(params.length ? { parameters: params } : {}),
+      ...(op.auth === false ? { security: [] } : {}),
+      ...(op.body === "records"
+        ? {
+          requestBody: {
+            content: {
+              "application/json": { schema: { $ref: "#/components/schemas/RecordBatch" } },
+            },
+          },
+        }
+        : {}),
+      responses: {
+        "2XX": { description: "Success" },
+        default: {
+          description: "Error",
+          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+        },
+      },
+    };
+  }
+  const bodies = {
+    FamilyBody,
+    MemberBody,
+    InviteBody,
+    AlbumBody,
+    GrantBody,
+    PhotoBody,
+    TombstoneBody,
+  };
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "p2pos node API",
+      version: VERSION,
+      description: "Every change is a record signed in the browser (docs/FORMAT.md §6); " +
+        "nodes store ciphertext and opaque ids only. Unsafe methods must be same-origin.",
+    },
+    security: [{ session: [] }],
+    paths,
+    components: {
+      securitySchemes: {
+        session: { type: "apiKey", in: "cookie", name: "__Host-p2pos_session" },
+      },
+      schemas: {
+        Error: {
+          type: "object",
+          required: ["error"],
+          properties: {
+            error: {
+              type: "object",
+              required: ["code", "message"],
+              properties: { code: { type: "string" }, message: { type: "string" } },
+            },
+          },
+        },
+        SignedRecord: {
+          type: "object",
+          required: ["v", "kind", "id", "author", "hlc", "body", "sig"],
+          properties: {
+            v: { const: 1 },
+            kind: { type: "string" },
+            id: { type: "string" },
+            author: { type: "string", description: "base64url Ed25519 public key" },
+            hlc: { type: "string", pattern: "^\\d{15}\\.\\d{6}$" },
+            body: { type: "object" },
+            sig: { type: "string", description: "base64url Ed25519 signature" },
+          },
+        },
+        RecordBatch: {
+          type: "object",
+          required: ["records"],
+          properties: {
+            records: { type: "array", items: { $ref: "#/components/schemas/SignedRecord" } },
+          },
+        },
+        ...Object.fromEntries(Object.entries(bodies).map(([n, s]) => [n, z.toJSONSchema(s)])),
+      },
+    },
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * Vault fixtures for API tests: albums, grants and photos made the way the
+ * browser makes them (real album keys, wrapped keys and encrypted blobs).
+ */
+
+import {
+  blobId,
+  encryptBytes,
+  encryptMetadata,
+  fromBase64Url,
+  newFileKey,
+  toBase64Url,
+  wrapKey,
+} from "../../lib/crypto/mod.ts";
+import { json, randomId, signed, type TestMember } from "./family.ts";
+import type { TestApp } from "./test_app.ts";
+
+export interface TestAlbum {
+  id: string;
+  key: Uint8Array;
+  epoch: number;
+  owner: TestMember;
+  body: Record<string, unknown>;
+}
+
+export async function createAlbum(
+  t: TestApp,
+  owner: TestMember,
+  name = "Summer 2026",
+): Promise<TestAlbum> {
+  const key = newFileKey();
+  const id = randomId();
+  const meta = toBase64Url(
+    await encryptMetadata({ v: 1, name, dedupKey: toBase64Url(newFileKey()) }, key),
+  );
+  const body = { owner: owner.key, epoch: 0, meta, cover: null, trashedAt: null };
+  const album = signed(t, owner, "album", id, body);
+  const grant = signed(t, owner, "grant", `${id}.${owner.key}`, {
+    album: id,
+    member: owner.key,
+    role: "owner",
+    epoch: 0,
+    wrapped: toBase64Url(await wrapKey(key, fromBase64Url(owner.x25519))),
+    revoked: false,
+  });
+  const res = await json(t, "/v1/albums", {
+    body: { records: [album, grant] },
+    cookie: owner.cookie,
+  });
+  if (res.status !== 201) throw new Error(`album failed: ${res.status} ${await res.text()}`);
+  return { id, key, epoch: 0, owner, body };
+}
+
+export async function grantRecord(
+  t: TestApp,
+  album: TestAlbum,
+  member: TestMember,
+  role: "viewer" | "contributor",
+  revoked = false,
+) {
+  return signed(t, album.owner, "grant", `${album.id}.${member.key}`, {
+    album: album.id,
+    member: member.key,
+    role,
+    epoch: album.epoch,
+    wrapped: toBase64Url(await wrapKey(album.key, fromBase64Url(member.x25519))),
+    revoked,
+  });
+}
+
+export async function share(
+  t: TestApp,
+  album: TestAlbum,
+  member: TestMember,
+  role: "viewer" | "contributor",
+) {
+  const res = await json(t, "/v1/records", {
+    body: { records: [await grantRecord(t, album, member, role)] },
+    cookie: album.owner.cookie,
+  });
+  if (res.status !== 200) throw new Error(`share failed: ${res.status} ${await res.text()}`);
+}
+
+export interface TestPhoto {
+  id: string;
+  original: string;
+  thumb: string;
+  meta: string;
+  record: ReturnType<typeof signed>;
+}
+
+async function putBlob(
+  t: TestApp,
+  who: TestMember,
+  bytes: Uint8Array,
+): Promise<{ id: string; size: number }> {
+  const id = await blobId(bytes);
+  const res = await t.app.request(`/v1/blobs/${id}`, {
+    method: "PUT",
+    body: bytes as Uint8Array<ArrayBuffer>,
+    headers: { cookie: who.cookie! },
+  });
+  if (res.status >= 300) throw new Error(`blob put failed: ${res.status} ${await res.text()}`);
+  return { id, size: bytes.length };
+}
+
+/** Encrypts and uploads a photo's three blobs, then builds (not posts) its signed record. */
+export async function makePhoto(
+  t: TestApp,
+  album: TestAlbum,
+  uploader: TestMember,
+  seed = 1,
+): Promise<TestPhoto> {
+  const fileKey = newFileKey();
+  const plain = Uint8Array.from({ length: 5000 + seed }, (_, i) => (i * seed) & 255);
+  const original = await putBlob(t, uploader, await encryptBytes(fileKey, plain));
+  const thumb = await putBlob(t, uploader, await encryptBytes(fileKey, plain.slice(0, 500)));
+  const meta = await putBlob(
+    t,
+    uploader,
+    await encryptMetadata({ v: 1, filename: `p${seed}.jpg` }, fileKey),
+  );
+  const takenAt = new Uint8Array(8);
+  new DataView(takenAt.buffer).setBigUint64(0, BigInt(1_750_000_000_000 + seed));
+  const id = randomId();
+  const record = signed(t, uploader, "photo", id, {
+    album: album.id,
+    uploader: uploader.key,
+    epoch: album.epoch,
+    key: toBase64Url(await encryptBytes(album.key, fileKey)),
+    original,
+    thumb,
+    meta,
+    sort: toBase64Url(await encryptBytes(album.key, takenAt)),
+    dedup: Array.from(
+      crypto.getRandomValues(new Uint8Array(32)),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join(""),
+  });
+  return { id, original: original.id, thumb: thumb.id, meta: meta.id, record };
+}
+
+export async function addPhoto(
+  t: TestApp,
+  album: TestAlbum,
+  uploader: TestMember,
+  seed = 1,
+): Promise<TestPhoto> {
+  const photo = await makePhoto(t, album, uploader, seed);
+  const res = await json(t, "/v1/photos", {
+    body: { records: [photo.record] },
+    cookie: uploader.cookie,
+  });
+  if (res.status !== 201) throw new Error(`photo failed: ${res.status} ${await res.text()}`);
+  return photo;
+}
