@@ -1,0 +1,66 @@
+/**
+ * `deno task bench`: runs every benchmark in turn and prints its table. Each benchmark can
+ * also be run on its own (see its header); results are recorded in docs/BENCHMARKS.md.
+ *
+ *   deno task bench [name…]     names: blob_put, crypto, crypto_browser, … (default: all)
+ *
+ * @module
+ */
+
+interface Bench {
+  name: string;
+  title: string;
+  run(): Promise<string>;
+}
+
+const BENCHES: Bench[] = [
+  {
+    name: "blob_put",
+    title: "Blob upload over HTTP vs raw disk writes",
+    async run() {
+      const { runBlobPutBench, formatTable } = await import("./blob_put.ts");
+      return formatTable(await runBlobPutBench({ store: true }));
+    },
+  },
+  {
+    name: "crypto",
+    title: "Blob format in Deno vs one-shot AES-GCM",
+    async run() {
+      const { runCryptoBench, formatCryptoBench } = await import("./crypto.ts");
+      return formatCryptoBench(await runCryptoBench(64));
+    },
+  },
+  {
+    name: "crypto_browser",
+    title: "Blob format in Chromium vs one-shot AES-GCM",
+    async run() {
+      const { runCryptoBenchInChromium } = await import("./crypto_browser.ts");
+      const { formatCryptoBench } = await import("./crypto.ts");
+      const { rows, userAgent } = await runCryptoBenchInChromium(64);
+      return `${userAgent}\n\n${formatCryptoBench(rows)}`;
+    },
+  },
+];
+
+/** Other benchmark files register here by name (see their headers). */
+export function register(bench: Bench): void {
+  BENCHES.push(bench);
+}
+
+if (import.meta.main) {
+  const wanted = Deno.args.length ? new Set(Deno.args) : undefined;
+  const unknown = [...(wanted ?? [])].filter((n) => !BENCHES.some((b) => b.name === n));
+  if (unknown.length) {
+    console.error(
+      `Unknown benchmark(s): ${unknown.join(", ")}; known: ${
+        BENCHES.map((b) => b.name).join(", ")
+      }`,
+    );
+    Deno.exit(64);
+  }
+  for (const b of BENCHES) {
+    if (wanted && !wanted.has(b.name)) continue;
+    console.log(`\n## ${b.title} (${b.name})\n`);
+    console.log(await b.run());
+  }
+}
