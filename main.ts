@@ -18,6 +18,8 @@ import {
   UploadSessions,
 } from "./lib/store/mod.ts";
 import { createKindRegistry } from "./lib/vault/kinds.ts";
+import { HttpTransport } from "./lib/net/http_transport.ts";
+import { ObservedBlobStore, Replicator } from "./lib/replication/mod.ts";
 import { SessionStore } from "./lib/web/auth/session_store.ts";
 import { issueSetupCode } from "./lib/vault/setup_code.ts";
 import { createApp, isFirstRun, VERSION } from "./lib/web/app.ts";
@@ -46,10 +48,29 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
     }
     throw err;
   }
-  const blobs = await BlobStore.open(dataDir);
+  // Observed: blobs stored through the API are pushed to the other family nodes at once.
+  const blobs = await ObservedBlobStore.open(dataDir);
   const build = await ensureIslandBundles({ log: (m) => log.info(m) });
 
-  const records = new RecordLog(db, createKindRegistry());
+  const kinds = createKindRegistry();
+  const records = new RecordLog(db, kinds);
+  const secs = (s: number) => Math.round(s * 1000);
+  const replication = new Replicator({
+    db,
+    blobs,
+    records,
+    kinds,
+    self: nodeKey,
+    transports: [new HttpTransport(nodeKey)],
+  }, {
+    syncIntervalMs: secs(config.repSyncIntervalSecs),
+    inventoryIntervalMs: secs(config.repInventoryIntervalSecs),
+    failedRetryAfterMs: secs(config.repFailedRetryAfterSecs),
+    maxConcurrentTransfers: config.repMaxTransfers,
+    proofIntervalMs: secs(config.repProofIntervalSecs),
+    scrubIntervalMs: secs(config.repScrubIntervalSecs),
+    maxBlobBytes: config.maxBlobBytes,
+  });
   const app = createApp({
     config,
     nodeKey,
@@ -61,6 +82,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
     clock: new HybridClock(),
     manifest,
     buildId: () => build.buildId,
+    replication,
   });
 
   const ac = new AbortController();
@@ -91,6 +113,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
       }
       lines.push(`p2pos node listening on ${scheme}://${host}:${port}`);
       console.log(lines.join("\n"));
+      replication.start();
     },
   }, app.fetch);
 
@@ -101,6 +124,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
+  await replication.stop();
   db.close();
 }
 

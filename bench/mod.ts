@@ -4,6 +4,8 @@
  *
  *   deno task bench [name…]     names: blob_put, crypto, crypto_browser, … (default: all)
  *
+ * A new benchmark adds an entry to BENCHES.
+ *
  * @module
  */
 
@@ -41,11 +43,6 @@ const BENCHES: Bench[] = [
     },
   },
 ];
-
-/** Other benchmark files register here by name (see their headers). */
-export function register(bench: Bench): void {
-  BENCHES.push(bench);
-}
 
 if (import.meta.main) {
   const wanted = Deno.args.length ? new Set(Deno.args) : undefined;

@@ -23,6 +23,20 @@ export interface NodeConfig {
   maxBlobBytes?: number;
   /** Largest JSON body accepted, in bytes. @default 1 MiB */
   maxJsonBytes?: number;
+  /** Largest JSON body one node sends another, in bytes. @default 16 MiB */
+  maxPeerJsonBytes?: number;
+  /** Failed replication jobs are retried after this many seconds. @default 120 */
+  repFailedRetryAfterSecs?: number;
+  /** Seconds between record syncs with each peer. @default 30 */
+  repSyncIntervalSecs?: number;
+  /** Seconds between inventory exchanges with each peer. @default 300 */
+  repInventoryIntervalSecs?: number;
+  /** Blob transfers running at once. @default 4 */
+  repMaxTransfers?: number;
+  /** Seconds between proof-of-possession rounds. @default 600 */
+  repProofIntervalSecs?: number;
+  /** Seconds between scrubs of the local blobs. @default 86400 */
+  repScrubIntervalSecs?: number;
   /** TLS certificate and key (PEM files); when both are set the node serves HTTPS. */
   tlsCert?: string;
   tlsKey?: string;
@@ -44,7 +58,7 @@ export interface ParsedCommand {
 interface FlagSpec {
   key: keyof NodeConfig;
   env: string;
-  kind: "string" | "port" | "mib" | "level" | "list";
+  kind: "string" | "port" | "mib" | "level" | "list" | "secs" | "count";
   help: string;
 }
 
@@ -82,6 +96,48 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: "mib",
     help: "largest JSON body accepted, KiB",
   },
+  "max-peer-json-mib": {
+    key: "maxPeerJsonBytes",
+    env: "P2POS_MAX_PEER_JSON_MIB",
+    kind: "mib",
+    help: "largest JSON body between nodes, MiB",
+  },
+  "rep-failed-retry-after-secs": {
+    key: "repFailedRetryAfterSecs",
+    env: "P2POS_REP_FAILED_RETRY_AFTER_SECS",
+    kind: "secs",
+    help: "retry failed replication jobs after, s",
+  },
+  "rep-sync-interval-secs": {
+    key: "repSyncIntervalSecs",
+    env: "P2POS_REP_SYNC_INTERVAL_SECS",
+    kind: "secs",
+    help: "record sync with each peer every, s",
+  },
+  "rep-inventory-interval-secs": {
+    key: "repInventoryIntervalSecs",
+    env: "P2POS_REP_INVENTORY_INTERVAL_SECS",
+    kind: "secs",
+    help: "inventory exchange with each peer every, s",
+  },
+  "rep-max-transfers": {
+    key: "repMaxTransfers",
+    env: "P2POS_REP_MAX_TRANSFERS",
+    kind: "count",
+    help: "blob transfers at once",
+  },
+  "rep-proof-interval-secs": {
+    key: "repProofIntervalSecs",
+    env: "P2POS_REP_PROOF_INTERVAL_SECS",
+    kind: "secs",
+    help: "proof-of-possession round every, s",
+  },
+  "rep-scrub-interval-secs": {
+    key: "repScrubIntervalSecs",
+    env: "P2POS_REP_SCRUB_INTERVAL_SECS",
+    kind: "secs",
+    help: "re-hash local blobs every, s",
+  },
   "tls-cert": { key: "tlsCert", env: "P2POS_TLS_CERT", kind: "string", help: "PEM certificate" },
   "tls-key": { key: "tlsKey", env: "P2POS_TLS_KEY", kind: "string", help: "PEM private key" },
 };
@@ -94,6 +150,13 @@ export const DEFAULTS: ResolvedNodeConfig = {
   trace: [],
   maxBlobBytes: 4 * 1024 ** 3,
   maxJsonBytes: 1024 ** 2,
+  maxPeerJsonBytes: 16 * 1024 ** 2,
+  repFailedRetryAfterSecs: 120,
+  repSyncIntervalSecs: 30,
+  repInventoryIntervalSecs: 300,
+  repMaxTransfers: 4,
+  repProofIntervalSecs: 600,
+  repScrubIntervalSecs: 86_400,
 };
 
 const LEVELS = ["debug", "info", "warn", "error"];
@@ -125,6 +188,21 @@ function convert(flag: string, spec: FlagSpec, raw: string, source: string): unk
       return raw;
     case "list":
       return raw.split(",").map((s) => s.trim()).filter(Boolean);
+    case "secs": {
+      // Fractions are allowed so tests can run replication on a short clock.
+      const n = Number(raw);
+      if (!/^\d+(\.\d+)?$/.test(raw) || n <= 0) {
+        throw new RangeError(`${where} must be a positive number of seconds, got "${raw}"`);
+      }
+      return n;
+    }
+    case "count": {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw) || n < 1 || n > 64) {
+        throw new RangeError(`${where} must be a whole number from 1 to 64, got "${raw}"`);
+      }
+      return n;
+    }
   }
 }
 
@@ -208,7 +286,7 @@ export function helpText(): string {
       : Array.isArray(def)
       ? ""
       : ` (default ${def})`;
-    lines.push(`  --${flag.padEnd(14)} ${spec.env.padEnd(20)} ${spec.help}${shown}`);
+    lines.push(`  --${flag.padEnd(28)} ${spec.env.padEnd(34)} ${spec.help}${shown}`);
   }
   lines.push(
     "",

@@ -5,6 +5,7 @@
  */
 
 import { familyKind, inviteKind, memberKind } from "../core/family_kinds.ts";
+import { nodeKind } from "../core/node_kinds.ts";
 import { KindRegistry } from "../core/record_kinds.ts";
 import { albumKind, grantKind, photoKind, tombstoneKind } from "./album_kinds.ts";
 
@@ -13,6 +14,7 @@ export function createKindRegistry(): KindRegistry {
     .register(familyKind)
     .register(memberKind)
     .register(inviteKind)
+    .register(nodeKind)
     .register(albumKind)
     .register(grantKind)
     .register(photoKind)

@@ -14,6 +14,13 @@ import type { HybridClock } from "../core/hlc.ts";
 import type { BlobStore, IndexDb, NodeKey, RecordLog, UploadSessions } from "../store/mod.ts";
 import { AlbumQueries } from "../vault/album_queries.ts";
 import { BlobAccess } from "../vault/blob_access.ts";
+import { createKindRegistry } from "../vault/kinds.ts";
+import { Replicator } from "../replication/mod.ts";
+import { eventRoutes } from "./api/events.ts";
+import { nodeRoutes } from "./api/nodes.ts";
+import { replicationRoutes } from "./api/replication.ts";
+import { NonceStore } from "./internal/nonce_store.ts";
+import { internalRoutes } from "./internal/routes.ts";
 import { albumRoutes } from "./api/albums.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { uploadRoutes } from "./api/uploads.ts";
@@ -47,6 +54,8 @@ export interface AppDeps {
   buildId: () => string;
   /** Injectable clock for tests. @default Date.now */
   now?: () => number;
+  /** The replication engine (started by main.ts); tests without one get an idle engine. */
+  replication?: Replicator;
 }
 
 /** What pages get as `state.services`. */
@@ -68,9 +77,18 @@ const PUBLIC_API = new Set([
   "/v1/setup/check",
   "/v1/join",
   "/v1/openapi.json",
+  "/v1/nodes/join-code",
+  "/v1/nodes/join-status",
 ]);
 
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+export function createApp(appDeps: AppDeps): Hono<AppEnv> {
+  const replication = appDeps.replication ?? new Replicator({
+    ...appDeps,
+    kinds: createKindRegistry(),
+    self: appDeps.nodeKey,
+    transports: [],
+  }, { now: appDeps.now });
+  const deps: AppDeps & { replication: Replicator } = { ...appDeps, replication };
   const app = new Hono<AppEnv>();
   const publicUrl = deps.config.publicUrl;
   const https = Boolean(deps.config.tlsCert) ||
@@ -142,6 +160,22 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       maxBlobBytes: deps.config.maxBlobBytes,
       canRead: (id, member) => access.canRead(id, member),
       uploaded,
+    }),
+  );
+
+  const canRead = (id: string, member: string) => access.canRead(id, member);
+  app.route("/v1", nodeRoutes({ ...deps, publicUrl }));
+  app.route("/v1", replicationRoutes({ ...deps, canRead }));
+  app.route("/v1", eventRoutes({ ...deps, canRead }));
+  // Node-to-node (PROTOCOL §3): signed requests only, never a session.
+  app.route(
+    "/internal/v1",
+    internalRoutes({
+      ...deps,
+      nonces: new NonceStore(deps.db, now),
+      maxBlobBytes: deps.config.maxBlobBytes,
+      maxPeerJsonBytes: deps.config.maxPeerJsonBytes,
+      now,
     }),
   );
 

@@ -7,7 +7,7 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
-import { fromBase64Url, loginMessage, verify } from "../../crypto/mod.ts";
+import { fromBase64Url, loginMessage, toBase64Url, verify } from "../../crypto/mod.ts";
 import { NotFoundError, UnauthorizedError } from "../../core/errors.ts";
 import { activeMember, currentFamily } from "../../core/family_kinds.ts";
 import type { HybridClock } from "../../core/hlc.ts";
@@ -42,6 +42,9 @@ export function authRoutes(deps: AuthRoutesDeps): Hono<AppEnv> {
       challenge,
       expiresAt,
       nodeId: deps.nodeKey.nodeId,
+      // For signing this node's own node record at setup (PROTOCOL §4).
+      nodePublicKey: toBase64Url(deps.nodeKey.publicKey),
+      nodeUrl: expectedOrigin(c, deps.publicUrl),
       origin: expectedOrigin(c, deps.publicUrl),
       serverHlc: deps.clock.next(),
     });

@@ -9,7 +9,9 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { ForbiddenError, P2posError } from "../../core/errors.ts";
 import { currentFamily, type FamilyBody, type MemberBody } from "../../core/family_kinds.ts";
+import type { NodeBody } from "../../core/node_kinds.ts";
 import type { TypedRecord } from "../../core/record_kinds.ts";
+import { toBase64Url } from "../../crypto/mod.ts";
 import type { IndexDb, RecordLog } from "../../store/mod.ts";
 import { checkSetupCode, retireSetupCode } from "../../vault/setup_code.ts";
 import type { AttemptLimiter } from "../auth/attempt_limiter.ts";
@@ -20,6 +22,7 @@ import { readJson } from "../validate.ts";
 import { memberView } from "./views.ts";
 
 export interface SetupRoutesDeps {
+  nodeKey: { nodeId: string; publicKey: Uint8Array };
   db: IndexDb;
   records: RecordLog;
   sessions: SessionStore;
@@ -70,14 +73,27 @@ export function setupRoutes(deps: SetupRoutesDeps): Hono<AppEnv> {
   app.post("/setup", async (c) => {
     const body = await readJson(
       c,
-      z.object({ code: Code, records: z.array(z.unknown()).length(2) }).strict(),
+      z.object({ code: Code, records: z.array(z.unknown()).min(2).max(3) }).strict(),
     );
     checkCode(body.code);
-    const [family, founder] = body.records as [TypedRecord<FamilyBody>, TypedRecord<MemberBody>];
+    const [family, founder, node] = body.records as [
+      TypedRecord<FamilyBody>,
+      TypedRecord<MemberBody>,
+      TypedRecord<NodeBody> | undefined,
+    ];
     if (family?.kind !== "family" || founder?.kind !== "member") {
       throw new ForbiddenError(
         "Setup needs a family record followed by the founder's member record",
       );
+    }
+    // Optional third record: this node's own node record, signed by the founder, so the
+    // family's first node can pair others (PROTOCOL §4). Without it the node works alone.
+    if (
+      node !== undefined &&
+      (node?.kind !== "node" || node.id !== deps.nodeKey.nodeId ||
+        node.body?.publicKey !== toBase64Url(deps.nodeKey.publicKey))
+    ) {
+      throw new ForbiddenError("The third setup record must be the node record of this node");
     }
     deps.records.apply(body.records, { via: "setup" });
     retireSetupCode(deps.db);
