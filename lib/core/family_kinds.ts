@@ -21,10 +21,10 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { z } from "zod";
 import { toHex } from "../crypto/mod.ts";
-import { ForbiddenError, ValidationError } from "./errors.ts";
+import { ForbiddenError } from "./errors.ts";
 import { parseHlc } from "./hlc.ts";
 import type { Origin, RecordKind, RecordView, TypedRecord } from "./record_kinds.ts";
-import { describeIssues, DisplayName, Hex64, Key32, oneLine, Role } from "./schemas.ts";
+import { bodyParser, DisplayName, Hex64, Key32, oneLine, Role } from "./schemas.ts";
 
 export const FamilyBody = z.object({
   name: oneLine(80),
@@ -52,14 +52,6 @@ export const InviteBody = z.object({
 }).strict();
 export type InviteBody = z.infer<typeof InviteBody>;
 
-function parser<T>(schema: z.ZodType<T>, what: string) {
-  return (body: unknown): T => {
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) throw new ValidationError(`${what} body: ${describeIssues(parsed.error)}`);
-    return parsed.data;
-  };
-}
-
 export function currentFamily(view: RecordView): TypedRecord<FamilyBody> | undefined {
   return view.list<FamilyBody>("family")[0];
 }
@@ -76,7 +68,7 @@ export function isAdmin(view: RecordView, key: string): boolean {
 
 export const familyKind: RecordKind<FamilyBody> = {
   kind: "family",
-  parseBody: parser(FamilyBody, "Family"),
+  parseBody: bodyParser(FamilyBody, "Family"),
   authorize(record, previous, view, origin: Origin) {
     if (!previous) {
       const existing = currentFamily(view);
@@ -100,7 +92,7 @@ export const familyKind: RecordKind<FamilyBody> = {
 
 export const memberKind: RecordKind<MemberBody> = {
   kind: "member",
-  parseBody: parser(MemberBody, "Member"),
+  parseBody: bodyParser(MemberBody, "Member"),
   authorize(record, previous, view, origin) {
     if (previous && previous.body.x25519 !== record.body.x25519) {
       throw new ForbiddenError("a member's encryption key never changes");
@@ -170,7 +162,7 @@ function authorizeJoin(record: TypedRecord<MemberBody>, view: RecordView, origin
 
 export const inviteKind: RecordKind<InviteBody> = {
   kind: "invite",
-  parseBody: parser(InviteBody, "Invite"),
+  parseBody: bodyParser(InviteBody, "Invite"),
   authorize(record, previous, view) {
     if (!isAdmin(view, record.author)) throw new ForbiddenError("only an admin may invite people");
     if (previous) {

@@ -4,6 +4,7 @@
  */
 
 import { z } from "zod";
+import { ValidationError } from "./errors.ts";
 
 /** base64url (no padding) of a 32-byte key: 43 characters. */
 export const Key32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "expected base64url of 32 bytes");
@@ -32,4 +33,13 @@ export function describeIssues(error: z.ZodError): string {
     .slice(0, 3)
     .map((i) => `${i.path.length ? i.path.join(".") : "value"}: ${i.message}`)
     .join("; ");
+}
+
+/** A record kind's `parseBody`: the schema's result, or a ValidationError naming the issues. */
+export function bodyParser<T>(schema: z.ZodType<T>, what: string): (body: unknown) => T {
+  return (body) => {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw new ValidationError(`${what} body: ${describeIssues(parsed.error)}`);
+    return parsed.data;
+  };
 }

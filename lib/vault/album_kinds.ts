@@ -22,7 +22,7 @@ import { z } from "zod";
 import { ForbiddenError, ValidationError } from "../core/errors.ts";
 import { activeMember } from "../core/family_kinds.ts";
 import type { RecordKind, RecordView, TypedRecord } from "../core/record_kinds.ts";
-import { describeIssues, Hex64, Key32, RandomId } from "../core/schemas.ts";
+import { bodyParser, Hex64, Key32, RandomId } from "../core/schemas.ts";
 
 export const TRASH_DAYS = 30;
 const TRASH_MS = TRASH_DAYS * 24 * 3600_000;
@@ -78,14 +78,6 @@ export const TombstoneBody = z.object({
 }).strict();
 export type TombstoneBody = z.infer<typeof TombstoneBody>;
 
-function parser<T>(schema: z.ZodType<T>, what: string) {
-  return (body: unknown): T => {
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) throw new ValidationError(`${what} body: ${describeIssues(parsed.error)}`);
-    return parsed.data;
-  };
-}
-
 export function isPurged(album: TypedRecord<AlbumBody>, now: number): boolean {
   return album.body.trashedAt !== null && now > album.body.trashedAt + TRASH_MS;
 }
@@ -119,7 +111,7 @@ function liveAlbum(view: RecordView, id: string): TypedRecord<AlbumBody> {
 
 export const albumKind: RecordKind<AlbumBody> = {
   kind: "album",
-  parseBody: parser(AlbumBody, "Album"),
+  parseBody: bodyParser(AlbumBody, "Album"),
   authorize(record, previous, view) {
     if (!activeMember(view, record.author)) {
       throw new ForbiddenError("only family members make albums");
@@ -145,7 +137,7 @@ export const albumKind: RecordKind<AlbumBody> = {
 
 export const grantKind: RecordKind<GrantBody> = {
   kind: "grant",
-  parseBody: parser(GrantBody, "Grant"),
+  parseBody: bodyParser(GrantBody, "Grant"),
   authorize(record, previous, view) {
     const { album: albumId, member } = record.body;
     if (record.id !== grantId(albumId, member)) {
@@ -176,7 +168,7 @@ export const grantKind: RecordKind<GrantBody> = {
 
 export const photoKind: RecordKind<PhotoBody> = {
   kind: "photo",
-  parseBody: parser(PhotoBody, "Photo"),
+  parseBody: bodyParser(PhotoBody, "Photo"),
   authorize(record, previous, view) {
     const album = liveAlbum(view, record.body.album);
     if (album.body.trashedAt !== null) throw new ForbiddenError("that album is in the trash");
@@ -215,7 +207,7 @@ export const photoKind: RecordKind<PhotoBody> = {
 
 export const tombstoneKind: RecordKind<TombstoneBody> = {
   kind: "tombstone",
-  parseBody: parser(TombstoneBody, "Tombstone"),
+  parseBody: bodyParser(TombstoneBody, "Tombstone"),
   authorize(record, previous, view) {
     if (previous) throw new ForbiddenError("a deletion is final");
     if (record.id !== `photo.${record.body.target}`) {

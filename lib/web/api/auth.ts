@@ -13,7 +13,8 @@ import { activeMember, currentFamily } from "../../core/family_kinds.ts";
 import type { HybridClock } from "../../core/hlc.ts";
 import { Key32 } from "../../core/schemas.ts";
 import type { NodeKey, RecordLog } from "../../store/mod.ts";
-import { clearSessionCookie, setSessionCookie } from "../auth/cookies.ts";
+import { clearSessionCookie } from "../auth/cookies.ts";
+import { startSession } from "../auth/start_session.ts";
 import { type AppEnv, expectedOrigin, requireAuth } from "../auth/middleware.ts";
 import type { SessionStore } from "../auth/session_store.ts";
 import { readJson } from "../validate.ts";
@@ -69,11 +70,7 @@ export function authRoutes(deps: AuthRoutesDeps): Hono<AppEnv> {
     if (!verify(fromBase64Url(body.signature), message, fromBase64Url(body.member))) {
       throw new UnauthorizedError("The sign-in signature does not verify for this node and origin");
     }
-    const { token, expiresAt } = deps.sessions.create(
-      body.member,
-      c.req.header("user-agent") ?? "",
-    );
-    setSessionCookie(c, origin, token, expiresAt, deps.sessions.now());
+    startSession(c, deps.sessions, deps.publicUrl, body.member);
     return c.json({ member: memberView(member) });
   });
 

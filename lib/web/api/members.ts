@@ -9,8 +9,8 @@ import { z } from "zod";
 import { ValidationError } from "../../core/errors.ts";
 import { currentFamily, type InviteBody, type MemberBody } from "../../core/family_kinds.ts";
 import type { RecordLog } from "../../store/mod.ts";
-import { setSessionCookie } from "../auth/cookies.ts";
-import { type AppEnv, expectedOrigin, requireAdmin, requireAuth } from "../auth/middleware.ts";
+import { startSession } from "../auth/start_session.ts";
+import { type AppEnv, requireAdmin, requireAuth } from "../auth/middleware.ts";
 import type { SessionStore } from "../auth/session_store.ts";
 import { readJson } from "../validate.ts";
 import { inviteStatus, memberView } from "./views.ts";
@@ -58,9 +58,7 @@ export function memberRoutes(deps: MemberRoutesDeps): Hono<AppEnv> {
     deps.records.apply([record], { via: "api" });
     const member = deps.records.get<MemberBody>("member", String(r.id))!;
     const family = currentFamily(deps.records)!;
-    const origin = expectedOrigin(c, deps.publicUrl);
-    const { token, expiresAt } = deps.sessions.create(member.id, c.req.header("user-agent") ?? "");
-    setSessionCookie(c, origin, token, expiresAt, deps.sessions.now());
+    startSession(c, deps.sessions, deps.publicUrl, member.id);
     return c.json(
       { member: memberView(member), family: { id: family.id, name: family.body.name } },
       201,

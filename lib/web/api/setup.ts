@@ -15,8 +15,8 @@ import { toBase64Url } from "../../crypto/mod.ts";
 import type { IndexDb, RecordLog } from "../../store/mod.ts";
 import { checkSetupCode, retireSetupCode } from "../../vault/setup_code.ts";
 import type { AttemptLimiter } from "../auth/attempt_limiter.ts";
-import { setSessionCookie } from "../auth/cookies.ts";
-import { type AppEnv, expectedOrigin } from "../auth/middleware.ts";
+import { startSession } from "../auth/start_session.ts";
+import { type AppEnv } from "../auth/middleware.ts";
 import type { SessionStore } from "../auth/session_store.ts";
 import { readJson } from "../validate.ts";
 import { memberView } from "./views.ts";
@@ -98,9 +98,7 @@ export function setupRoutes(deps: SetupRoutesDeps): Hono<AppEnv> {
     deps.records.apply(body.records, { via: "setup" });
     retireSetupCode(deps.db);
     const member = deps.records.get<MemberBody>("member", founder.id)!;
-    const origin = expectedOrigin(c, deps.publicUrl);
-    const { token, expiresAt } = deps.sessions.create(member.id, c.req.header("user-agent") ?? "");
-    setSessionCookie(c, origin, token, expiresAt, deps.sessions.now());
+    startSession(c, deps.sessions, deps.publicUrl, member.id);
     return c.json(
       { member: memberView(member), family: { id: family.id, name: family.body.name } },
       201,
