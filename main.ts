@@ -10,7 +10,6 @@ import { helpText, parseCommandLine, type ResolvedNodeConfig } from "./lib/core/
 import { configureLogging, getLogger } from "./lib/core/log.ts";
 import { HybridClock } from "./lib/core/hlc.ts";
 import {
-  BlobStore,
   IndexDb,
   loadOrCreateNodeKey,
   RecordLog,
@@ -68,6 +67,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
     failedRetryAfterMs: secs(config.repFailedRetryAfterSecs),
     maxConcurrentTransfers: config.repMaxTransfers,
     proofIntervalMs: secs(config.repProofIntervalSecs),
+    reverifyAfterMs: secs(config.repReverifyAfterSecs),
     scrubIntervalMs: secs(config.repScrubIntervalSecs),
     maxBlobBytes: config.maxBlobBytes,
   });

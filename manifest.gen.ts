@@ -2,39 +2,61 @@
 // Static imports of every route and island, so `deno compile` includes them.
 
 import * as $_app from "./routes/_app.tsx";
+import * as $albums__id_ from "./routes/albums/[id].tsx";
+import * as $albums_index from "./routes/albums/index.tsx";
 import * as $index from "./routes/index.tsx";
 import * as $join__token_ from "./routes/join/[token].tsx";
 import * as $members from "./routes/members.tsx";
+import * as $nodes from "./routes/nodes.tsx";
 import * as $settings from "./routes/settings.tsx";
 import * as $island_AccountActions from "./islands/AccountActions.tsx";
+import * as $island_AlbumList from "./islands/AlbumList.tsx";
+import * as $island_AlbumPage from "./islands/AlbumPage.tsx";
 import * as $island_InvitePanel from "./islands/InvitePanel.tsx";
+import * as $island_JoinAsNode from "./islands/JoinAsNode.tsx";
 import * as $island_JoinFamily from "./islands/JoinFamily.tsx";
 import * as $island_MemberActions from "./islands/MemberActions.tsx";
+import * as $island_NodeList from "./islands/NodeList.tsx";
+import * as $island_PairNode from "./islands/PairNode.tsx";
+import * as $island_RecentAlbums from "./islands/RecentAlbums.tsx";
 import * as $island_RecoveryWords from "./islands/RecoveryWords.tsx";
+import * as $island_ReplicationBadge from "./islands/ReplicationBadge.tsx";
 import * as $island_SessionList from "./islands/SessionList.tsx";
 import * as $island_SetupWizard from "./islands/SetupWizard.tsx";
 import * as $island_SignIn from "./islands/SignIn.tsx";
 import * as $island_ThemeToggle from "./islands/ThemeToggle.tsx";
+import * as $island_WhereStored from "./islands/WhereStored.tsx";
 import type { Manifest } from "./lib/web/types.ts";
 
 export const manifest: Manifest = {
   routes: {
     "./routes/_app.tsx": $_app,
+    "./routes/albums/[id].tsx": $albums__id_,
+    "./routes/albums/index.tsx": $albums_index,
     "./routes/index.tsx": $index,
     "./routes/join/[token].tsx": $join__token_,
     "./routes/members.tsx": $members,
+    "./routes/nodes.tsx": $nodes,
     "./routes/settings.tsx": $settings,
   },
   islands: {
     "AccountActions": $island_AccountActions,
+    "AlbumList": $island_AlbumList,
+    "AlbumPage": $island_AlbumPage,
     "InvitePanel": $island_InvitePanel,
+    "JoinAsNode": $island_JoinAsNode,
     "JoinFamily": $island_JoinFamily,
     "MemberActions": $island_MemberActions,
+    "NodeList": $island_NodeList,
+    "PairNode": $island_PairNode,
+    "RecentAlbums": $island_RecentAlbums,
     "RecoveryWords": $island_RecoveryWords,
+    "ReplicationBadge": $island_ReplicationBadge,
     "SessionList": $island_SessionList,
     "SetupWizard": $island_SetupWizard,
     "SignIn": $island_SignIn,
     "ThemeToggle": $island_ThemeToggle,
+    "WhereStored": $island_WhereStored,
   },
   baseUrl: import.meta.url,
 };

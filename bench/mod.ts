@@ -2,7 +2,7 @@
  * `deno task bench`: runs every benchmark in turn and prints its table. Each benchmark can
  * also be run on its own (see its header); results are recorded in docs/BENCHMARKS.md.
  *
- *   deno task bench [name…]     names: blob_put, crypto, crypto_browser, … (default: all)
+ *   deno task bench [name…]     names: blob_put, crypto, crypto_browser, album_page, … (default: all)
  *
  * A new benchmark adds an entry to BENCHES.
  *
@@ -40,6 +40,14 @@ const BENCHES: Bench[] = [
       const { formatCryptoBench } = await import("./crypto.ts");
       const { rows, userAgent } = await runCryptoBenchInChromium(64);
       return `${userAgent}\n\n${formatCryptoBench(rows)}`;
+    },
+  },
+  {
+    name: "album_page",
+    title: "A 10,000-photo album: node time vs /health, Chromium time to 60 thumbnails",
+    async run() {
+      const { runAlbumPageBench, formatAlbumBench } = await import("./album_page.ts");
+      return formatAlbumBench(await runAlbumPageBench());
     },
   },
 ];

@@ -120,7 +120,22 @@ export default function SetupWizard({ nodeId }: Props) {
         role: "admin",
         removed: false,
       }, { identity });
-      created = await api<JoinedResponse>("POST", "/v1/setup", { code, records: [family, member] });
+      // This node's own node record (docs/PROTOCOL.md §4), so it can pair other nodes later.
+      const ch = await api<{ nodeId: string; nodePublicKey?: string; nodeUrl?: string }>(
+        "POST",
+        "/v1/auth/challenge",
+        {},
+      );
+      const node = ch.nodePublicKey
+        ? await makeSignedRecord("node", ch.nodeId, {
+          publicKey: ch.nodePublicKey,
+          name: "First node",
+          removed: false,
+          ...(ch.nodeUrl ? { url: ch.nodeUrl } : {}),
+        }, { identity })
+        : undefined;
+      const records = node ? [family, member, node] : [family, member];
+      created = await api<JoinedResponse>("POST", "/v1/setup", { code, records });
     } catch (err) {
       setError(setupError(err));
       setBusy(false);

@@ -3,6 +3,7 @@ import { services, sessionOf } from "../lib/web/page_helpers.ts";
 import { currentFamily, type MemberBody } from "../lib/core/family_kinds.ts";
 import SetupWizard from "../islands/SetupWizard.tsx";
 import SignIn from "../islands/SignIn.tsx";
+import RecentAlbums from "../islands/RecentAlbums.tsx";
 
 type HomeData =
   | { view: "setup" }
@@ -105,10 +106,7 @@ export default function Home({ data, state }: PageProps<HomeData>) {
         </div>
         <div class="card stat">
           <h2>Albums</h2>
-          <p class="muted">
-            Create albums and upload photos — encrypted in this browser before they leave it.
-          </p>
-          <a class="btn btn-primary" href="/albums">Open albums</a>
+          <RecentAlbums />
         </div>
       </div>
     </section>

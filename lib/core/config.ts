@@ -35,6 +35,8 @@ export interface NodeConfig {
   repMaxTransfers?: number;
   /** Seconds between proof-of-possession rounds. @default 600 */
   repProofIntervalSecs?: number;
+  /** A peer's verified copy is proven again after this many seconds. @default 86400 */
+  repReverifyAfterSecs?: number;
   /** Seconds between scrubs of the local blobs. @default 86400 */
   repScrubIntervalSecs?: number;
   /** TLS certificate and key (PEM files); when both are set the node serves HTTPS. */
@@ -132,6 +134,12 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: "secs",
     help: "proof-of-possession round every, s",
   },
+  "rep-reverify-after-secs": {
+    key: "repReverifyAfterSecs",
+    env: "P2POS_REP_REVERIFY_AFTER_SECS",
+    kind: "secs",
+    help: "prove each peer copy again after, s",
+  },
   "rep-scrub-interval-secs": {
     key: "repScrubIntervalSecs",
     env: "P2POS_REP_SCRUB_INTERVAL_SECS",
@@ -156,6 +164,7 @@ export const DEFAULTS: ResolvedNodeConfig = {
   repInventoryIntervalSecs: 300,
   repMaxTransfers: 4,
   repProofIntervalSecs: 600,
+  repReverifyAfterSecs: 86_400,
   repScrubIntervalSecs: 86_400,
 };
 

@@ -57,6 +57,20 @@ export const OPERATIONS: Record<string, Op> = {
   "GET /v1/blobs/{id}": { summary: "Read a blob I may read (Range supported); 404 otherwise" },
   "HEAD /v1/blobs/{id}": { summary: "Blob size, if I may read it" },
   "GET /v1/openapi.json": { summary: "This document", auth: false },
+  // Nodes and replication (docs/PROTOCOL.md).
+  "GET /v1/nodes": { summary: "This node and its peers: status, path, last sync, storage" },
+  "POST /v1/nodes/peers": {
+    summary: "Pair a node (admins): its join code + the admin-signed node record",
+  },
+  "POST /v1/nodes/join-code": {
+    summary: "A fresh node's join code, for its setup code",
+    auth: false,
+  },
+  "GET /v1/nodes/join-status": { summary: "Whether this node has joined a family", auth: false },
+  "GET /v1/replication/status": { summary: "Replication backlog per peer and state" },
+  "POST /v1/replication/locations": { summary: "Where blobs are stored ({blobIds})" },
+  "GET /v1/blobs/{id}/locations": { summary: "Which nodes hold a blob, acked and verified when" },
+  "GET /v1/events": { summary: "Live replication status (text/event-stream)" },
 };
 
 export function openApiDocument(extra: Record<string, Op> = {}): Record<string, unknown> {

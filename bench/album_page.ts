@@ -1,0 +1,472 @@
+/**
+ * A 10,000-photo album (issue: the vault): how fast the node serves it, against `/health` in the
+ * same run, and how long Chromium takes to show its first 60 decrypted thumbnails.
+ *
+ *   deno run -A bench/album_page.ts [--photos 10000] [--seconds 8] [--connections 8] [--no-browser]
+ *
+ * A node is spawned from main.ts with a fresh data dir; a family and an album are made through
+ * the API with real signatures, exactly as a browser makes them. Blobs are real and encrypted
+ * (a 720 × 540 JPEG thumbnail of about 60 KB drawn by Chromium, as the uploader makes them, its
+ * original and its metadata); to keep setting up quick, only the
+ * first 200 photos in taken-at order (those the page shows first) have blobs of their own, and
+ * the other photos share 20 sets of blobs. Every photo record still has its own wrapped file
+ * key, sort value and dedup value.
+ *
+ * Rows: "sequential" sends one request at a time (Deno fetch, keep-alive) and reports latency
+ * percentiles — on loopback, essentially the node's time; "wrk" keeps `--connections` requests in
+ * flight for `--seconds` and reports requests/s and latency, `vs /health` being the ratio of
+ * requests/s. The node, wrk and Deno share this machine's cores.
+ */
+
+import { parseArgs } from "node:util";
+import {
+  blobId,
+  encryptBytes,
+  encryptMetadata,
+  newFileKey,
+  seedToMnemonic,
+  signRecord,
+  toBase64Url,
+  toHex,
+  wrapKey,
+} from "../lib/crypto/mod.ts";
+import { HybridClock } from "../lib/core/hlc.ts";
+import { startNode } from "../tests/_support/node_process.ts";
+import { postJson, type RemoteMember, setupRemoteFamily } from "../tests/_support/remote_family.ts";
+import { launchBrowser } from "../tests/_support/browser.ts";
+
+export interface AlbumBenchOptions {
+  /** @default 10_000 */
+  photos?: number;
+  /** wrk duration per endpoint. @default 8 */
+  seconds?: number;
+  /** wrk connections. @default 8 */
+  connections?: number;
+  /** Measure Chromium's time to the first thumbnails. @default true */
+  browser?: boolean;
+}
+
+export interface LatencyRow {
+  name: string;
+  path: string;
+  requests: number;
+  p50: number;
+  p99: number;
+  bytes: number;
+}
+
+export interface WrkRow {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+export interface BrowserRow {
+  visit: string;
+  keys: number;
+  listed: number;
+  ordered: number;
+  first60: number;
+}
+
+export interface AlbumBenchResult {
+  photos: number;
+  setupSeconds: number;
+  /** Size of one encrypted thumbnail. */
+  thumbBytes: number;
+  latency: LatencyRow[];
+  wrk: WrkRow[];
+  browser: BrowserRow[];
+  connections: number;
+  seconds: number;
+}
+
+/** Photos with blobs of their own (the first in taken-at order), then shared sets. */
+const OWN = 200;
+const SHARED = 20;
+const clock = new HybridClock();
+
+function sign(owner: RemoteMember, kind: string, id: string, body: unknown) {
+  return signRecord(
+    { v: 1 as const, kind, id, author: owner.key, hlc: clock.next(), body },
+    owner.signingSecretKey,
+  );
+}
+
+function randomId(): string {
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+/** `count` thumbnails as the uploader makes them: 720 × 540 JPEGs, drawn and encoded by Chromium. */
+async function makeThumbnails(count: number): Promise<Uint8Array[]> {
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.context.newPage();
+    const encoded = await page.evaluate(async (n) => {
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const canvas = new OffscreenCanvas(720, 540);
+        const g = canvas.getContext("2d")!;
+        const sky = g.createLinearGradient(0, 0, 0, 540);
+        sky.addColorStop(0, `hsl(${(i * 47) % 360} 70% 70%)`);
+        sky.addColorStop(1, `hsl(${(i * 47 + 60) % 360} 60% 30%)`);
+        g.fillStyle = sky;
+        g.fillRect(0, 0, 720, 540);
+        // Film grain, so the JPEG is as large as a photo's thumbnail, not a flat drawing's.
+        const img = g.getImageData(0, 0, 720, 540);
+        for (let p = 0; p < img.data.length; p += 4) {
+          const d = (Math.random() - 0.5) * 28;
+          img.data[p] += d;
+          img.data[p + 1] += d;
+          img.data[p + 2] += d;
+        }
+        g.putImageData(img, 0, 0);
+        const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.72 });
+        const bytes = new Uint8Array(await blob.arrayBuffer());
+        let s = "";
+        for (const b of bytes) s += String.fromCharCode(b);
+        out.push(btoa(s));
+      }
+      return out;
+    }, count);
+    return encoded.map((b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+  } finally {
+    await browser.close();
+  }
+}
+
+async function putBlob(url: string, cookie: string, bytes: Uint8Array) {
+  const id = await blobId(bytes);
+  const res = await fetch(`${url}/v1/blobs/${id}`, {
+    method: "PUT",
+    headers: { cookie },
+    body: bytes as Uint8Array<ArrayBuffer>,
+  });
+  await res.body?.cancel();
+  if (res.status >= 300) throw new Error(`PUT blob failed: ${res.status}`);
+  return { id, size: bytes.length };
+}
+
+/** Makes the family, the album and `count` photos; returns what the measurements need. */
+async function populate(url: string, setupCode: string, count: number) {
+  const owner = await setupRemoteFamily(url, setupCode, { family: "Bench", founder: "Ada" });
+  const albumKey = newFileKey();
+  const albumId = randomId();
+  const doc = {
+    v: 1,
+    name: `Ten thousand (${count})`,
+    dedupKey: toBase64Url(newFileKey()),
+    createdAt: Date.now(),
+    keys: {},
+  };
+  const album = sign(owner, "album", albumId, {
+    owner: owner.key,
+    epoch: 0,
+    meta: toBase64Url(await encryptMetadata(doc, albumKey)),
+    cover: null,
+    trashedAt: null,
+  });
+  const grant = sign(owner, "grant", `${albumId}.${owner.key}`, {
+    album: albumId,
+    member: owner.key,
+    role: "owner",
+    epoch: 0,
+    wrapped: toBase64Url(
+      await wrapKey(
+        albumKey,
+        Uint8Array.from(
+          atob(
+            owner.x25519.replace(/-/g, "+").replace(/_/g, "/") + "=",
+          ),
+          (c) => c.charCodeAt(0),
+        ),
+      ),
+    ),
+    revoked: false,
+  });
+  const made = await postJson(`${url}/v1/albums`, { records: [album, grant] }, owner.cookie);
+  if (made.status !== 201) throw new Error(`Album failed: ${made.status} ${await made.text()}`);
+
+  const jpegs = await makeThumbnails(8);
+  const sets = [];
+  for (let s = 0; s < OWN + SHARED; s++) {
+    const fileKey = newFileKey();
+    const thumb = jpegs[s % jpegs.length];
+    const meta = {
+      v: 1,
+      filename: `IMG_${String(s).padStart(4, "0")}.jpg`,
+      type: "image/jpeg",
+      size: thumb.length,
+      takenAt: 0,
+      gps: null,
+      orientation: 1,
+      camera: "Bench Camera",
+      width: 720,
+      height: 540,
+    };
+    sets.push({
+      fileKey,
+      original: await putBlob(url, owner.cookie, await encryptBytes(fileKey, thumb)),
+      thumb: await putBlob(url, owner.cookie, await encryptBytes(fileKey, thumb)),
+      meta: await putBlob(url, owner.cookie, await encryptMetadata(meta, fileKey)),
+    });
+  }
+  const base = Date.UTC(2020, 0, 1);
+  for (let i = 0; i < count; i += 200) {
+    const batch = [];
+    for (let j = i; j < Math.min(count, i + 200); j++) {
+      const set = sets[j < OWN ? j : OWN + (j % SHARED)];
+      const takenAt = new Uint8Array(8);
+      new DataView(takenAt.buffer).setBigUint64(0, BigInt(base + j * 3_600_000));
+      batch.push(sign(owner, "photo", randomId(), {
+        album: albumId,
+        uploader: owner.key,
+        epoch: 0,
+        key: toBase64Url(await encryptBytes(albumKey, set.fileKey)),
+        original: set.original,
+        thumb: set.thumb,
+        meta: set.meta,
+        sort: toBase64Url(await encryptBytes(albumKey, takenAt)),
+        dedup: toHex(crypto.getRandomValues(new Uint8Array(32))),
+      }));
+    }
+    const res = await postJson(`${url}/v1/photos`, { records: batch }, owner.cookie);
+    if (res.status !== 201) throw new Error(`Photos failed: ${res.status} ${await res.text()}`);
+    await res.body?.cancel();
+  }
+  return { owner, albumId };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** One request at a time, endpoints interleaved so drift hits every row alike. */
+async function sequential(
+  url: string,
+  cookie: string,
+  targets: { name: string; path: string }[],
+  rounds: number,
+): Promise<LatencyRow[]> {
+  const times = targets.map(() => [] as number[]);
+  const sizes = targets.map(() => 0);
+  for (let r = -20; r < rounds; r++) {
+    for (const [i, t] of targets.entries()) {
+      const start = performance.now();
+      const res = await fetch(url + t.path, { headers: { cookie, accept: "text/html,*/*" } });
+      const body = await res.arrayBuffer();
+      const ms = performance.now() - start;
+      if (res.status !== 200) throw new Error(`${t.path}: HTTP ${res.status}`);
+      if (r >= 0) times[i].push(ms);
+      sizes[i] = body.byteLength;
+    }
+  }
+  return targets.map((t, i) => {
+    const sorted = times[i].sort((a, b) => a - b);
+    return {
+      ...t,
+      requests: sorted.length,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      bytes: sizes[i],
+    };
+  });
+}
+
+function wrkMs(text: string, label: string): number {
+  const m = new RegExp(`^\\s*${label}\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(text);
+  if (!m) return NaN;
+  const v = Number(m[1]);
+  return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
+}
+
+async function wrk(
+  url: string,
+  cookie: string,
+  t: { name: string; path: string },
+  seconds: number,
+  connections: number,
+): Promise<WrkRow> {
+  const out = await new Deno.Command("wrk", {
+    args: [
+      "-t2",
+      `-c${connections}`,
+      `-d${seconds}s`,
+      "--latency",
+      "-H",
+      `Cookie: ${cookie}`,
+      url + t.path,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success || /Non-2xx/.test(text)) throw new Error(`wrk failed on ${t.path}:\n${text}`);
+  return {
+    name: t.name,
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN),
+    p50: wrkMs(text, "50%"),
+    p99: wrkMs(text, "99%"),
+  };
+}
+
+async function hasWrk(): Promise<boolean> {
+  try {
+    return (await new Deno.Command("wrk", { args: ["-v"], stdout: "null", stderr: "null" })
+      .output()).code !== 127;
+  } catch {
+    return false;
+  }
+}
+
+/** Signs in with the words in Chromium, then opens the album `visits` times. */
+async function browserTimes(url: string, owner: RemoteMember, albumId: string) {
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.context.newPage();
+    page.setDefaultTimeout(120_000);
+    await page.setViewportSize({ width: 1280, height: 2000 });
+    await page.goto(url + "/");
+    await page.waitForSelector('[data-island="SignIn"][data-hydrated="true"]');
+    await page.fill("#recovery-words", seedToMnemonic(owner.seed));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Hello, Ada" }).waitFor();
+    const rows: BrowserRow[] = [];
+    for (const visit of ["first visit", "reload (HTTP cache warm)"]) {
+      await page.goto(`${url}/albums/${albumId}`);
+      await page.waitForFunction(
+        () => document.querySelectorAll(".photo-tile[data-loaded] img").length >= 60,
+        undefined,
+        { timeout: 120_000, polling: 10 },
+      );
+      const first60 = await page.evaluate(() => performance.now());
+      const mark = (name: string) =>
+        page.evaluate((n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN, name);
+      rows.push({
+        visit,
+        keys: await mark("p2pos:album-keys"),
+        listed: await mark("p2pos:photos-listed"),
+        ordered: await mark("p2pos:photos-ordered"),
+        first60,
+      });
+    }
+    return rows;
+  } finally {
+    await browser.close();
+  }
+}
+
+export async function runAlbumPageBench(
+  options: AlbumBenchOptions = {},
+): Promise<AlbumBenchResult> {
+  const count = options.photos ?? 10_000;
+  const seconds = options.seconds ?? 8;
+  const connections = options.connections ?? 8;
+  const node = await startNode();
+  try {
+    const t0 = performance.now();
+    const { owner, albumId } = await populate(node.url, node.setupCode!, count);
+    const setupSeconds = (performance.now() - t0) / 1000;
+    const thumbBytes = (await (await fetch(`${node.url}/v1/albums/${albumId}/photos?limit=1`, {
+      headers: { cookie: owner.cookie },
+    })).json()).photos[0].thumb.size;
+    const first = await (await fetch(
+      `${node.url}/v1/albums/${albumId}/photos?limit=${Math.floor(count / 2)}`,
+      { headers: { cookie: owner.cookie } },
+    )).json();
+    const middle = first.next ?? "";
+    const targets = [
+      { name: "/health", path: "/health" },
+      { name: "photos, first 200", path: `/v1/albums/${albumId}/photos?limit=200` },
+      {
+        name: "photos, 200 from the middle",
+        path: `/v1/albums/${albumId}/photos?after=${middle}&limit=200`,
+      },
+      { name: "album page (HTML)", path: `/albums/${albumId}` },
+    ];
+    const latency = await sequential(node.url, owner.cookie, targets, 300);
+    const wrkRows = [];
+    if (await hasWrk()) {
+      for (const t of targets) {
+        wrkRows.push(await wrk(node.url, owner.cookie, t, seconds, connections));
+      }
+    }
+    const browser = options.browser === false ? [] : await browserTimes(node.url, owner, albumId);
+    return {
+      photos: count,
+      setupSeconds,
+      thumbBytes,
+      latency,
+      wrk: wrkRows,
+      browser,
+      connections,
+      seconds,
+    };
+  } finally {
+    await node.stop();
+  }
+}
+
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "–");
+
+export function formatAlbumBench(r: AlbumBenchResult): string {
+  const lines = [
+    `Album of ${r.photos.toLocaleString("en")} photos (set up in ${
+      r.setupSeconds.toFixed(1)
+    } s), thumbnails of ${(r.thumbBytes / 1000).toFixed(0)} kB.`,
+    "",
+    "| endpoint (sequential, 1 connection) | requests | p50 ms | p99 ms | response |",
+    "| ----------------------------------- | -------: | -----: | -----: | -------: |",
+    ...r.latency.map((l) =>
+      `| ${l.name} | ${l.requests} | ${f1(l.p50)} | ${f1(l.p99)} | ${
+        (l.bytes / 1000).toFixed(1)
+      } kB |`
+    ),
+  ];
+  if (r.wrk.length) {
+    const health = r.wrk[0].rps;
+    lines.push(
+      "",
+      `| endpoint (wrk, ${r.connections} connections, ${r.seconds} s) | requests/s | vs /health | p50 ms | p99 ms |`,
+      "| ------------------------------------------ | ---------: | ---------: | -----: | -----: |",
+      ...r.wrk.map((w) =>
+        `| ${w.name} | ${w.rps.toFixed(0)} | ${(w.rps / health * 100).toFixed(0)} % | ${
+          f1(w.p50)
+        } | ${f1(w.p99)} |`
+      ),
+    );
+  } else {
+    lines.push("", "(wrk is not installed: `apt-get install wrk` for the throughput rows)");
+  }
+  if (r.browser.length) {
+    lines.push(
+      "",
+      "| Chromium, ms since navigation | album key opened | photos listed | ordered by taken-at | 60 thumbnails shown |",
+      "| ----------------------------- | ---------------: | ------------: | ------------------: | ------------------: |",
+      ...r.browser.map((b) =>
+        `| ${b.visit} | ${f1(b.keys)} | ${f1(b.listed)} | ${f1(b.ordered)} | ${f1(b.first60)} |`
+      ),
+    );
+  }
+  return lines.join("\n");
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      photos: { type: "string" },
+      seconds: { type: "string" },
+      connections: { type: "string" },
+      "no-browser": { type: "boolean" },
+    },
+  });
+  const result = await runAlbumPageBench({
+    photos: values.photos ? Number(values.photos) : undefined,
+    seconds: values.seconds ? Number(values.seconds) : undefined,
+    connections: values.connections ? Number(values.connections) : undefined,
+    browser: !values["no-browser"],
+  });
+  console.log(formatAlbumBench(result));
+}

@@ -1,0 +1,452 @@
+/**
+ * `deno task demo`: the River family of seed §15 on this machine. Three nodes
+ * on 127.0.0.1 — Oak and Pine (two houses) and Cedar (a small VPS) — each with
+ * its own data dir under `./.demo/`, already paired; Alice is the founder.
+ * Prints the URLs, Alice's 24 words and what to try next. Ctrl-C stops all.
+ *
+ *   deno task demo                      start (and on first run, set up) the family
+ *   deno task demo --fresh              forget ./.demo and start over
+ *   deno task demo --exit-after-setup   stop once everything is paired (tests)
+ *
+ * The setup and pairing are done over HTTP exactly as Alice's browser does
+ * them (signed records, join codes); the functions are exported for tests.
+ */
+
+import {
+  deriveIdentity,
+  loginMessage,
+  newSeed,
+  seedToMnemonic,
+  sign,
+  type SignedRecord,
+  signRecord,
+  toBase64Url,
+} from "./lib/crypto/mod.ts";
+import { HybridClock } from "./lib/core/hlc.ts";
+
+// --- a family admin driving nodes over HTTP --------------------------------------------
+
+export interface Admin {
+  seed: Uint8Array;
+  name: string;
+  key: string;
+  x25519: string;
+  signingSecretKey: Uint8Array;
+  /** Session cookie per node URL. */
+  cookies: Map<string, string>;
+}
+
+const clock = new HybridClock();
+
+function cookieFrom(res: Response): string {
+  const m = /^([^=;]+=[^;]*)/.exec(res.headers.get("set-cookie") ?? "");
+  if (!m) throw new Error(`No session cookie (HTTP ${res.status})`);
+  return m[1];
+}
+
+export async function call(
+  url: string,
+  method: string,
+  body?: unknown,
+  cookie?: string,
+): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (cookie) headers.cookie = cookie;
+  return await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+async function expectOk(res: Response, what: string): Promise<unknown> {
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${what} failed: HTTP ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+export function signAs(admin: Admin, kind: string, id: string, body: unknown): SignedRecord {
+  return signRecord(
+    { v: 1, kind, id, author: admin.key, hlc: clock.next(), body },
+    admin.signingSecretKey,
+  );
+}
+
+interface Challenge {
+  challenge: string;
+  nodeId: string;
+  nodePublicKey: string;
+  nodeUrl: string;
+  serverHlc: string;
+}
+
+async function challenge(url: string): Promise<Challenge> {
+  const ch = await expectOk(
+    await call(`${url}/v1/auth/challenge`, "POST", {}),
+    "Challenge",
+  ) as Challenge;
+  clock.observe(ch.serverHlc);
+  return ch;
+}
+
+/** Creates the family on a fresh node with its setup code; the node gets its own node record. */
+export async function createFamily(
+  node: { url: string; setupCode: string },
+  names: { family: string; founder: string; node: string },
+  seed: Uint8Array = newSeed(),
+): Promise<Admin> {
+  const id = deriveIdentity(seed);
+  const admin: Admin = {
+    seed,
+    name: names.founder,
+    key: toBase64Url(id.signingPublicKey),
+    x25519: toBase64Url(id.x25519PublicKey),
+    signingSecretKey: id.signingSecretKey,
+    cookies: new Map(),
+  };
+  const ch = await challenge(node.url);
+  const familyId = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+  const records = [
+    signAs(admin, "family", familyId, { name: names.family, founder: admin.key }),
+    signAs(admin, "member", admin.key, {
+      x25519: admin.x25519,
+      name: names.founder,
+      role: "admin",
+      removed: false,
+    }),
+    signAs(admin, "node", ch.nodeId, {
+      publicKey: ch.nodePublicKey,
+      url: node.url,
+      name: names.node,
+      removed: false,
+    }),
+  ];
+  const res = await call(`${node.url}/v1/setup`, "POST", { code: node.setupCode, records });
+  if (res.status !== 201) throw new Error(`Setup failed: ${res.status} ${await res.text()}`);
+  admin.cookies.set(node.url, cookieFrom(res));
+  return admin;
+}
+
+/** Signs `admin` in on the node at `url` (challenge → signature → cookie). */
+export async function signIn(admin: Admin, url: string): Promise<string> {
+  const ch = await challenge(url);
+  const signature = sign(
+    loginMessage({ origin: new URL(url).origin, nodeId: ch.nodeId, challenge: ch.challenge }),
+    admin.signingSecretKey,
+  );
+  const res = await call(`${url}/v1/auth/verify`, "POST", {
+    member: admin.key,
+    challenge: ch.challenge,
+    signature: toBase64Url(signature),
+  });
+  if (res.status !== 200) throw new Error(`Sign-in failed: ${res.status} ${await res.text()}`);
+  const cookie = cookieFrom(res);
+  admin.cookies.set(url, cookie);
+  return cookie;
+}
+
+async function cookieFor(admin: Admin, url: string): Promise<string> {
+  return admin.cookies.get(url) ?? await signIn(admin, url);
+}
+
+/**
+ * Pairs a fresh node: reads its join code (with its setup code, as its
+ * operator would), and approves it on `at` as `admin` (PROTOCOL §4).
+ */
+export async function pairNode(
+  admin: Admin,
+  at: string,
+  fresh: { url: string; setupCode: string },
+  name: string,
+): Promise<string> {
+  const { joinCode, nodeId, publicKey, url } = await expectOk(
+    await call(`${fresh.url}/v1/nodes/join-code`, "POST", { code: fresh.setupCode }),
+    "Join code",
+  ) as { joinCode: string; nodeId: string; publicKey: string; url: string };
+  await challenge(at);
+  const record = signAs(admin, "node", nodeId, { publicKey, url, name, removed: false });
+  await expectOk(
+    await call(`${at}/v1/nodes/peers`, "POST", { joinCode, record }, await cookieFor(admin, at)),
+    `Pairing ${name}`,
+  );
+  return nodeId;
+}
+
+/** Removes a node from the family: an admin-signed node record with `removed: true`. */
+export async function removeNode(admin: Admin, at: string, nodeId: string): Promise<void> {
+  const cookie = await cookieFor(admin, at);
+  const nodes = await expectOk(await call(`${at}/v1/nodes`, "GET", undefined, cookie), "Nodes") as {
+    peers: { nodeId: string; record: SignedRecord<Record<string, unknown>> }[];
+  };
+  const peer = nodes.peers.find((p) => p.nodeId === nodeId);
+  if (!peer) throw new Error(`Node ${nodeId} is not a peer of ${at}`);
+  await challenge(at);
+  const record = signAs(admin, "node", nodeId, { ...peer.record.body, removed: true });
+  await expectOk(await call(`${at}/v1/records`, "POST", { records: [record] }, cookie), "Removal");
+}
+
+// --- the demo itself ---------------------------------------------------------------------
+
+const ROOT = new URL("./", import.meta.url).pathname;
+const NODES = [
+  { name: "Oak", role: "house one" },
+  { name: "Pine", role: "house two" },
+  { name: "Cedar", role: "small VPS, off-site ciphertext" },
+];
+
+interface DemoState {
+  ports: Record<string, number>;
+  words: string;
+  paired: boolean;
+}
+
+export interface Running {
+  name: string;
+  url: string;
+  nodeId: string;
+  setupCode?: string;
+  child: Deno.ChildProcess;
+  output: () => string;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+export interface SpawnOptions {
+  dataDir: string;
+  /** 0 picks a free port. */
+  port: number;
+  env?: Record<string, string>;
+  /** Once started, echo the node's output prefixed with this name. */
+  echoAs?: string;
+}
+
+/** Starts `main.ts node` as a child process and waits until it listens. */
+export async function spawnNode(o: SpawnOptions): Promise<Running> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...(Deno.env.get("P2POS_DEMO_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-run",
+      "--allow-sys=networkInterfaces",
+      `${ROOT}main.ts`,
+      "node",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(o.port),
+      "--data-dir",
+      o.dataDir,
+    ],
+    env: { NO_COLOR: "1", ...o.env },
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  let text = "";
+  const decoder = new TextDecoder();
+  let ready = false;
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) {
+      const s = decoder.decode(chunk, { stream: true });
+      // Keep the start-up text (id, setup code) and then only a bounded tail.
+      text = text.length > 1 << 20 ? text.slice(-(1 << 19)) + s : text + s;
+      if (ready && o.echoAs) {
+        for (const line of s.split("\n").filter(Boolean)) console.log(`  [${o.echoAs}] ${line}`);
+      }
+    }
+  };
+  pump(child.stdout);
+  pump(child.stderr);
+  const deadline = Date.now() + 120_000;
+  let exited = false;
+  child.status.then(() => (exited = true));
+  let m: RegExpExecArray | null;
+  while (!(m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text))) {
+    if (exited) throw new Error(`The node exited before listening:\n${text}`);
+    if (Date.now() > deadline) throw new Error(`The node did not start in time:\n${text}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  ready = true;
+  const setupCode = /Setup code: ([A-Z0-9-]{14})/.exec(text)?.[1];
+  const nodeId = /Node id:\s+([A-Z2-7-]{63})/.exec(text)?.[1] ?? "";
+  return { name: o.echoAs ?? "", url: m[1], nodeId, setupCode, child, output: () => text };
+}
+
+function startDemoNode(dir: string, name: string, port: number): Promise<Running> {
+  return spawnNode({
+    dataDir: `${dir}/${name.toLowerCase()}`,
+    port,
+    echoAs: name,
+    env: {
+      P2POS_LOG_LEVEL: Deno.env.get("P2POS_LOG_LEVEL") ?? "warn",
+      P2POS_REP_SYNC_INTERVAL_SECS: "5",
+      P2POS_REP_INVENTORY_INTERVAL_SECS: "30",
+      P2POS_REP_PROOF_INTERVAL_SECS: "60",
+    },
+  });
+}
+
+async function main(): Promise<void> {
+  const args = new Set(Deno.args);
+  // P2POS_DEMO_DIR lets tests run the demo without touching ./.demo.
+  const dir = Deno.env.get("P2POS_DEMO_DIR") ?? `${ROOT}.demo`;
+  if (args.has("--fresh")) await Deno.remove(dir, { recursive: true }).catch(() => {});
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const statePath = `${dir}/state.json`;
+  let state: DemoState | undefined;
+  try {
+    state = JSON.parse(await Deno.readTextFile(statePath));
+  } catch { /* first run */ }
+  if (state && !state.paired) {
+    console.log("The last demo set-up did not finish; starting over (removing .demo/).");
+    await Deno.remove(dir, { recursive: true });
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    state = undefined;
+  }
+  const ports = state?.ports ?? {};
+  for (const n of NODES) ports[n.name] ??= freePort();
+
+  console.log("Starting the River family: Oak, Pine and Cedar on 127.0.0.1 …");
+  const running: Running[] = [];
+  const stopAll = async () => {
+    for (const r of running) {
+      try {
+        r.child.kill("SIGTERM");
+      } catch { /* gone */ }
+    }
+    await Promise.allSettled(running.map((r) => r.child.status));
+  };
+  let stopping = false;
+  const onSignal = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("\nStopping Oak, Pine and Cedar …");
+    await stopAll();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+
+  try {
+    running.push(...await Promise.all(NODES.map((n) => startDemoNode(dir, n.name, ports[n.name]))));
+  } catch (err) {
+    console.error(`Could not start the demo: ${(err as Error).message}`);
+    console.error("If a port is taken now, run: deno task demo --fresh");
+    await stopAll();
+    Deno.exit(1);
+  }
+  const [oak, pine, cedar] = running;
+
+  let words = state?.words;
+  if (!state) {
+    if (!oak.setupCode || !pine.setupCode || !cedar.setupCode) {
+      console.error(
+        "The nodes in .demo/ were set up by something else; run: deno task demo --fresh",
+      );
+      await stopAll();
+      Deno.exit(1);
+    }
+    const seed = newSeed();
+    words = seedToMnemonic(seed);
+    // Saved first: if pairing fails, the words are still there to sign in with.
+    await Deno.writeTextFile(
+      statePath,
+      JSON.stringify({ ports, words, paired: false } satisfies DemoState, null, 2),
+      { mode: 0o600 },
+    );
+    const alice = await createFamily(
+      { url: oak.url, setupCode: oak.setupCode },
+      { family: "River", founder: "Alice", node: "Oak" },
+      seed,
+    );
+    await pairNode(alice, oak.url, { url: pine.url, setupCode: pine.setupCode }, "Pine");
+    await pairNode(alice, oak.url, { url: cedar.url, setupCode: cedar.setupCode }, "Cedar");
+    await Deno.writeTextFile(
+      statePath,
+      JSON.stringify({ ports, words, paired: true } satisfies DemoState, null, 2),
+      { mode: 0o600 },
+    );
+  }
+
+  const lines = [
+    "",
+    "The River family is running:",
+    ...running.map((r, i) => `  ${r.name.padEnd(6)} ${r.url}/   (${NODES[i].role})`),
+    "",
+    "Alice is the family's founder and admin. Her 24 words (demo only — a real key is never",
+    "printed; they are also in .demo/state.json):",
+    "",
+    `  ${words}`,
+    "",
+    "Try this:",
+    `  1. Open ${oak.url}/ and sign in by typing Alice's 24 words.`,
+    "  2. Create the album “Summer 2026” and upload a few photos on Oak.",
+    `  3. Open Nodes (${oak.url}/nodes): Pine and Cedar get the copies within seconds,`,
+    "     and each photo shows Oak ✓ Pine ✓ Cedar ✓.",
+    `  4. Type "stop oak" here, then sign in on ${pine.url}/ with the same words: the album`,
+    "     is there and the photos decrypt in your browser.",
+    '  5. Upload on Pine while Oak is stopped, then type "start oak": Oak catches up by itself.',
+    "",
+    'Commands: "stop <node>", "start <node>", "quit". Ctrl-C stops all three nodes.',
+    "`deno task demo --fresh` starts a new family.",
+  ];
+  console.log(lines.join("\n"));
+
+  if (args.has("--exit-after-setup")) {
+    await stopAll();
+    Deno.exit(0);
+  }
+  await commands(dir, running, ports);
+  await stopAll();
+  Deno.exit(0);
+}
+
+/** Reads "stop pine" / "start pine" / "quit" from the terminal until quit or end of input. */
+async function commands(dir: string, running: Running[], ports: Record<string, number>) {
+  if (!Deno.stdin.isTerminal()) {
+    await Promise.all(running.map((r) => r.child.status));
+    return;
+  }
+  const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
+  let buffer = "";
+  for await (const chunk of lines) {
+    buffer += chunk;
+    let nl;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      const [cmd, arg] = buffer.slice(0, nl).trim().toLowerCase().split(/\s+/);
+      buffer = buffer.slice(nl + 1);
+      if (cmd === "quit" || cmd === "exit") return;
+      const i = running.findIndex((r) => r.name.toLowerCase() === arg);
+      if ((cmd !== "stop" && cmd !== "start") || i < 0) {
+        if (cmd) console.log('  Commands: "stop oak|pine|cedar", "start oak|pine|cedar", "quit"');
+        continue;
+      }
+      const node = running[i];
+      if (cmd === "stop") {
+        node.child.kill("SIGTERM");
+        await node.child.status;
+        console.log(`  ${node.name} stopped. Its data stays in .demo/${arg}/.`);
+      } else {
+        try {
+          await node.child.status.then(() => {}, () => {});
+          running[i] = await startDemoNode(dir, node.name, ports[node.name]);
+          console.log(`  ${node.name} is back at ${running[i].url}/ and catching up.`);
+        } catch (err) {
+          console.log(`  Cannot start ${node.name}: ${(err as Error).message.split("\n")[0]}`);
+        }
+      }
+    }
+  }
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,206 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, isSignedOut, messageOf } from "../lib/web/browser/api.ts";
+import { makeSignedRecord, postRecords } from "../lib/web/browser/records.ts";
+import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
+import { SignedOutAlert } from "../lib/web/browser/ui/SignedOutAlert.tsx";
+import { timeAgo } from "../lib/web/browser/user_agent.ts";
+import {
+  backlogCount,
+  formatBytes,
+  type PeerStatus,
+  type ReplicationStatus,
+  subscribe,
+} from "./_replication_live.ts";
+
+export interface NodeListProps {
+  isAdmin: boolean;
+  /** The status when the page was rendered; updated live afterwards. */
+  initial: ReplicationStatus;
+}
+
+interface NodesResponse {
+  peers: { nodeId: string; record?: { body: Record<string, unknown> } }[];
+}
+
+const PATH_LABEL: Record<string, string> = {
+  http: "direct HTTP",
+  none: "waiting for it to connect",
+};
+
+function PeerRow(
+  { peer, isAdmin, onRemove, removing }: {
+    peer: PeerStatus;
+    isAdmin: boolean;
+    onRemove: (p: PeerStatus) => void;
+    removing: boolean;
+  },
+) {
+  const backlog = backlogCount(peer.push) + backlogCount(peer.pull);
+  return (
+    <tr data-node={peer.nodeId}>
+      <td>
+        <strong>{peer.name}</strong>
+        <div class="muted small mono">{peer.url ?? "no address: it calls in"}</div>
+      </td>
+      <td>
+        <span class={peer.reachable ? "badge badge-ok" : "badge badge-warn"}>
+          {peer.reachable ? "online" : "offline"}
+        </span>
+        <div class="muted small">{PATH_LABEL[peer.path] ?? peer.path}</div>
+        {!peer.reachable && peer.lastError && (
+          <div class="muted small" title={peer.lastError}>{peer.lastError.slice(0, 80)}</div>
+        )}
+      </td>
+      <td>
+        {peer.lastSync ? timeAgo(peer.lastSync) : "never"}
+        {peer.lastSeen && peer.lastSeen !== peer.lastSync && (
+          <div class="muted small">seen {timeAgo(peer.lastSeen)}</div>
+        )}
+      </td>
+      <td>
+        {peer.storage ? `${peer.storage.blobs} · ${formatBytes(peer.storage.bytes)}` : "—"}
+        <div class="muted small">
+          {peer.held} known here, {peer.verified} verified
+        </div>
+      </td>
+      <td>
+        {backlog === 0
+          ? <span class="badge badge-ok">in step</span>
+          : (
+            <span class={peer.push.failed + peer.pull.failed ? "badge badge-danger" : "badge"}>
+              {backlog} waiting
+            </span>
+          )}
+        {(peer.push.inFlight + peer.pull.inFlight) > 0 && (
+          <div class="muted small">{peer.push.inFlight + peer.pull.inFlight} moving now</div>
+        )}
+      </td>
+      {isAdmin && (
+        <td class="actions">
+          <button
+            type="button"
+            class="btn btn-danger btn-small"
+            disabled={removing}
+            onClick={() => onRemove(peer)}
+            aria-label={`Remove ${peer.name} from the family`}
+          >
+            {removing ? "Removing…" : "Remove"}
+          </button>
+        </td>
+      )}
+    </tr>
+  );
+}
+
+/**
+ * Nodes page: the family's other nodes — online or not, by which path, when
+ * last synced, what they store, what is still on its way — live over SSE.
+ * Admins remove a node here: a node record with `removed: true`, signed in
+ * this browser; every node then refuses it.
+ */
+export default function NodeList({ isAdmin, initial }: NodeListProps) {
+  const [status, setStatus] = useState<ReplicationStatus>(initial);
+  const [error, setError] = useState<string | undefined>();
+  const [signedOut, setSignedOut] = useState(false);
+  const [removing, setRemoving] = useState<string | undefined>();
+  const [confirm, setConfirm] = useState<PeerStatus | undefined>();
+
+  useEffect(() =>
+    subscribe((e) => {
+      if (e.event === "replication") setStatus(e.data.status);
+    }), []);
+
+  const remove = async (peer: PeerStatus) => {
+    setConfirm(undefined);
+    setRemoving(peer.nodeId);
+    setError(undefined);
+    try {
+      const nodes = await api<NodesResponse>("GET", "/v1/nodes");
+      const current = nodes.peers.find((p) => p.nodeId === peer.nodeId)?.record;
+      if (!current) throw new Error(`${peer.name} is no longer in the family.`);
+      await postRecords([
+        await makeSignedRecord("node", peer.nodeId, { ...current.body, removed: true }),
+      ]);
+      setStatus((s) => ({ ...s, peers: s.peers.filter((p) => p.nodeId !== peer.nodeId) }));
+    } catch (err) {
+      if (isSignedOut(err)) setSignedOut(true);
+      else setError(messageOf(err));
+    } finally {
+      setRemoving(undefined);
+    }
+  };
+
+  if (signedOut) return <SignedOutAlert />;
+  if (status.peers.length === 0) {
+    return (
+      <div class="empty">
+        <p>
+          <strong>No other nodes yet.</strong> Everything lives on this node only.
+        </p>
+        <p class="muted">
+          Start p2pos on a second machine (another house, a NAS, a small VPS), choose “Join an
+          existing family as another node”, and paste its join code below.
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div class="node-list">
+      <ErrorAlert message={error} />
+      {confirm && (
+        <div class="alert alert-warn confirm-panel" role="alertdialog" aria-live="assertive">
+          <p>
+            Remove <strong>{confirm.name}</strong>{" "}
+            from the family? Every node will refuse it from now on. Copies it already holds stay on
+            its disk, encrypted.
+          </p>
+          <div class="btn-row">
+            <button
+              type="button"
+              class="btn btn-danger"
+              onClick={() =>
+                remove(confirm)}
+            >
+              Remove {confirm.name}
+            </button>
+            <button
+              type="button"
+              class="btn"
+              onClick={() =>
+                setConfirm(undefined)}
+            >
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+      <table class="nodes">
+        <thead>
+          <tr>
+            <th scope="col">Node</th>
+            <th scope="col">Status</th>
+            <th scope="col">Last sync</th>
+            <th scope="col">Stores</th>
+            <th scope="col">Backlog</th>
+            {isAdmin && (
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          {status.peers.map((p) => (
+            <PeerRow
+              key={p.nodeId}
+              peer={p}
+              isAdmin={isAdmin}
+              removing={removing === p.nodeId}
+              onRemove={setConfirm}
+            />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { newNodeSigner } from "../web/internal/_testing.ts";
+import {
+  blobDigest,
+  contentDigest,
+  H,
+  parseDigestHeader,
+  readSignedHeaders,
+  signRequest,
+  signResponse,
+  verifyRequest,
+  verifyResponse,
+} from "./signing.ts";
+
+const empty = new Uint8Array(0);
+
+Deno.test("A signed request verifies for its method, target and receiver, and for nothing else", async () => {
+  const a = await newNodeSigner();
+  const b = await newNodeSigner();
+  const req = { method: "POST", target: "/internal/v1/records?x=1", to: b.nodeId };
+  const headers = signRequest(a, { ...req, digest: contentDigest(empty) });
+  const h = readSignedHeaders((n) => headers[n], Date.now());
+  assert.equal(h.from, a.nodeId);
+  verifyRequest(h, req, a.publicKey);
+  for (
+    const other of [
+      { ...req, method: "PUT" },
+      { ...req, target: "/internal/v1/records?x=2" },
+      { ...req, to: a.nodeId },
+    ]
+  ) {
+    assert.throws(() => verifyRequest(h, other, a.publicKey), /does not verify/);
+  }
+  assert.throws(() => verifyRequest(h, req, b.publicKey), /does not verify/);
+  const tampered = { ...h, digest: contentDigest(new Uint8Array([1])) };
+  assert.throws(() => verifyRequest(tampered, req, a.publicKey), /does not verify/);
+});
+
+Deno.test("Signed requests are valid at most 60 seconds, with 30 seconds of clock skew", async () => {
+  const a = await newNodeSigner();
+  const now = 1_800_000_000_000;
+  const headers = signRequest(a, {
+    method: "GET",
+    target: "/",
+    to: "x",
+    digest: blobDigest("a".repeat(64)),
+  }, { now });
+  const get = (n: string) => headers[n];
+  assert.equal(Number(headers[H.expires]) - Number(headers[H.created]), 60);
+  readSignedHeaders(get, now + 89_000);
+  assert.throws(() => readSignedHeaders(get, now + 91_000), /expired/);
+  readSignedHeaders(get, now - 29_000);
+  assert.throws(() => readSignedHeaders(get, now - 31_000), /not yet valid/);
+  assert.throws(
+    () => readSignedHeaders((n) => (n === H.nonce ? undefined : get(n)), now),
+    /no node signature/,
+  );
+  assert.throws(
+    () => readSignedHeaders((n) => (n === H.nonce ? "short" : get(n)), now),
+    /malformed/,
+  );
+});
+
+Deno.test("Content-Digest is RFC 9530 sha-256, and a blob's digest is its id", () => {
+  const bytes = new TextEncoder().encode("hello");
+  assert.equal(contentDigest(bytes), "sha-256=:LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=:");
+  const id = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+  assert.equal(blobDigest(id), contentDigest(bytes));
+  assert.equal(parseDigestHeader(`md5=:abc=:, ${contentDigest(bytes)}`)?.length, 32);
+  assert.equal(parseDigestHeader("sha-256=:short:"), undefined);
+});
+
+Deno.test("A response signature binds the request nonce, the status and the body", async () => {
+  const b = await newNodeSigner();
+  const body = new TextEncoder().encode('{"ok":true}');
+  const headers = signResponse(b, 200, "nonce-0123456789abcdefghij", body);
+  const get = (n: string) => headers[n] ?? null;
+  const peer = { nodeId: b.nodeId, publicKey: b.publicKey };
+  assert.equal(
+    verifyResponse({ status: 200, get }, body, "nonce-0123456789abcdefghij", peer),
+    true,
+  );
+  assert.equal(
+    verifyResponse({ status: 201, get }, body, "nonce-0123456789abcdefghij", peer),
+    false,
+  );
+  assert.equal(
+    verifyResponse({ status: 200, get }, body, "nonce-other-0123456789abc", peer),
+    false,
+  );
+  const altered = new TextEncoder().encode('{"ok":false}');
+  assert.equal(
+    verifyResponse({ status: 200, get }, altered, "nonce-0123456789abcdefghij", peer),
+    false,
+  );
+});

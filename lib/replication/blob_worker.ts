@@ -1,0 +1,249 @@
+/**
+ * Runs blob jobs: at most `maxConcurrent` transfers at once, each streamed
+ * (file → transport → peer, or peer → transport → store) so memory stays
+ * bounded for any blob size. A transfer that makes no progress for
+ * `stallTimeoutMs` is aborted and retried with backoff.
+ */
+
+import { IntegrityError, P2posError } from "../core/errors.ts";
+import { getLogger } from "../core/log.ts";
+import { TransportError } from "../core/transport.ts";
+import type { BlobStore, PutOptions, PutResult } from "../store/mod.ts";
+import type { BlobJob, BlobJobQueue } from "./blob_jobs.ts";
+import type { LocationStore } from "./locations.ts";
+import type { PeerDirectory } from "./peers.ts";
+
+const log = getLogger("replication");
+
+export interface BlobWorkerDeps {
+  jobs: BlobJobQueue;
+  blobs: BlobStore;
+  ingest: (id: string, stream: ReadableStream<Uint8Array>, o: PutOptions) => Promise<PutResult>;
+  locations: LocationStore;
+  peers: PeerDirectory;
+  now: () => number;
+  /** Blobs arriving right now by push from a peer: never pulled at the same time. */
+  inbound: Set<string>;
+  onLocation: (blobId: string, nodeId: string) => void;
+  onChange: () => void;
+}
+
+export interface BlobWorkerOptions {
+  /** @default 4 */
+  maxConcurrent?: number;
+  /** @default 60_000 */
+  stallTimeoutMs?: number;
+  maxBlobBytes?: number;
+}
+
+export class BlobWorker {
+  readonly #inFlight = new Map<string, { job: BlobJob; abort: AbortController }>();
+  readonly #running = new Set<Promise<void>>();
+  readonly maxConcurrent: number;
+  readonly #stallMs: number;
+  readonly #maxBlobBytes?: number;
+  #timer?: ReturnType<typeof setTimeout>;
+  #stopped = true;
+
+  constructor(private readonly deps: BlobWorkerDeps, options: BlobWorkerOptions = {}) {
+    this.maxConcurrent = Math.max(1, options.maxConcurrent ?? 4);
+    this.#stallMs = options.stallTimeoutMs ?? 60_000;
+    this.#maxBlobBytes = options.maxBlobBytes;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.pump();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    for (const { abort } of this.#inFlight.values()) abort.abort(new Error("node stopping"));
+    await Promise.allSettled([...this.#running]);
+  }
+
+  get active(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Blob ids moving right now (for status). */
+  inFlightIds(): string[] {
+    return [...this.#inFlight.values()].map((f) => f.job.blobId);
+  }
+
+  /** Starts due jobs up to the cap, then sleeps until the next one is due. */
+  pump(): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    const free = this.maxConcurrent - this.#inFlight.size;
+    const reachable = new Set(this.deps.peers.reachableIds());
+    const busy = (j: BlobJob) =>
+      !reachable.has(j.peerId) || this.deps.inbound.has(j.blobId) ||
+      [...this.#inFlight.values()].some((f) => f.job.blobId === j.blobId);
+    const claimed = free > 0 && reachable.size > 0 ? this.deps.jobs.claim(free, busy) : [];
+    for (const job of claimed) this.#run(job);
+    if (claimed.length) this.deps.onChange();
+    const due = this.deps.jobs.nextDue();
+    if (due !== undefined && this.#inFlight.size < this.maxConcurrent) {
+      const wait = Math.min(Math.max(due - this.deps.now(), 50), 5_000);
+      this.#timer = setTimeout(() => this.pump(), wait);
+    }
+  }
+
+  #run(job: BlobJob): void {
+    const key = `${job.dir}:${job.blobId}:${job.peerId}`;
+    const abort = new AbortController();
+    this.#inFlight.set(key, { job, abort });
+    const task = (async () => {
+      try {
+        if (job.dir === "push") await this.#push(job, abort.signal);
+        else await this.#pull(job, abort.signal);
+      } catch (err) {
+        this.#failed(job, err);
+      } finally {
+        this.#inFlight.delete(key);
+        this.deps.onChange();
+        this.pump();
+      }
+    })();
+    this.#running.add(task);
+    task.finally(() => this.#running.delete(task));
+  }
+
+  async #push(job: BlobJob, signal: AbortSignal): Promise<void> {
+    const { blobs, jobs, locations, peers, now } = this.deps;
+    const peer = peers.get(job.peerId);
+    const t = peer && peers.transportFor(peer);
+    if (!peer || !t) {
+      jobs.fail(job, "The peer is no longer a family node or cannot be reached", false);
+      return;
+    }
+    const stat = await blobs.stat(job.blobId);
+    if (!stat) {
+      // Deleted or found corrupt here since: nothing to push; peers get it elsewhere.
+      jobs.complete(job);
+      return;
+    }
+    const have = await t.haveBlobs(peer, [job.blobId]);
+    if (!have.includes(job.blobId)) {
+      const { stream } = await blobs.get(job.blobId);
+      const watched = watchdog(stream, this.#stallMs, signal);
+      try {
+        await t.putBlob(peer, job.blobId, stat.size, watched.stream, watched.signal);
+      } catch (err) {
+        // Closes the file and the stall timer when the transport gave up before the end.
+        watched.close(err);
+        throw err;
+      }
+    }
+    locations.ack(job.blobId, peer.nodeId, now());
+    jobs.complete(job);
+    this.deps.onLocation(job.blobId, peer.nodeId);
+    log.debug("Pushed blob", { blob: job.blobId, peer: peer.nodeId, size: stat.size });
+  }
+
+  async #pull(job: BlobJob, signal: AbortSignal): Promise<void> {
+    const { blobs, jobs, locations, peers, now } = this.deps;
+    if (await blobs.has(job.blobId)) {
+      jobs.completePulls(job.blobId);
+      return;
+    }
+    const peer = peers.get(job.peerId);
+    const t = peer && peers.transportFor(peer);
+    if (!peer || !t) {
+      jobs.fail(job, "The peer is no longer a family node or cannot be reached", false);
+      return;
+    }
+    const dl = await t.getBlob(peer, job.blobId, signal);
+    if (this.#maxBlobBytes !== undefined && dl.size > this.#maxBlobBytes) {
+      await dl.stream.cancel();
+      jobs.fail(job, `Blob of ${dl.size} bytes exceeds this node's limit`, false);
+      return;
+    }
+    const watched = watchdog(dl.stream, this.#stallMs, signal);
+    try {
+      await this.deps.ingest(job.blobId, watched.stream, {
+        maxBytes: this.#maxBlobBytes,
+        signal: watched.signal,
+      });
+    } catch (err) {
+      if (err instanceof IntegrityError) {
+        // The peer's copy is bad: it no longer counts as a holder until it proves otherwise.
+        locations.remove(job.blobId, peer.nodeId);
+        this.deps.onLocation(job.blobId, peer.nodeId);
+      }
+      throw err;
+    }
+    locations.ack(job.blobId, peer.nodeId, now());
+    jobs.completePulls(job.blobId);
+    this.deps.onLocation(job.blobId, peer.nodeId);
+    log.debug("Pulled blob", { blob: job.blobId, peer: peer.nodeId, size: dl.size });
+  }
+
+  #failed(job: BlobJob, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    if (this.#stopped) {
+      // Stopping: the job stays in flight in the database and is pending at next start.
+      return;
+    }
+    const retryable = err instanceof TransportError
+      ? err.retryable || err.status === 409
+      : !(err instanceof P2posError) || err instanceof IntegrityError;
+    const state = this.deps.jobs.fail(job, message, retryable);
+    if (err instanceof TransportError && err.status === 0) {
+      this.deps.peers.markDown(job.peerId, message);
+    }
+    // A 409 means the peer is receiving that blob from elsewhere right now: routine.
+    const conflict = err instanceof TransportError && err.status === 409;
+    (conflict ? log.debug : log.info)("Blob transfer failed", {
+      blob: job.blobId,
+      peer: job.peerId,
+      dir: job.dir,
+      state,
+      error: message,
+    });
+  }
+}
+
+/**
+ * Passes `source` through, aborting when no chunk arrives for `stallMs`: a
+ * transfer to a peer that vanished without closing the connection must end.
+ */
+export function watchdog(
+  source: ReadableStream<Uint8Array>,
+  stallMs: number,
+  outer: AbortSignal,
+): { stream: ReadableStream<Uint8Array>; signal: AbortSignal; close(reason?: unknown): void } {
+  const ac = new AbortController();
+  const signal = AbortSignal.any([outer, ac.signal]);
+  let timer = setTimeout(() => ac.abort(new Error("transfer stalled")), stallMs);
+  const reader = source.getReader();
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        clearTimeout(timer);
+        if (done) {
+          controller.close();
+          return;
+        }
+        timer = setTimeout(() => ac.abort(new Error("transfer stalled")), stallMs);
+        controller.enqueue(value);
+      } catch (err) {
+        clearTimeout(timer);
+        controller.error(err);
+      }
+    },
+    async cancel(reason) {
+      clearTimeout(timer);
+      await reader.cancel(reason).catch(() => {});
+    },
+  }, { highWaterMark: 0 });
+  const close = (reason?: unknown) => {
+    clearTimeout(timer);
+    reader.cancel(reason).catch(() => {});
+  };
+  signal.addEventListener("abort", () => close(signal.reason), { once: true });
+  return { stream, signal, close };
+}

@@ -1,0 +1,110 @@
+/**
+ * The replication status as the API and the UI show it (GET /v1/replication/status,
+ * the Nodes page, the dashboard backlog): per peer, reachable or not, by which
+ * path, when last seen and synced, what it stores, and the blob backlog.
+ */
+
+import type { JobDir, JobState } from "./blob_jobs.ts";
+import type { PeerStateRow } from "./peer_store.ts";
+import type { Peer, Reachability } from "./peers.ts";
+
+export interface Backlog {
+  pending: number;
+  inFlight: number;
+  failed: number;
+  /** Bytes still to move (pending, in flight and failed jobs whose size is known). */
+  bytes: number;
+}
+
+export interface PeerStatus {
+  nodeId: string;
+  name: string;
+  url?: string;
+  reachable: boolean;
+  /** "http", or "none" when no transport can reach it (it may still call this node). */
+  path: string;
+  lastSeen?: number;
+  lastSync?: number;
+  lastError?: string;
+  storage?: { blobs: number; bytes: number };
+  /** Blobs this node knows the peer holds, and how many of those passed a proof. */
+  held: number;
+  verified: number;
+  push: Backlog;
+  pull: Backlog;
+}
+
+export interface ReplicationStatus {
+  nodeId: string;
+  lastSeq: number;
+  storage: { blobs: number; bytes: number };
+  lastScrub?: number;
+  activeTransfers: number;
+  backlog: Backlog;
+  peers: PeerStatus[];
+}
+
+const empty = (): Backlog => ({ pending: 0, inFlight: 0, failed: 0, bytes: 0 });
+
+function add(b: Backlog, state: JobState, n: number, bytes: number): void {
+  if (state === "done") return;
+  if (state === "pending") b.pending += n;
+  else if (state === "in_flight") b.inFlight += n;
+  else b.failed += n;
+  b.bytes += bytes;
+}
+
+export function buildStatus(input: {
+  self: string;
+  peers: Peer[];
+  reach: (nodeId: string) => Reachability;
+  transportPath: (peer: Peer) => string | undefined;
+  peerState: (nodeId: string) => PeerStateRow;
+  jobCounts: { peerId: string; dir: JobDir; state: JobState; n: number; bytes: number }[];
+  held: { nodeId: string; held: number; verified: number }[];
+  storage: { blobs: number; bytes: number };
+  lastScrub?: number;
+  lastSeq: number;
+  active: number;
+}): ReplicationStatus {
+  const backlog = empty();
+  const peers = input.peers.map((p): PeerStatus => {
+    const reach = input.reach(p.nodeId);
+    const state = input.peerState(p.nodeId);
+    const push = empty();
+    const pull = empty();
+    for (const c of input.jobCounts.filter((c) => c.peerId === p.nodeId)) {
+      add(c.dir === "push" ? push : pull, c.state, c.n, c.bytes);
+    }
+    const h = input.held.find((x) => x.nodeId === p.nodeId);
+    return {
+      nodeId: p.nodeId,
+      name: p.name,
+      url: p.url,
+      reachable: reach.reachable,
+      path: reach.reachable ? reach.path ?? "http" : input.transportPath(p) ?? "none",
+      lastSeen: reach.lastSeen ?? state.lastSeen,
+      lastSync: state.lastSync,
+      lastError: reach.reachable ? undefined : reach.lastError ?? state.lastError,
+      storage: state.blobCount !== undefined
+        ? { blobs: state.blobCount, bytes: state.blobBytes ?? 0 }
+        : undefined,
+      held: h?.held ?? 0,
+      verified: h?.verified ?? 0,
+      push,
+      pull,
+    };
+  });
+  for (const c of input.jobCounts) {
+    if (input.peers.some((p) => p.nodeId === c.peerId)) add(backlog, c.state, c.n, c.bytes);
+  }
+  return {
+    nodeId: input.self,
+    lastSeq: input.lastSeq,
+    storage: input.storage,
+    lastScrub: input.lastScrub,
+    activeTransfers: input.active,
+    backlog,
+    peers,
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * An album's photos as the browser shows them: ordered by taken-at (decrypted from each
+ * record's `sort`), and their thumbnails, metadata and originals decrypted on demand with a
+ * bounded cache of object URLs. Browser-compatible (Blob URLs need a browser or Deno).
+ *
+ * @module
+ */
+
+import { decryptBytes, decryptMetadata, decryptStream } from "../../../crypto/mod.ts";
+import { ApiError } from "../api.ts";
+import type { AlbumKeys } from "./album_keys.ts";
+import { limiter, LruCache } from "./lru_cache.ts";
+import { openFileKey, openSort } from "./photo_crypto.ts";
+import type { PhotoMeta, PhotoView } from "./types.ts";
+
+export interface LibraryPhoto {
+  view: PhotoView;
+  takenAt: number;
+}
+
+/** Oldest first; equal times by id, so the order is the same on every device. */
+export function byTakenAt(a: LibraryPhoto, b: LibraryPhoto): number {
+  return a.takenAt - b.takenAt || (a.view.id < b.view.id ? -1 : a.view.id > b.view.id ? 1 : 0);
+}
+
+/** Decrypts each photo's taken-at (unreadable sort values read as 0, so they sort first). */
+export async function readTakenAt(keys: AlbumKeys, photos: PhotoView[]): Promise<LibraryPhoto[]> {
+  return await Promise.all(photos.map(async (view) => {
+    try {
+      return { view, takenAt: await openSort(keys.keyFor(view.epoch), view.sort) };
+    } catch {
+      return { view, takenAt: 0 };
+    }
+  }));
+}
+
+/** Decrypts every photo's taken-at and orders them. */
+export async function orderPhotos(keys: AlbumKeys, photos: PhotoView[]): Promise<LibraryPhoto[]> {
+  return (await readTakenAt(keys, photos)).sort(byTakenAt);
+}
+
+/**
+ * All photos of an album in taken-at order, decrypting each page's dates while the next page
+ * is on its way (for a large album the two take about as long as each other).
+ */
+export async function loadOrderedPhotos(
+  keys: AlbumKeys,
+  list: (onPage: (photos: PhotoView[]) => void) => Promise<unknown>,
+): Promise<LibraryPhoto[]> {
+  const pages: Promise<LibraryPhoto[]>[] = [];
+  await list((photos) => pages.push(readTakenAt(keys, photos)));
+  return (await Promise.all(pages)).flat().sort(byTakenAt);
+}
+
+export interface OriginalFile {
+  url: string;
+  blob: Blob;
+  meta: PhotoMeta;
+}
+
+/** Fetches blob bytes from the node; 404s become a message a person understands. */
+async function fetchBlob(doFetch: typeof fetch, id: string, signal?: AbortSignal) {
+  let res: Response;
+  try {
+    res = await doFetch(`/v1/blobs/${id}`, { signal });
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
+    throw new ApiError(0, "unreachable", "Cannot reach this node to fetch the photo.", { cause });
+  }
+  if (res.status === 404) {
+    await res.body?.cancel();
+    throw new ApiError(
+      404,
+      "not_found",
+      "This node does not hold this photo's encrypted file yet (it may still be replicating).",
+    );
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new ApiError(
+      res.status,
+      `http_${res.status}`,
+      `The node refused the photo (HTTP ${res.status}).`,
+    );
+  }
+  return res;
+}
+
+/** Decrypts an album's photos on demand; dispose() frees every object URL it made. */
+export class PhotoDecryptor {
+  readonly #fileKeys = new Map<string, Promise<Uint8Array>>();
+  readonly #metas = new Map<string, Promise<PhotoMeta>>();
+  readonly #thumbs: LruCache<string, string>;
+  readonly #pendingThumbs = new Map<string, Promise<string | null>>();
+  readonly #originals: LruCache<string, OriginalFile>;
+  readonly #run: ReturnType<typeof limiter>;
+
+  constructor(
+    private readonly keys: AlbumKeys,
+    private readonly doFetch: typeof fetch,
+    options: { thumbs?: number; originals?: number; concurrency?: number } = {},
+  ) {
+    this.#thumbs = new LruCache(options.thumbs ?? 600, (url) => URL.revokeObjectURL(url));
+    this.#originals = new LruCache(options.originals ?? 4, (o) => URL.revokeObjectURL(o.url));
+    this.#run = limiter(options.concurrency ?? 6);
+  }
+
+  fileKey(photo: PhotoView): Promise<Uint8Array> {
+    let p = this.#fileKeys.get(photo.id);
+    if (!p) {
+      p = openFileKey(this.keys.keyFor(photo.epoch), photo.key);
+      p.catch(() => this.#fileKeys.delete(photo.id));
+      this.#fileKeys.set(photo.id, p);
+    }
+    return p;
+  }
+
+  meta(photo: PhotoView): Promise<PhotoMeta> {
+    let p = this.#metas.get(photo.id);
+    if (!p) {
+      p = (async () => {
+        const res = await fetchBlob(this.doFetch, photo.meta.id);
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        return await decryptMetadata(bytes, await this.fileKey(photo)) as unknown as PhotoMeta;
+      })();
+      p.catch(() => this.#metas.delete(photo.id));
+      this.#metas.set(photo.id, p);
+    }
+    return p;
+  }
+
+  /** The cached thumbnail URL, if it was decrypted already. */
+  cachedThumb(photoId: string): string | undefined {
+    return this.#thumbs.get(photoId);
+  }
+
+  /**
+   * An object URL of the decrypted thumbnail (null when the photo has none). Queued behind
+   * other thumbnails; dropped if `wanted()` is false when its turn comes.
+   */
+  thumbUrl(photo: PhotoView, wanted?: () => boolean): Promise<string | null> {
+    const cached = this.#thumbs.get(photo.id);
+    if (cached) return Promise.resolve(cached);
+    if (!photo.thumb) return Promise.resolve(null);
+    const thumb = photo.thumb;
+    let p = this.#pendingThumbs.get(photo.id);
+    if (!p) {
+      p = this.#run(async () => {
+        const res = await fetchBlob(this.doFetch, thumb.id);
+        const sealed = new Uint8Array(await res.arrayBuffer());
+        const plain = await decryptBytes(await this.fileKey(photo), sealed);
+        const url = URL.createObjectURL(
+          new Blob([plain as Uint8Array<ArrayBuffer>], { type: "image/jpeg" }),
+        );
+        this.#thumbs.set(photo.id, url);
+        return url;
+      }, wanted);
+      this.#pendingThumbs.set(photo.id, p);
+      p.finally(() => this.#pendingThumbs.delete(photo.id)).catch(() => {});
+    }
+    return p;
+  }
+
+  /** The decrypted original as an object URL typed from its metadata, streamed and verified. */
+  async original(
+    photo: PhotoView,
+    options: { signal?: AbortSignal; onProgress?: (received: number, total: number) => void } = {},
+  ): Promise<OriginalFile> {
+    const cached = this.#originals.get(photo.id);
+    if (cached) return cached;
+    const [meta, fileKey] = await Promise.all([this.meta(photo), this.fileKey(photo)]);
+    const res = await fetchBlob(this.doFetch, photo.original.id, options.signal);
+    let received = 0;
+    const counted = res.body!.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          received += chunk.length;
+          options.onProgress?.(received, photo.original.size);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    // Parts are collected and only become a Blob once the last chunk has authenticated.
+    const parts: Uint8Array<ArrayBuffer>[] = [];
+    for await (const part of decryptStream(fileKey, counted)) {
+      parts.push(part as Uint8Array<ArrayBuffer>);
+    }
+    const blob = new Blob(parts, { type: meta.type || "application/octet-stream" });
+    const file = { url: URL.createObjectURL(blob), blob, meta };
+    this.#originals.set(photo.id, file);
+    return file;
+  }
+
+  dispose(): void {
+    this.#thumbs.clear();
+    this.#originals.clear();
+  }
+}

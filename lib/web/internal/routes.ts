@@ -1,0 +1,192 @@
+/**
+ * `/internal/v1/...`: the node-to-node API (docs/PROTOCOL.md §3). Every route
+ * sits behind {@link peerAuth}; every JSON answer is signed with this node's
+ * key over the request's nonce, so the caller knows it is fresh and ours.
+ */
+
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { z } from "zod";
+import { fromBase64Url } from "../../crypto/mod.ts";
+import { ConflictError, P2posError, TooLargeError, ValidationError } from "../../core/errors.ts";
+import { currentFamily } from "../../core/family_kinds.ts";
+import { describeIssues } from "../../core/schemas.ts";
+import type { NodeSigner } from "../../core/transport.ts";
+import { signResponse } from "../../net/signing.ts";
+import type { Replicator } from "../../replication/mod.ts";
+import { assertBlobId, type IndexDb, type RecordLog } from "../../store/mod.ts";
+import { checkSetupCode, retireSetupCode } from "../../vault/setup_code.ts";
+import { AttemptLimiter } from "../auth/attempt_limiter.ts";
+import type { NonceStore } from "./nonce_store.ts";
+import { type InternalEnv, peerAuth } from "./peer_auth.ts";
+
+export interface InternalRoutesDeps {
+  db: IndexDb;
+  records: RecordLog;
+  nodeKey: NodeSigner;
+  replication: Replicator;
+  nonces: NonceStore;
+  maxBlobBytes: number;
+  /** Cap on JSON bodies between nodes. */
+  maxPeerJsonBytes: number;
+  now: () => number;
+}
+
+const BlobId = z.string().regex(/^[0-9a-f]{64}$/);
+const FeedPageBody = z.object({
+  indexId: z.string().regex(/^[0-9a-f]{8,64}$/),
+  after: z.number().int().min(0),
+  lastSeq: z.number().int().min(0),
+  records: z.array(z.unknown()).max(10_000),
+  more: z.boolean(),
+}).strict();
+const HaveBody = z.object({ ids: z.array(BlobId).max(10_000) }).strict();
+const ProofBody = z.object({ nonce: z.string().regex(/^[A-Za-z0-9_-]{22,86}$/) }).strict();
+const BootstrapBody = z.object({
+  code: z.string().min(1).max(64),
+  records: z.array(z.unknown()).min(1).max(100_000),
+}).strict();
+
+function parse<T>(c: Context<InternalEnv>, schema: z.ZodType<T>): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(c.get("peer")!.body));
+  } catch {
+    throw new ValidationError("The request body is not valid JSON");
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new ValidationError(
+      `The request body is not what this route expects: ${describeIssues(parsed.error)}`,
+    );
+  }
+  return parsed.data;
+}
+
+function intParam(c: Context, name: string, dflt: number, max: number): number {
+  const raw = c.req.query(name);
+  if (raw === undefined) return dflt;
+  if (!/^\d{1,15}$/.test(raw)) throw new ValidationError(`"${name}" must be a whole number`);
+  return Math.min(Number(raw), max);
+}
+
+class BadBootstrapCodeError extends P2posError {
+  constructor() {
+    super("bad_setup_code", "The setup code in the join code is not this node's current one");
+  }
+}
+
+export function internalRoutes(deps: InternalRoutesDeps): Hono<InternalEnv> {
+  const app = new Hono<InternalEnv>();
+  const { replication } = deps;
+  const limiter = new AttemptLimiter(10, 60_000, deps.now);
+
+  const reply = (c: Context<InternalEnv>, body: unknown, status: 200 | 201 = 200) => {
+    const bytes = new TextEncoder().encode(JSON.stringify(body));
+    const headers = signResponse(deps.nodeKey, status, c.get("peer")!.nonce, bytes);
+    return new Response(bytes, {
+      status,
+      headers: { ...headers, "content-type": "application/json", "cache-control": "no-store" },
+    });
+  };
+
+  app.use(
+    "*",
+    peerAuth({
+      records: deps.records,
+      nodeId: deps.nodeKey.nodeId,
+      nonces: deps.nonces,
+      maxBodyBytes: deps.maxPeerJsonBytes,
+      now: deps.now,
+      onAuthenticated: (nodeId) => replication.peerSeen(nodeId),
+    }),
+  );
+
+  app.get("/hello", (c) => {
+    const index = c.req.query("index");
+    const indexId = index && /^[0-9a-f]{8,64}$/.test(index) ? index : undefined;
+    return reply(c, replication.serveHello(c.get("peer")!.nodeId, indexId));
+  });
+
+  app.get("/records", (c) => {
+    const after = intParam(c, "after", 0, Number.MAX_SAFE_INTEGER);
+    const limit = intParam(c, "limit", 500, 500) || 1;
+    return reply(c, replication.serveFeed(after, limit));
+  });
+
+  app.post("/records", (c) => {
+    const page = parse(c, FeedPageBody);
+    return reply(c, replication.acceptRecords(c.get("peer")!.nodeId, page));
+  });
+
+  app.get("/inventory", async (c) => {
+    const after = c.req.query("after");
+    if (after !== undefined) assertBlobId(after, "inventory cursor");
+    const limit = intParam(c, "limit", 5000, 10_000) || 1;
+    const page = await replication.serveInventory(after, limit);
+    return reply(c, page.next ? { ids: page.ids, next: page.next } : { ids: page.ids });
+  });
+
+  app.post("/blobs/have", async (c) => {
+    const { ids } = parse(c, HaveBody);
+    return reply(c, { have: await replication.haveBlobs(ids) });
+  });
+
+  app.put("/blobs/:id", async (c) => {
+    const id = c.req.param("id");
+    assertBlobId(id);
+    const declared = c.req.header("p2pos-blob-size") ?? c.req.header("content-length");
+    if (declared !== undefined && Number(declared) > deps.maxBlobBytes) {
+      throw new TooLargeError(
+        `Blob of ${declared} bytes exceeds this node's limit of ${deps.maxBlobBytes} bytes`,
+      );
+    }
+    const body = c.req.raw.body;
+    if (!body) throw new ValidationError("PUT /internal/v1/blobs/:id needs the blob bytes");
+    const r = await replication.acceptBlob(c.get("peer")!.nodeId, id, body, {
+      maxBytes: deps.maxBlobBytes,
+    });
+    return reply(c, { id, size: r.size, created: r.created }, r.created ? 201 : 200);
+  });
+
+  app.get("/blobs/:id", async (c) => {
+    const id = c.req.param("id");
+    assertBlobId(id);
+    const got = await replication.readBlob(id);
+    return new Response(got.stream, {
+      headers: {
+        "content-type": "application/octet-stream",
+        "content-length": String(got.size),
+        "cache-control": "no-store",
+      },
+    });
+  });
+
+  app.post("/blobs/:id/proof", async (c) => {
+    const id = c.req.param("id");
+    assertBlobId(id);
+    const { nonce } = parse(c, ProofBody);
+    return reply(c, { digest: await replication.proveLocal(id, fromBase64Url(nonce)) });
+  });
+
+  app.post("/bootstrap", async (c) => {
+    const { code, records } = parse(c, BootstrapBody);
+    if (currentFamily(deps.records)) {
+      throw new ConflictError("This node already belongs to a family");
+    }
+    limiter.check();
+    if (!checkSetupCode(deps.db, code)) {
+      limiter.fail();
+      throw new BadBootstrapCodeError();
+    }
+    const peer = c.get("peer")!;
+    const r = await replication.acceptBootstrap(
+      { nodeId: peer.nodeId, publicKey: peer.publicKey },
+      records,
+    );
+    retireSetupCode(deps.db);
+    return reply(c, { joined: true, stored: r.stored }, 201);
+  });
+
+  return app;
+}

@@ -1,0 +1,35 @@
+import type { Handlers, PageProps } from "../../lib/web/types.ts";
+import { services, sessionOf, toSignIn } from "../../lib/web/page_helpers.ts";
+import { currentFamily } from "../../lib/core/family_kinds.ts";
+import AlbumList from "../../islands/AlbumList.tsx";
+
+interface AlbumsData {
+  familyName: string;
+  startCreating: boolean;
+}
+
+export const handler: Handlers<AlbumsData> = {
+  GET(_req, ctx) {
+    if (!sessionOf(ctx.state)) return toSignIn(ctx);
+    ctx.state.title = "Albums";
+    return ctx.render({
+      familyName: currentFamily(services(ctx.state).records)?.body.name ?? "",
+      startCreating: ctx.url.searchParams.has("new"),
+    });
+  },
+};
+
+/** The albums page. The node cannot read album names, so the island decrypts them. */
+export default function Albums({ data }: PageProps<AlbumsData>) {
+  return (
+    <section>
+      <p class="eyebrow">{data.familyName}</p>
+      <h1>Albums</h1>
+      <p class="lead">
+        Names, photos and dates are encrypted in your browser. This node stores only ciphertext it
+        cannot read.
+      </p>
+      <AlbumList startCreating={data.startCreating} />
+    </section>
+  );
+}

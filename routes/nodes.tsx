@@ -1,0 +1,121 @@
+import type { Handlers, PageProps } from "../lib/web/types.ts";
+import { services, sessionOf, toSignIn } from "../lib/web/page_helpers.ts";
+import { currentFamily } from "../lib/core/family_kinds.ts";
+import type { NodeBody } from "../lib/core/node_kinds.ts";
+import { toBase64Url } from "../lib/crypto/mod.ts";
+import type { ReplicationStatus } from "../lib/replication/mod.ts";
+import NodeList from "../islands/NodeList.tsx";
+import PairNode from "../islands/PairNode.tsx";
+
+interface NodesData {
+  familyName: string;
+  isAdmin: boolean;
+  self: {
+    nodeId: string;
+    publicKey: string;
+    url: string;
+    name?: string;
+    paired: boolean;
+    removed: boolean;
+  };
+  status: ReplicationStatus;
+}
+
+function bytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let v = n / 1000;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v >= 100 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+export const handler: Handlers<NodesData> = {
+  GET(_req, ctx) {
+    const session = sessionOf(ctx.state);
+    if (!session) return toSignIn(ctx);
+    const { records, nodeKey, replication, config } = services(ctx.state);
+    ctx.state.title = "Nodes";
+    const record = records.get<NodeBody>("node", nodeKey.nodeId);
+    return ctx.render({
+      familyName: currentFamily(records)!.body.name,
+      isAdmin: session.member.body.role === "admin",
+      self: {
+        nodeId: nodeKey.nodeId,
+        publicKey: toBase64Url(nodeKey.publicKey),
+        url: record?.body.url ?? config.publicUrl ?? ctx.url.origin,
+        name: record?.body.name,
+        paired: record !== undefined && !record.body.removed,
+        removed: record?.body.removed === true,
+      },
+      status: replication!.status(),
+    });
+  },
+};
+
+export default function Nodes({ data }: PageProps<NodesData>) {
+  const { self, status } = data;
+  return (
+    <section>
+      <p class="eyebrow">{data.familyName}</p>
+      <h1>Nodes</h1>
+      <p class="lead">
+        Every node of the family keeps a full, encrypted copy of every photo. None of them can read
+        your photos: the keys stay in your browsers.
+      </p>
+      {self.removed && (
+        <div class="alert alert-warn" role="alert">
+          An admin removed this node from the family. The other nodes no longer talk to it.
+        </div>
+      )}
+      <div class="card">
+        <h2>This node{self.name ? ` — ${self.name}` : ""}</h2>
+        <dl class="facts">
+          <dt>Node id</dt>
+          <dd>
+            <code class="node-id">{self.nodeId}</code>
+          </dd>
+          <dt>Address</dt>
+          <dd>
+            <code class="mono">{self.url}</code>
+          </dd>
+          <dt>Stores</dt>
+          <dd>
+            {status.storage.blobs} encrypted objects · {bytes(status.storage.bytes)}
+          </dd>
+          <dt>Last scrub</dt>
+          <dd>
+            {status.lastScrub
+              ? new Date(status.lastScrub).toLocaleString()
+              : "not yet since this start (daily)"}
+          </dd>
+        </dl>
+      </div>
+      <div class="card">
+        <h2>Other nodes</h2>
+        <NodeList isAdmin={data.isAdmin} initial={status} />
+      </div>
+      {data.isAdmin && (
+        <div class="card">
+          <h2>Pair a node</h2>
+          <p class="muted">
+            On the new node's first page choose “Join an existing family as another node” and enter
+            its setup code; it shows a join code. Paste it here and approve: your browser signs the
+            approval with your key, and the family's nodes trust exactly the nodes admins approved.
+          </p>
+          <PairNode
+            self={{
+              nodeId: self.nodeId,
+              publicKey: self.publicKey,
+              url: self.url,
+              paired: self.paired,
+            }}
+          />
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,219 @@
+/**
+ * Several real p2pos node processes on 127.0.0.1 for the replication tests:
+ * started with short replication intervals, set up and paired over HTTP the
+ * way Alice's browser does it (demo.ts), always stopped at the end.
+ */
+
+import { type Admin, call, createFamily, pairNode, signAs, signIn } from "../../demo.ts";
+import { DatabaseSync } from "node:sqlite";
+import { blobId, toBase64Url } from "../../lib/crypto/mod.ts";
+import { type NodeProcess, startNode } from "../_support/node_process.ts";
+
+/** Short intervals so tests converge in seconds. */
+export const FAST_ENV: Record<string, string> = {
+  P2POS_REP_SYNC_INTERVAL_SECS: "0.5",
+  P2POS_REP_INVENTORY_INTERVAL_SECS: "1",
+  P2POS_REP_FAILED_RETRY_AFTER_SECS: "2",
+  P2POS_REP_PROOF_INTERVAL_SECS: "1",
+  P2POS_LOG_LEVEL: "info",
+};
+
+export interface Cluster {
+  nodes: NodeProcess[];
+  admin: Admin;
+  nodeIds: string[];
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Starts `names.length` nodes; the first creates the family, the others are paired to it. */
+export async function startCluster(
+  names: string[],
+  env: Record<string, string> = {},
+): Promise<Cluster> {
+  const nodes: NodeProcess[] = [];
+  const dispose = async () => {
+    await Promise.allSettled(nodes.map((n) => n.stop("SIGKILL")));
+    await Promise.allSettled(nodes.map((n) => Deno.remove(n.dataDir, { recursive: true })));
+  };
+  try {
+    nodes.push(
+      ...await Promise.all(names.map(() => startNode({ env: { ...FAST_ENV, ...env } }))),
+    );
+    const [first, ...rest] = nodes;
+    const admin = await createFamily(
+      { url: first.url, setupCode: first.setupCode! },
+      { family: "River", founder: "Alice", node: names[0] },
+    );
+    for (const [i, n] of rest.entries()) {
+      await pairNode(admin, first.url, { url: n.url, setupCode: n.setupCode! }, names[i + 1]);
+    }
+    return { nodes, admin, nodeIds: nodes.map((n) => n.nodeId), [Symbol.asyncDispose]: dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}
+
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`Timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+}
+
+export async function cookieOn(admin: Admin, url: string): Promise<string> {
+  return admin.cookies.get(url) ?? await signIn(admin, url);
+}
+
+export async function getJson<T = Record<string, unknown>>(
+  admin: Admin,
+  url: string,
+  path: string,
+): Promise<T> {
+  const res = await call(`${url}${path}`, "GET", undefined, await cookieOn(admin, url));
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+  return await res.json() as T;
+}
+
+/** The stored record versions of a node, read from its database: "kind/id" → signature. */
+export function recordsOf(dataDir: string): Map<string, string> {
+  const db = new DatabaseSync(`${dataDir}/index.db`, { readOnly: true });
+  try {
+    const rows = db.prepare("SELECT kind, id, json FROM records").all() as {
+      kind: string;
+      id: string;
+      json: string;
+    }[];
+    return new Map(rows.map((r) => [`${r.kind}/${r.id}`, JSON.parse(r.json).sig as string]));
+  } finally {
+    db.close();
+  }
+}
+
+/** Blob ids and sizes of the files under a node's blobs/ dir. */
+export async function blobFiles(dataDir: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const walk = async (dir: string) => {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory) await walk(`${dir}/${e.name}`);
+      else if (/^[0-9a-f]{64}$/.test(e.name)) {
+        out.set(e.name, (await Deno.stat(`${dir}/${e.name}`)).size);
+      }
+    }
+  };
+  await walk(`${dataDir}/blobs`).catch(() => {});
+  return out;
+}
+
+/** Uploads `bytes` as a blob through `url`'s API as `admin`. */
+export async function putBlob(admin: Admin, url: string, bytes: Uint8Array): Promise<string> {
+  const id = await blobId(bytes);
+  const res = await fetch(`${url}/v1/blobs/${id}`, {
+    method: "PUT",
+    headers: { cookie: await cookieOn(admin, url) },
+    body: bytes as Uint8Array<ArrayBuffer>,
+  });
+  if (res.status !== 201 && res.status !== 200) {
+    throw new Error(`PUT blob: ${res.status} ${await res.text()}`);
+  }
+  await res.body?.cancel();
+  return id;
+}
+
+export interface RemoteAlbum {
+  id: string;
+}
+
+/**
+ * Creates an album through `url`. Replication never decrypts, so the album's
+ * and photos' encrypted fields hold random bytes of the right shape.
+ */
+export async function createAlbum(admin: Admin, url: string): Promise<RemoteAlbum> {
+  const id = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+  const opaque = toBase64Url(crypto.getRandomValues(new Uint8Array(96)));
+  const album = signAs(admin, "album", id, {
+    owner: admin.key,
+    epoch: 0,
+    meta: opaque,
+    cover: null,
+    trashedAt: null,
+  });
+  const grant = signAs(admin, "grant", `${id}.${admin.key}`, {
+    album: id,
+    member: admin.key,
+    role: "owner",
+    epoch: 0,
+    wrapped: toBase64Url(crypto.getRandomValues(new Uint8Array(92))),
+    revoked: false,
+  });
+  const res = await call(
+    `${url}/v1/albums`,
+    "POST",
+    { records: [album, grant] },
+    await cookieOn(
+      admin,
+      url,
+    ),
+  );
+  if (res.status !== 201) throw new Error(`album: ${res.status} ${await res.text()}`);
+  return { id };
+}
+
+export interface RemotePhoto {
+  id: string;
+  blobs: string[];
+}
+
+/** Uploads a photo (original, thumbnail, metadata blobs) and registers its record. */
+export async function uploadPhoto(
+  admin: Admin,
+  url: string,
+  album: RemoteAlbum,
+  size = 20_000,
+): Promise<RemotePhoto> {
+  const rand = (n: number) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i += 65536) crypto.getRandomValues(out.subarray(i, i + 65536));
+    return out;
+  };
+  const parts = [rand(size), rand(Math.min(size, 2_000)), rand(300)];
+  const ids: string[] = [];
+  for (const p of parts) ids.push(await putBlob(admin, url, p));
+  const ref = (i: number) => ({ id: ids[i], size: parts[i].length });
+  const id = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+  const record = signAs(admin, "photo", id, {
+    album: album.id,
+    uploader: admin.key,
+    epoch: 0,
+    key: toBase64Url(rand(60)),
+    original: ref(0),
+    thumb: ref(1),
+    meta: ref(2),
+    sort: toBase64Url(rand(36)),
+    dedup: Array.from(rand(32), (b) => b.toString(16).padStart(2, "0")).join(""),
+  });
+  const res = await call(
+    `${url}/v1/photos`,
+    "POST",
+    { records: [record] },
+    await cookieOn(
+      admin,
+      url,
+    ),
+  );
+  if (res.status !== 201) throw new Error(`photo: ${res.status} ${await res.text()}`);
+  return { id, blobs: ids };
+}

@@ -1,0 +1,75 @@
+/**
+ * Integrity at rest (DESIGN §5, §7): a blob corrupted on disk is found by the
+ * scrubber and fetched again from a peer; a peer that no longer holds a good
+ * copy fails its proof of possession and stops counting as a holder.
+ */
+
+import assert from "node:assert/strict";
+import { hashFile } from "../../lib/store/mod.ts";
+import { createAlbum, getJson, startCluster, uploadPhoto, waitFor } from "./replication_cluster.ts";
+
+const pathOf = (dataDir: string, id: string) =>
+  `${dataDir}/blobs/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}`;
+
+async function flipByte(path: string, at: number): Promise<void> {
+  const file = await Deno.open(path, { read: true, write: true });
+  try {
+    const b = new Uint8Array(1);
+    await file.seek(at, Deno.SeekMode.Start);
+    await file.read(b);
+    b[0] ^= 0xff;
+    await file.seek(at, Deno.SeekMode.Start);
+    await file.write(b);
+  } finally {
+    file.close();
+  }
+}
+
+Deno.test("A blob corrupted on disk on Pine is found by the scrubber and fetched again", async () => {
+  await using c = await startCluster(["Oak", "Pine"], { P2POS_REP_SCRUB_INTERVAL_SECS: "1" });
+  const [oak, pine] = c.nodes;
+  const album = await createAlbum(c.admin, oak.url);
+  const photo = await uploadPhoto(c.admin, oak.url, album, 200_000);
+  const id = photo.blobs[0];
+  const path = pathOf(pine.dataDir, id);
+  await waitFor(
+    "Pine to hold the photo",
+    async () => (await Deno.stat(path).catch(() => null)) !== null,
+  );
+  await flipByte(path, 123_456);
+  assert.notEqual((await hashFile(path)).hex, id);
+  // The scrubber notices, drops the bad copy and pulls a good one from Oak.
+  await waitFor(
+    "Pine's scrubber to repair the blob",
+    async () => {
+      const now = await hashFile(path).catch(() => null);
+      return now?.hex === id;
+    },
+    30_000,
+    200,
+  );
+  assert.match(pine.output(), /Blob corrupt on disk; fetching it again from a peer/);
+  const where = await getJson<{ nodes: { self: boolean; state: string }[] }>(
+    c.admin,
+    pine.url,
+    `/v1/blobs/${id}/locations`,
+  );
+  assert.ok(where.nodes.find((n) => n.self)?.state === "verified");
+});
+
+Deno.test("A peer whose copy went bad fails its proof of possession and stops counting", async () => {
+  await using c = await startCluster(["Oak", "Pine"], { P2POS_REP_REVERIFY_AFTER_SECS: "1" });
+  const [oak, pine] = c.nodes;
+  const album = await createAlbum(c.admin, oak.url);
+  const photo = await uploadPhoto(c.admin, oak.url, album, 100_000);
+  const id = photo.blobs[0];
+  type Where = { nodes: { nodeId: string; state: string }[] };
+  const pineState = async () =>
+    (await getJson<Where>(c.admin, oak.url, `/v1/blobs/${id}/locations`)).nodes
+      .find((n) => n.nodeId === pine.nodeId)?.state;
+  await waitFor("Oak to verify Pine's copy", async () => (await pineState()) === "verified");
+  // Pine's disk rots, Pine has not scrubbed yet (daily by default): Oak's next proofs fail.
+  await flipByte(pathOf(pine.dataDir, id), 10);
+  await waitFor("the proof to fail", async () => (await pineState()) !== "verified", 30_000, 200);
+  assert.match(oak.output(), /Peer failed a proof of possession/);
+});
