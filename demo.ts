@@ -231,6 +231,7 @@ export async function spawnNode(o: SpawnOptions): Promise<Running> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
+      // Extra `deno run` flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile nodes.
       ...(Deno.env.get("P2POS_DEMO_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
       "--allow-net",
       "--allow-read",

@@ -50,6 +50,18 @@ const BENCHES: Bench[] = [
       return formatAlbumBench(await runAlbumPageBench());
     },
   },
+  {
+    name: "replication",
+    title: "Replication between nodes vs Syncthing; catch-up; peak RSS",
+    async run() {
+      const { runTransferBench, runCatchupBench, runRssBench } = await import("./replication.ts");
+      return [
+        await runTransferBench(2),
+        await runCatchupBench(1000),
+        await runRssBench(1024),
+      ].join("\n\n");
+    },
+  },
 ];
 
 if (import.meta.main) {

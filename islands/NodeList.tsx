@@ -58,7 +58,7 @@ function PeerRow(
         )}
       </td>
       <td>
-        {peer.storage ? `${peer.storage.blobs} · ${formatBytes(peer.storage.bytes)}` : "—"}
+        {peer.storage ? `${peer.storage.blobs} objects · ${formatBytes(peer.storage.bytes)}` : "—"}
         <div class="muted small">
           {peer.held} known here, {peer.verified} verified
         </div>

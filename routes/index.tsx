@@ -2,6 +2,7 @@ import type { Handlers, PageProps } from "../lib/web/types.ts";
 import { services, sessionOf } from "../lib/web/page_helpers.ts";
 import { currentFamily, type MemberBody } from "../lib/core/family_kinds.ts";
 import SetupWizard from "../islands/SetupWizard.tsx";
+import JoinAsNode from "../islands/JoinAsNode.tsx";
 import SignIn from "../islands/SignIn.tsx";
 import RecentAlbums from "../islands/RecentAlbums.tsx";
 
@@ -64,6 +65,7 @@ export default function Home({ data, state }: PageProps<HomeData>) {
             </dd>
           </dl>
           <SetupWizard nodeId={state.nodeId} />
+          <JoinAsNode nodeId={state.nodeId} />
         </div>
       </section>
     );

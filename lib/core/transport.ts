@@ -84,14 +84,19 @@ export interface Transport {
   inventory(peer: PeerAddress, after?: string, limit?: number): Promise<InventoryPage>;
   /** Which of `ids` the peer holds. */
   haveBlobs(peer: PeerAddress, ids: string[]): Promise<string[]>;
-  /** Streams blob `id` (`size` bytes) to the peer, which verifies the hash before storing. */
+  /** Sends blob `id` (`size` bytes) to the peer, which verifies the hash before storing. */
   putBlob(
     peer: PeerAddress,
     id: string,
     size: number,
-    body: ReadableStream<Uint8Array>,
+    body: ReadableStream<Uint8Array> | Uint8Array,
     signal?: AbortSignal,
   ): Promise<{ created: boolean }>;
+  /** Offers blobs: the peer queues pulls for those it lacks; `have` are those it holds. */
+  offerBlobs(
+    peer: PeerAddress,
+    blobs: { id: string; size: number }[],
+  ): Promise<{ have: string[]; queued: string[] }>;
   getBlob(peer: PeerAddress, id: string, signal?: AbortSignal): Promise<BlobDownload>;
   /** Proof of possession: the peer's lowercase hex SHA-256 of `nonce ‖ blob`. */
   proveBlob(peer: PeerAddress, id: string, nonce: Uint8Array): Promise<string>;

@@ -83,7 +83,7 @@ export class HttpTransport implements Transport {
     peer: PeerAddress,
     id: string,
     size: number,
-    body: ReadableStream<Uint8Array>,
+    body: ReadableStream<Uint8Array> | Uint8Array,
     signal?: AbortSignal,
   ): Promise<{ created: boolean }> {
     // PROTOCOL §3.5: the digest of a blob body is its id, so the request is signed before
@@ -95,6 +95,13 @@ export class HttpTransport implements Transport {
       headers: { "content-type": "application/octet-stream", "p2pos-blob-size": String(size) },
       timeout: false,
     });
+  }
+
+  async offerBlobs(
+    peer: PeerAddress,
+    blobs: { id: string; size: number }[],
+  ): Promise<{ have: string[]; queued: string[] }> {
+    return await this.#json(peer, "POST", "/internal/v1/blobs/offer", { blobs });
   }
 
   async getBlob(peer: PeerAddress, id: string, signal?: AbortSignal): Promise<BlobDownload> {
@@ -180,12 +187,13 @@ export class HttpTransport implements Transport {
     payload?: unknown,
     opts: SendOptions = {},
   ): Promise<T> {
-    const body = payload instanceof ReadableStream
+    const raw = payload instanceof ReadableStream || payload instanceof Uint8Array;
+    const body = raw
       ? payload
       : payload === undefined
       ? EMPTY
       : encoder.encode(JSON.stringify(payload));
-    const headers = payload === undefined || payload instanceof ReadableStream
+    const headers = payload === undefined || raw
       ? opts.headers
       : { "content-type": "application/json", ...opts.headers };
     const { res, nonce } = await this.#send(peer, method, target, body, { ...opts, headers });
@@ -193,7 +201,12 @@ export class HttpTransport implements Transport {
     const bytes = await readCapped(res, this.#maxResponse, peer);
     const key = { nodeId: peer.nodeId, publicKey: fromBase64Url(peer.publicKey) };
     if (
-      !verifyResponse({ status: res.status, get: (n) => res.headers.get(n) }, bytes, nonce, key)
+      !(await verifyResponse(
+        { status: res.status, get: (n) => res.headers.get(n) },
+        bytes,
+        nonce,
+        key,
+      ))
     ) {
       throw new TransportError(
         "bad_response_signature",

@@ -192,12 +192,47 @@ export function readSignedHeaders(
   return { from, created: c, expires: e, nonce, digest, signature: fromBase64Url(signature), key };
 }
 
-/** Checks the request signature with the sender's public key; throws `bad_signature`. */
-export function verifyRequest(
+const keys = new Map<string, Promise<CryptoKey | null>>();
+
+/**
+ * Ed25519 verification with WebCrypto where the runtime has it (native: about 5×
+ * faster than JS, and every node request is verified), else with @noble.
+ */
+export async function verifyEd25519(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): Promise<boolean> {
+  if (signature.length !== 64 || publicKey.length !== 32) return false;
+  const id = toHex(publicKey);
+  let key = keys.get(id);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      "raw",
+      publicKey as Uint8Array<ArrayBuffer>,
+      { name: "Ed25519" },
+      false,
+      ["verify"],
+    ).catch(() => null);
+    if (keys.size > 1000) keys.clear();
+    keys.set(id, key);
+  }
+  const k = await key;
+  if (!k) return verify(signature, message, publicKey);
+  return await crypto.subtle.verify(
+    "Ed25519",
+    k,
+    signature as Uint8Array<ArrayBuffer>,
+    message as Uint8Array<ArrayBuffer>,
+  );
+}
+
+/** Checks the request signature with the sender's public key; throws `bad_request_signature`. */
+export async function verifyRequest(
   h: SignedRequestHeaders,
   req: { method: string; target: string; to: string },
   publicKey: Uint8Array,
-): void {
+): Promise<void> {
   const input = requestSigningInput({
     ...req,
     from: h.from,
@@ -206,7 +241,7 @@ export function verifyRequest(
     nonce: h.nonce,
     digest: h.digest,
   });
-  if (!verify(h.signature, input, publicKey)) {
+  if (!(await verifyEd25519(h.signature, input, publicKey))) {
     throw new PeerAuthError(
       "bad_request_signature",
       "The request signature does not verify with that node's key",
@@ -227,19 +262,19 @@ export function signResponse(
 }
 
 /** Whether a response body really comes, unaltered, from the node with `publicKey`. */
-export function verifyResponse(
+export async function verifyResponse(
   res: { status: number; get: (name: string) => string | null },
   body: Uint8Array,
   nonce: string,
   peer: { nodeId: string; publicKey: Uint8Array },
-): boolean {
+): Promise<boolean> {
   const digest = res.get(H.digest);
   const sig = res.get(H.signature);
   if (!digest || !sig || !SIGNATURE.test(sig) || res.get(H.node) !== peer.nodeId) return false;
   const expected = parseDigestHeader(digest);
   const actual = sha256(body);
   if (!expected || toHex(expected) !== toHex(actual)) return false;
-  return verify(
+  return await verifyEd25519(
     fromBase64Url(sig),
     responseSigningInput({ status: res.status, nonce, from: peer.nodeId, digest }),
     peer.publicKey,

@@ -21,7 +21,7 @@ Deno.test("A signed request verifies for its method, target and receiver, and fo
   const headers = signRequest(a, { ...req, digest: contentDigest(empty) });
   const h = readSignedHeaders((n) => headers[n], Date.now());
   assert.equal(h.from, a.nodeId);
-  verifyRequest(h, req, a.publicKey);
+  await verifyRequest(h, req, a.publicKey);
   for (
     const other of [
       { ...req, method: "PUT" },
@@ -29,11 +29,11 @@ Deno.test("A signed request verifies for its method, target and receiver, and fo
       { ...req, to: a.nodeId },
     ]
   ) {
-    assert.throws(() => verifyRequest(h, other, a.publicKey), /does not verify/);
+    await assert.rejects(() => verifyRequest(h, other, a.publicKey), /does not verify/);
   }
-  assert.throws(() => verifyRequest(h, req, b.publicKey), /does not verify/);
+  await assert.rejects(() => verifyRequest(h, req, b.publicKey), /does not verify/);
   const tampered = { ...h, digest: contentDigest(new Uint8Array([1])) };
-  assert.throws(() => verifyRequest(tampered, req, a.publicKey), /does not verify/);
+  await assert.rejects(() => verifyRequest(tampered, req, a.publicKey), /does not verify/);
 });
 
 Deno.test("Signed requests are valid at most 60 seconds, with 30 seconds of clock skew", async () => {
@@ -77,20 +77,20 @@ Deno.test("A response signature binds the request nonce, the status and the body
   const get = (n: string) => headers[n] ?? null;
   const peer = { nodeId: b.nodeId, publicKey: b.publicKey };
   assert.equal(
-    verifyResponse({ status: 200, get }, body, "nonce-0123456789abcdefghij", peer),
+    await verifyResponse({ status: 200, get }, body, "nonce-0123456789abcdefghij", peer),
     true,
   );
   assert.equal(
-    verifyResponse({ status: 201, get }, body, "nonce-0123456789abcdefghij", peer),
+    await verifyResponse({ status: 201, get }, body, "nonce-0123456789abcdefghij", peer),
     false,
   );
   assert.equal(
-    verifyResponse({ status: 200, get }, body, "nonce-other-0123456789abc", peer),
+    await verifyResponse({ status: 200, get }, body, "nonce-other-0123456789abc", peer),
     false,
   );
   const altered = new TextEncoder().encode('{"ok":false}');
   assert.equal(
-    verifyResponse({ status: 200, get }, altered, "nonce-0123456789abcdefghij", peer),
+    await verifyResponse({ status: 200, get }, altered, "nonce-0123456789abcdefghij", peer),
     false,
   );
 });

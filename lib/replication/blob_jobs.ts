@@ -191,6 +191,14 @@ export class BlobJobQueue {
     return "pending";
   }
 
+  /**
+   * Puts a job back to wait `ms` without counting an attempt: the peer accepted an
+   * offer and is fetching the blob; the next run checks that it arrived.
+   */
+  defer(job: BlobJob, ms: number, note: string): void {
+    this.#set(job, "pending", job.attempts, this.#now() + ms, note);
+  }
+
   /** Delay before attempt `attempts + 1`: base · 2^(attempts-1), capped, ±25 % jitter. */
   backoffMs(attempts: number): number {
     const raw = Math.min(this.backoffBaseMs * 2 ** Math.max(0, attempts - 1), this.backoffMaxMs);

@@ -28,6 +28,9 @@ export interface BlobWorkerDeps {
   onChange: () => void;
 }
 
+/** Blobs up to this size are pushed in one request body; larger ones are offered (pulled). */
+export const INLINE_PUSH_MAX = 8 << 20;
+
 export interface BlobWorkerOptions {
   /** @default 4 */
   maxConcurrent?: number;
@@ -127,14 +130,20 @@ export class BlobWorker {
     }
     const have = await t.haveBlobs(peer, [job.blobId]);
     if (!have.includes(job.blobId)) {
-      const { stream } = await blobs.get(job.blobId);
-      const watched = watchdog(stream, this.#stallMs, signal);
-      try {
-        await t.putBlob(peer, job.blobId, stat.size, watched.stream, watched.signal);
-      } catch (err) {
-        // Closes the file and the stall timer when the transport gave up before the end.
-        watched.close(err);
-        throw err;
+      if (stat.size > INLINE_PUSH_MAX) {
+        // Large blobs travel by the peer's pull (a streamed response), not a streamed request
+        // body: Deno's fetch slows down quadratically when it streams a request body to a
+        // receiver that writes slower than the network (docs/PROTOCOL.md §3.5).
+        const offer = await t.offerBlobs(peer, [{ id: job.blobId, size: stat.size }]);
+        if (!offer.have.includes(job.blobId)) {
+          const wait = Math.min(60_000, 2_000 + Math.round(stat.size / 50_000));
+          jobs.defer(job, wait, "Offered; the peer is fetching it");
+          return;
+        }
+      } else {
+        const { stream } = await blobs.get(job.blobId);
+        const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+        await t.putBlob(peer, job.blobId, stat.size, bytes, signal);
       }
     }
     locations.ack(job.blobId, peer.nodeId, now());
@@ -161,7 +170,7 @@ export class BlobWorker {
       jobs.fail(job, `Blob of ${dl.size} bytes exceeds this node's limit`, false);
       return;
     }
-    const watched = watchdog(dl.stream, this.#stallMs, signal);
+    const watched = watchdog(dl.stream, this.#stallMs, signal, true);
     try {
       await this.deps.ingest(job.blobId, watched.stream, {
         maxBytes: this.#maxBlobBytes,
@@ -209,20 +218,40 @@ export class BlobWorker {
 /**
  * Passes `source` through, aborting when no chunk arrives for `stallMs`: a
  * transfer to a peer that vanished without closing the connection must end.
+ *
+ * With `reuse`, a byte source is read into one 256 KiB buffer again and again
+ * (BYOB) instead of a new allocation per chunk, so a 1 GiB pull leaves no
+ * garbage for the collector to catch up with (the receiver's peak RSS stays
+ * near idle). The consumer must be done with a chunk when it asks for the next
+ * one — true of the blob store, which copies each chunk before reading on.
  */
 export function watchdog(
   source: ReadableStream<Uint8Array>,
   stallMs: number,
   outer: AbortSignal,
+  reuse = false,
 ): { stream: ReadableStream<Uint8Array>; signal: AbortSignal; close(reason?: unknown): void } {
   const ac = new AbortController();
   const signal = AbortSignal.any([outer, ac.signal]);
   let timer = setTimeout(() => ac.abort(new Error("transfer stalled")), stallMs);
-  const reader = source.getReader();
+  let byob: ReadableStreamBYOBReader | undefined;
+  if (reuse) {
+    try {
+      byob = source.getReader({ mode: "byob" });
+    } catch { /* not a byte stream: plain reads */ }
+  }
+  const reader = byob ?? source.getReader();
+  let buffer = new Uint8Array(256 * 1024);
+  const read = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    if (!byob) return await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+    const r = await byob.read(new Uint8Array(buffer.buffer, 0, buffer.buffer.byteLength));
+    if (r.value) buffer = new Uint8Array(r.value.buffer);
+    return r as ReadableStreamReadResult<Uint8Array>;
+  };
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const { done, value } = await reader.read();
+        const { done, value } = await read();
         clearTimeout(timer);
         if (done) {
           controller.close();

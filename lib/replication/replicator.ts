@@ -495,6 +495,26 @@ export class Replicator {
     return { created: r.created, size: r.size };
   }
 
+  /** A peer offers blobs it holds: queue pulls for those this node lacks. */
+  async acceptOffer(
+    from: string,
+    blobs: { id: string; size: number }[],
+  ): Promise<{ have: string[]; queued: string[] }> {
+    const held = await Promise.all(blobs.map((b) => this.deps.blobs.has(b.id)));
+    const have = blobs.filter((_, i) => held[i]).map((b) => b.id);
+    const missing = blobs.filter((_, i) => !held[i]);
+    this.jobs.enqueueMany(missing.map((b) => ({
+      blobId: b.id,
+      peerId: from,
+      dir: "pull" as const,
+      size: b.size,
+    })));
+    const now = this.#now();
+    for (const b of missing) this.locations.ack(b.id, from, now);
+    this.worker.pump();
+    return { have, queued: missing.map((b) => b.id) };
+  }
+
   /** Streams a local blob to a peer that pulls it. */
   async readBlob(id: string): Promise<{ stream: ReadableStream<Uint8Array>; size: number }> {
     // The file's own stream (DESIGN §10 layout, blobs/ab/cd/<id>) lets Deno send it without

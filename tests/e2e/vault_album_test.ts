@@ -201,6 +201,33 @@ Deno.test({
       await ben.goto(`${node.url}/albums/${albumId}`);
       await ben.getByRole("heading", { name: "No such album" }).waitFor();
 
+      // Shared again, then Ben leaves the family: the albums page offers to change the key.
+      await page.getByRole("button", { name: "Share…" }).click();
+      await page.selectOption('select[aria-label="Access for Ben"]', "viewer");
+      await page.getByText("Shared with Ben.").waitFor();
+      await page.goto(node.url + "/members");
+      await page.locator("table.members tr", { hasText: "Ben" })
+        .getByRole("button", { name: "Remove Ben…" }).click();
+      await page.locator(".confirm-panel").getByRole("button", { name: "Remove Ben" }).click();
+      await page.getByRole("heading", { name: "Removed" }).waitFor();
+      await page.goto(node.url + "/albums");
+      const review = page.locator(".access-review");
+      await review.getByText("still shared with Ben").waitFor();
+      await screenshot(page, "vault_access_review");
+      await review.getByRole("button", { name: "Change key" }).click();
+      await review.waitFor({ state: "detached" });
+      const rotated = await page.evaluate(
+        (id) => fetch(`/v1/albums/${id}`).then((r) => r.json()),
+        albumId,
+      );
+      assert.equal(rotated.album.epoch, epochBefore + 2);
+      assert.equal(
+        rotated.grants.find((g: { role: string }) => g.role === "viewer")?.revoked,
+        true,
+      );
+      await page.goto(`${node.url}/albums/${albumId}`);
+      await waitHydrated(page, "AlbumPage");
+
       // Dark theme and a phone-sized screen.
       await page.emulateMedia({ colorScheme: "dark" });
       await screenshot(page, "vault_album_dark");

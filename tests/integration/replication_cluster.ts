@@ -25,10 +25,14 @@ export interface Cluster {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Starts `names.length` nodes; the first creates the family, the others are paired to it. */
+/**
+ * Starts `names.length` nodes; the first creates the family, the others are paired to it.
+ * `env` applies to every node, `perNode[i]` to the i-th only.
+ */
 export async function startCluster(
   names: string[],
   env: Record<string, string> = {},
+  perNode: Record<string, string>[] = [],
 ): Promise<Cluster> {
   const nodes: NodeProcess[] = [];
   const dispose = async () => {
@@ -37,7 +41,9 @@ export async function startCluster(
   };
   try {
     nodes.push(
-      ...await Promise.all(names.map(() => startNode({ env: { ...FAST_ENV, ...env } }))),
+      ...await Promise.all(
+        names.map((_, i) => startNode({ env: { ...FAST_ENV, ...env, ...perNode[i] } })),
+      ),
     );
     const [first, ...rest] = nodes;
     const admin = await createFamily(

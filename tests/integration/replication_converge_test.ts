@@ -83,3 +83,29 @@ Deno.test("An upload on Oak reaches Pine and Cedar: records and blobs byte-ident
     return s.backlog.pending + s.backlog.inFlight + s.backlog.failed === 0;
   });
 });
+
+Deno.test("A blob over the inline push size (12 MB) is offered and pulled, at once", async () => {
+  await using c = await startCluster(["Oak", "Pine"], { P2POS_REP_INVENTORY_INTERVAL_SECS: "600" });
+  const [oak, pine] = c.nodes;
+  const album = await createAlbum(c.admin, oak.url);
+  // Inventories run every 10 minutes here: only the push (offer → pull) can move it in time.
+  await new Promise((r) => setTimeout(r, 1_500));
+  const photo = await uploadPhoto(c.admin, oak.url, album, 12_000_000);
+  const id = photo.blobs[0];
+  await waitFor(
+    "Pine to hold the 12 MB original",
+    async () => {
+      const files = await blobFiles(pine.dataDir);
+      return files.get(id) === 12_000_000;
+    },
+    20_000,
+    100,
+  );
+  const path = `${pine.dataDir}/blobs/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}`;
+  assert.equal((await hashFile(path)).hex, id);
+  const where = await waitFor("Oak to see Pine's copy", async () => {
+    const w = await getJson<Locations>(c.admin, oak.url, `/v1/blobs/${id}/locations`);
+    return w.nodes.find((n) => n.nodeId === pine.nodeId)?.ackedAt ? w : undefined;
+  });
+  assert.ok(where);
+});

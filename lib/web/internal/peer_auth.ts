@@ -62,7 +62,7 @@ export function peerAuth(deps: PeerAuthDeps): MiddlewareHandler<InternalEnv> {
     const method = c.req.method;
     const h = readSignedHeaders((n) => c.req.header(n), deps.now());
     const { publicKey, removed } = senderKey(deps, h.from, h.key, url.pathname === BOOTSTRAP);
-    verifyRequest(h, { method, target, to: deps.nodeId }, fromBase64Url(publicKey));
+    await verifyRequest(h, { method, target, to: deps.nodeId }, fromBase64Url(publicKey));
     // Said only to the removed node itself: the signature proved it is that node.
     if (removed) throw new ForbiddenError(`This node was removed from the family by an admin`);
     const until = (h.expires + CLOCK_SKEW_S + 1) * 1000;

@@ -271,7 +271,7 @@ Deno.test("The client refuses an answer that is not signed by the node it called
   const get = (n: string) => res.headers.get(n);
   // An answer to another request (another nonce) is worthless here: no replayed answers.
   assert.equal(
-    verifyResponse({ status: 200, get }, body, "x".repeat(32), {
+    await verifyResponse({ status: 200, get }, body, "x".repeat(32), {
       nodeId: f.t.nodeKey.nodeId,
       publicKey: f.t.nodeKey.publicKey,
     }),
@@ -283,4 +283,20 @@ Deno.test("The client refuses an answer that is not signed by the node it called
       f.transport.hello({ ...f.target, publicKey: toBase64Url(stranger.publicKey) }, "ab12cd34"),
     /not signed by node/,
   );
+});
+
+Deno.test("An offered blob this node lacks is queued as a pull from the offering node", async () => {
+  await using f = await peerFixture();
+  const held = Uint8Array.from({ length: 100 }, (_, i) => i);
+  const heldId = await sha256Hex(held);
+  await f.transport.putBlob(f.target, heldId, 100, held);
+  const missing = "ab".repeat(32);
+  const r = await f.transport.offerBlobs(f.target, [
+    { id: heldId, size: 100 },
+    { id: missing, size: 50_000_000 },
+  ]);
+  assert.deepEqual(r, { have: [heldId], queued: [missing] });
+  const job = f.t.db.db.prepare("SELECT peer_id, dir, state FROM blob_jobs WHERE blob_id = ?")
+    .get(missing) as { peer_id: string; dir: string; state: string };
+  assert.deepEqual({ ...job }, { peer_id: f.peer.nodeId, dir: "pull", state: "pending" });
 });

@@ -41,6 +41,9 @@ const FeedPageBody = z.object({
   more: z.boolean(),
 }).strict();
 const HaveBody = z.object({ ids: z.array(BlobId).max(10_000) }).strict();
+const OfferBody = z.object({
+  blobs: z.array(z.object({ id: BlobId, size: z.number().int().min(0) }).strict()).max(10_000),
+}).strict();
 const ProofBody = z.object({ nonce: z.string().regex(/^[A-Za-z0-9_-]{22,86}$/) }).strict();
 const BootstrapBody = z.object({
   code: z.string().min(1).max(64),
@@ -130,6 +133,11 @@ export function internalRoutes(deps: InternalRoutesDeps): Hono<InternalEnv> {
   app.post("/blobs/have", async (c) => {
     const { ids } = parse(c, HaveBody);
     return reply(c, { have: await replication.haveBlobs(ids) });
+  });
+
+  app.post("/blobs/offer", async (c) => {
+    const { blobs } = parse(c, OfferBody);
+    return reply(c, await replication.acceptOffer(c.get("peer")!.nodeId, blobs));
   });
 
   app.put("/blobs/:id", async (c) => {

@@ -23,6 +23,7 @@ import {
   rewrapPhotos,
   rotateAlbumKey,
   shareAlbum,
+  staleGrants,
 } from "./sharing.ts";
 import { type UploadJob, UploadQueue } from "./upload_queue.ts";
 
@@ -267,4 +268,33 @@ Deno.test("A member whose grant is behind the album's epoch is told to ask the o
     AlbumKeys.open(listed.view, viewer.x25519SecretKey),
     KeyNotSharedError,
   );
+});
+
+Deno.test("A member removed from the family is flagged on shared albums until the key changes", async () => {
+  await using t = await makeTestApp();
+  const { owner, viewer } = await family(t);
+  const deps = vaultDepsFor(t, owner);
+  const { view, keys } = await createAlbum(deps, "Shared");
+  const members = await familyMembers(deps);
+  await shareAlbum(deps, keys!, members.find((m) => m.name === "Victor")!, "viewer");
+  assert.deepEqual(staleGrants((await albumDetail(deps, view.id)).grants, members), []);
+
+  // An admin removes Victor; his grant still wraps the album key.
+  const { members: full } = await deps.call<{
+    members: { key: string; name: string; record: { body: Record<string, unknown> } }[];
+  }>("GET", "/v1/members");
+  const victor = full.find((m) => m.name === "Victor")!;
+  await deps.call("POST", "/v1/records", {
+    records: [await deps.sign("member", victor.key, { ...victor.record.body, removed: true })],
+  });
+  const now = await familyMembers(deps);
+  const stale = staleGrants((await albumDetail(deps, view.id)).grants, now);
+  assert.deepEqual(stale.map((g) => g.member), [viewer.key]);
+
+  // The same rotation as un-sharing, revoking nobody by name: his grant is revoked.
+  await rotateAlbumKey(deps, view.id, []);
+  const after = await albumDetail(deps, view.id);
+  assert.equal(after.album.epoch, 1);
+  assert.deepEqual(staleGrants(after.grants, now), []);
+  assert.equal(after.grants.find((g) => g.member === viewer.key)?.revoked, true);
 });
