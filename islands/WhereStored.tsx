@@ -127,6 +127,7 @@ export default function WhereStored({ blobIds, mode = "photo" }: WhereStoredProp
         <li key={n.nodeId} class="where-node" data-node={n.nodeId} data-state={n.state}>
           <span class="where-name">
             {n.name}
+            {n.self && " "}
             {n.self && <span class="muted">(this node)</span>}
           </span>
           {mode === "album"

@@ -5,6 +5,7 @@ import SetupWizard from "../islands/SetupWizard.tsx";
 import JoinAsNode from "../islands/JoinAsNode.tsx";
 import SignIn from "../islands/SignIn.tsx";
 import RecentAlbums from "../islands/RecentAlbums.tsx";
+import ReplicationBadge from "../islands/ReplicationBadge.tsx";
 
 type HomeData =
   | { view: "setup" }
@@ -105,6 +106,10 @@ export default function Home({ data, state }: PageProps<HomeData>) {
           <p class="muted">
             <code class="node-id">{state.nodeId.slice(0, 15)}…</code>
           </p>
+        </div>
+        <div class="card stat">
+          <h2>Copies on other nodes</h2>
+          <ReplicationBadge />
         </div>
         <div class="card stat">
           <h2>Albums</h2>

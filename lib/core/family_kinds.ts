@@ -21,7 +21,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { z } from "zod";
 import { toHex } from "../crypto/mod.ts";
-import { ForbiddenError } from "./errors.ts";
+import { ConflictError, ForbiddenError } from "./errors.ts";
 import { parseHlc } from "./hlc.ts";
 import type { Origin, RecordKind, RecordView, TypedRecord } from "./record_kinds.ts";
 import { bodyParser, DisplayName, Hex64, Key32, oneLine, Role } from "./schemas.ts";
@@ -66,6 +66,35 @@ export function isAdmin(view: RecordView, key: string): boolean {
   return activeMember(view, key)?.body.role === "admin";
 }
 
+/**
+ * Whether `key` held a right when it signed a record stamped `hlc`, as far as this
+ * node can tell. A browser's record is judged by the present. A record relayed by a
+ * peer may be older than what this node holds — a node that was offline, or paired
+ * later, receives only the latest version of each record, after the changes that
+ * followed it — so it also stands when the author's member record changed after the
+ * stamp (a demotion or removal since). SECURITY.md, "Rights are judged…".
+ */
+export function heldWhenSigned(
+  view: RecordView,
+  key: string,
+  signed: { hlc: string; origin: Origin },
+  has: (m: TypedRecord<MemberBody>) => boolean = () => true,
+): boolean {
+  const m = view.get<MemberBody>("member", key);
+  if (!m) return false;
+  if (!m.body.removed && has(m)) return true;
+  return signed.origin.via === "peer" && m.hlc > signed.hlc;
+}
+
+/** {@link heldWhenSigned} for the admin role. */
+export function wasAdmin(
+  view: RecordView,
+  key: string,
+  signed: { hlc: string; origin: Origin },
+): boolean {
+  return heldWhenSigned(view, key, signed, (m) => m.body.role === "admin");
+}
+
 export const familyKind: RecordKind<FamilyBody> = {
   kind: "family",
   parseBody: bodyParser(FamilyBody, "Family"),
@@ -101,10 +130,10 @@ export const memberKind: RecordKind<MemberBody> = {
     if (previous && previous.body.invite !== record.body.invite) {
       throw new ForbiddenError("the invite a member joined with never changes");
     }
-    if (isAdmin(view, record.author)) {
+    if (wasAdmin(view, record.author, { hlc: record.hlc, origin })) {
       const demotesAdmin = previous && !previous.body.removed && previous.body.role === "admin" &&
         (record.body.removed || record.body.role !== "admin");
-      if (demotesAdmin) {
+      if (demotesAdmin && origin.via !== "peer") {
         const admins = view.list<MemberBody>("member")
           .filter((m) => !m.body.removed && m.body.role === "admin");
         if (admins.length <= 1) {
@@ -145,8 +174,14 @@ function authorizeJoin(record: TypedRecord<MemberBody>, view: RecordView, origin
   if (!token) throw new ForbiddenError("joining a family needs an invite");
   const invite = view.find<InviteBody>("invite", "tokenHash", inviteTokenHash(token))[0];
   if (!invite) throw new ForbiddenError("this invite is not known to this node");
-  if (invite.body.revoked) throw new ForbiddenError("this invite was withdrawn by an admin");
-  if (!isAdmin(view, invite.author)) {
+  // A peer relays a join its own node accepted; a withdrawal stamped after the join
+  // (made on another node before the join reached it) does not undo it, or nodes
+  // would disagree about who is a member depending on what they heard first.
+  const withdrawnFirst = origin.via !== "peer" || invite.hlc < record.hlc;
+  if (invite.body.revoked && withdrawnFirst) {
+    throw new ForbiddenError("this invite was withdrawn by an admin");
+  }
+  if (!wasAdmin(view, invite.author, { hlc: record.hlc, origin })) {
     throw new ForbiddenError("the admin who made this invite is no longer an admin");
   }
   // A browser joining here is checked against this node's clock; a peer relays a join
@@ -163,8 +198,10 @@ function authorizeJoin(record: TypedRecord<MemberBody>, view: RecordView, origin
 export const inviteKind: RecordKind<InviteBody> = {
   kind: "invite",
   parseBody: bodyParser(InviteBody, "Invite"),
-  authorize(record, previous, view) {
-    if (!isAdmin(view, record.author)) throw new ForbiddenError("only an admin may invite people");
+  authorize(record, previous, view, origin) {
+    if (!wasAdmin(view, record.author, { hlc: record.hlc, origin })) {
+      throw new ForbiddenError("only an admin may invite people");
+    }
     if (previous) {
       const b = previous.body;
       if (
@@ -172,6 +209,17 @@ export const inviteKind: RecordKind<InviteBody> = {
         b.expiresAt !== record.body.expiresAt || !record.body.revoked
       ) {
         throw new ForbiddenError("an invite can only be withdrawn once made");
+      }
+      // Withdrawing a spent invite changes nothing for its member here, but would
+      // block that member on nodes that hear of the withdrawal first. (From a peer it is
+      // taken as it comes: the join still stands there, see authorizeJoin.)
+      const usedBy = origin.via !== "peer" && !previous.body.revoked &&
+        view.list<MemberBody>("member")
+          .find((m) => m.body.invite && inviteTokenHash(m.body.invite) === b.tokenHash);
+      if (usedBy) {
+        throw new ConflictError(
+          "this invite was already used; to undo it, remove the member who joined with it",
+        );
       }
     }
   },

@@ -17,7 +17,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { z } from "zod";
 import { fromBase64Url, toBase64Url, utf8Decode, utf8Encode } from "../crypto/mod.ts";
 import { ForbiddenError, ValidationError } from "./errors.ts";
-import { isAdmin } from "./family_kinds.ts";
+import { wasAdmin } from "./family_kinds.ts";
 import { nodeIdFromDigest } from "./node_id.ts";
 import type { RecordKind, RecordView, TypedRecord } from "./record_kinds.ts";
 import { describeIssues, DisplayName, Key32 } from "./schemas.ts";
@@ -67,14 +67,14 @@ export const nodeKind: RecordKind<NodeBody> = {
     if (!parsed.success) throw new ValidationError(`Node body: ${describeIssues(parsed.error)}`);
     return parsed.data;
   },
-  authorize(record, previous, view) {
+  authorize(record, previous, view, origin) {
     if (nodeIdOfKey(record.body.publicKey) !== record.id) {
       throw new ForbiddenError("a node record's id must be the node id of its public key");
     }
     if (previous && previous.body.publicKey !== record.body.publicKey) {
       throw new ForbiddenError("a node's key never changes; pair the new key as a new node");
     }
-    if (!isAdmin(view, record.author)) {
+    if (!wasAdmin(view, record.author, { hlc: record.hlc, origin })) {
       throw new ForbiddenError("only an admin may add, change or remove a node");
     }
   },

@@ -20,8 +20,8 @@
 
 import { z } from "zod";
 import { ForbiddenError, ValidationError } from "../core/errors.ts";
-import { activeMember } from "../core/family_kinds.ts";
-import type { RecordKind, RecordView, TypedRecord } from "../core/record_kinds.ts";
+import { activeMember, heldWhenSigned } from "../core/family_kinds.ts";
+import type { Origin, RecordKind, RecordView, TypedRecord } from "../core/record_kinds.ts";
 import { bodyParser, Hex64, Key32, RandomId } from "../core/schemas.ts";
 
 export const TRASH_DAYS = 30;
@@ -102,6 +102,25 @@ export function albumRole(
   return grant && !grant.body.revoked ? grant.body.role : undefined;
 }
 
+/**
+ * The role `key` had on an album when it signed a record: {@link albumRole} for a
+ * browser's record; for one relayed by a peer, also a grant revoked, or a membership
+ * ended, after the record's stamp (see `heldWhenSigned`).
+ */
+function roleWhenSigned(
+  view: RecordView,
+  album: TypedRecord<AlbumBody>,
+  key: string,
+  signed: { hlc: string; origin: Origin },
+): GrantRole | undefined {
+  if (signed.origin.via !== "peer") return albumRole(view, album.id, key);
+  if (!heldWhenSigned(view, key, signed)) return undefined;
+  if (album.body.owner === key) return "owner";
+  const grant = view.get<GrantBody>("grant", grantId(album.id, key));
+  if (!grant || (grant.body.revoked && grant.hlc < signed.hlc)) return undefined;
+  return grant.body.role;
+}
+
 function liveAlbum(view: RecordView, id: string): TypedRecord<AlbumBody> {
   const album = view.get<AlbumBody>("album", id);
   if (!album) throw new ForbiddenError(`album ${id} is not known to this node`);
@@ -112,33 +131,40 @@ function liveAlbum(view: RecordView, id: string): TypedRecord<AlbumBody> {
 export const albumKind: RecordKind<AlbumBody> = {
   kind: "album",
   parseBody: bodyParser(AlbumBody, "Album"),
-  authorize(record, previous, view) {
-    if (!activeMember(view, record.author)) {
+  authorize(record, previous, view, origin) {
+    const signed = { hlc: record.hlc, origin };
+    if (!heldWhenSigned(view, record.author, signed)) {
       throw new ForbiddenError("only family members make albums");
     }
     if (record.author !== record.body.owner) {
       throw new ForbiddenError("an album is signed by its owner");
     }
-    if (!previous) {
+    // A peer may relay a later version (renamed, re-keyed, trashed) of an album this node
+    // never saw: versions in between are not replicated, only the latest.
+    const firstSeen = !previous && origin.via === "peer";
+    if (!previous && !firstSeen) {
       if (record.body.epoch !== 0) throw new ForbiddenError("a new album starts at key epoch 0");
       if (record.body.trashedAt !== null) {
         throw new ForbiddenError("a new album cannot be in the trash");
       }
       return;
     }
+    if (!previous) return;
     if (isPurged(previous, view.now())) throw new ForbiddenError("that album was deleted for good");
     if (previous.body.owner !== record.body.owner) {
       throw new ForbiddenError("an album's owner never changes");
     }
     const step = record.body.epoch - previous.body.epoch;
-    if (step !== 0 && step !== 1) throw new ForbiddenError("a key epoch advances one at a time");
+    // From a peer, a node that was offline may skip epochs it never saw.
+    const maxStep = origin.via === "peer" ? Infinity : 1;
+    if (step < 0 || step > maxStep) throw new ForbiddenError("a key epoch advances one at a time");
   },
 };
 
 export const grantKind: RecordKind<GrantBody> = {
   kind: "grant",
   parseBody: bodyParser(GrantBody, "Grant"),
-  authorize(record, previous, view) {
+  authorize(record, previous, view, origin) {
     const { album: albumId, member } = record.body;
     if (record.id !== grantId(albumId, member)) {
       throw new ValidationError("a grant's id is <album>.<member>");
@@ -154,10 +180,13 @@ export const grantKind: RecordKind<GrantBody> = {
       throw new ForbiddenError("a grant's album never changes");
     }
     if (!record.body.revoked) {
-      if (!activeMember(view, member)) {
+      if (!heldWhenSigned(view, member, { hlc: record.hlc, origin })) {
         throw new ForbiddenError("albums are shared with current members only");
       }
-      if (record.body.epoch !== album.body.epoch) {
+      // From a peer: a grant the owner did not re-wrap yet when the album moved on;
+      // one ahead of the album waits (parked) for the album's newer version.
+      const stale = origin.via === "peer" && record.body.epoch < album.body.epoch;
+      if (record.body.epoch !== album.body.epoch && !stale) {
         throw new ForbiddenError(
           `a grant wraps the album's current key (epoch ${album.body.epoch})`,
         );
@@ -169,24 +198,42 @@ export const grantKind: RecordKind<GrantBody> = {
 export const photoKind: RecordKind<PhotoBody> = {
   kind: "photo",
   parseBody: bodyParser(PhotoBody, "Photo"),
-  authorize(record, previous, view) {
+  authorize(record, previous, view, origin) {
     const album = liveAlbum(view, record.body.album);
-    if (album.body.trashedAt !== null) throw new ForbiddenError("that album is in the trash");
-    if (!previous) {
+    const fromPeer = origin.via === "peer";
+    // From a peer, the album may have been trashed after the photo was added.
+    if (album.body.trashedAt !== null && !fromPeer) {
+      throw new ForbiddenError("that album is in the trash");
+    }
+    if (record.body.epoch > album.body.epoch) {
+      throw new ForbiddenError(`the album's key is at epoch ${album.body.epoch}, not yet later`);
+    }
+    const signed = { hlc: record.hlc, origin };
+    if (!previous && view.get("tombstone", `photo.${record.id}`)) {
+      throw new ForbiddenError("that photo was deleted");
+    }
+    // A peer may relay the owner's re-wrapped version of a photo this node never saw.
+    const rewrapSeenFirst = !previous && fromPeer && record.author === album.body.owner &&
+      record.author !== record.body.uploader;
+    if (!previous && !rewrapSeenFirst) {
       if (record.author !== record.body.uploader) {
         throw new ForbiddenError("a photo is signed by its uploader");
       }
-      const role = albumRole(view, album.id, record.author);
+      const role = roleWhenSigned(view, album, record.author, signed);
       if (role !== "owner" && role !== "contributor") {
         throw new ForbiddenError("only the album's owner and contributors add photos");
       }
-      if (record.body.epoch !== album.body.epoch) {
+      // From a peer, a photo added before the album's key moved on keeps its epoch.
+      if (record.body.epoch !== album.body.epoch && !fromPeer) {
         throw new ForbiddenError(
           `new photos use the album's current key (epoch ${album.body.epoch})`,
         );
       }
-      if (view.get("tombstone", `photo.${record.id}`)) {
-        throw new ForbiddenError("that photo was deleted");
+      return;
+    }
+    if (!previous) {
+      if (!heldWhenSigned(view, record.author, signed)) {
+        throw new ForbiddenError("only the album's owner may change a photo (to re-wrap its key)");
       }
       return;
     }
@@ -199,7 +246,7 @@ export const photoKind: RecordKind<PhotoBody> = {
       p.original.id === b.original.id &&
       p.meta.id === b.meta.id && p.thumb?.id === b.thumb?.id && p.dedup === b.dedup;
     if (!same) throw new ForbiddenError("a photo's album, uploader and blobs never change");
-    if (b.epoch < p.epoch || b.epoch > album.body.epoch) {
+    if (b.epoch < p.epoch) {
       throw new ForbiddenError("a photo's key is re-wrapped forward, up to the album's epoch");
     }
   },
@@ -208,7 +255,7 @@ export const photoKind: RecordKind<PhotoBody> = {
 export const tombstoneKind: RecordKind<TombstoneBody> = {
   kind: "tombstone",
   parseBody: bodyParser(TombstoneBody, "Tombstone"),
-  authorize(record, previous, view) {
+  authorize(record, previous, view, origin) {
     if (previous) throw new ForbiddenError("a deletion is final");
     if (record.id !== `photo.${record.body.target}`) {
       throw new ValidationError("a tombstone's id is photo.<photo id>");
@@ -218,7 +265,7 @@ export const tombstoneKind: RecordKind<TombstoneBody> = {
       throw new ForbiddenError("no such photo in that album");
     }
     const album = liveAlbum(view, record.body.album);
-    const role = albumRole(view, album.id, record.author);
+    const role = roleWhenSigned(view, album, record.author, { hlc: record.hlc, origin });
     const uploaderMayDelete = record.author === photo.body.uploader && role === "contributor";
     if (role !== "owner" && !uploaderMayDelete) {
       throw new ForbiddenError("only the album's owner or the photo's uploader deletes a photo");

@@ -163,3 +163,49 @@ Deno.test("Deleting a photo: its uploader or the owner may; a viewer may not; th
     .json();
   assert.deepEqual(after.photos, []);
 });
+
+Deno.test("An album's photo count follows photos added and deleted", async () => {
+  await using t = await makeTestApp();
+  const { owner, contributor, album } = await family(t);
+  const count = async () =>
+    (await (await json(t, `/v1/albums/${album.id}`, { cookie: owner.cookie })).json()).album
+      .photoCount;
+  assert.equal(await count(), 0);
+  const first = await addPhoto(t, album, contributor, 1);
+  assert.equal(await count(), 1);
+  await addPhoto(t, album, owner, 2);
+  assert.equal(await count(), 2);
+  const tomb = signed(t, owner, "tombstone", `photo.${first.id}`, {
+    kind: "photo",
+    target: first.id,
+    album: album.id,
+  });
+  assert.equal((await post(t, owner, [tomb])).status, 200);
+  assert.equal(await count(), 1);
+  const listed = await (await json(t, "/v1/albums", { cookie: owner.cookie })).json();
+  assert.equal(listed.albums[0].photoCount, 1);
+});
+
+Deno.test("A re-wrapped photo is accepted on a node still fetching its blobs; new blobs are not", async () => {
+  await using t = await makeTestApp();
+  const { owner, album } = await family(t);
+  const photo = await addPhoto(t, album, owner, 3);
+  // This node lost (or has not yet fetched) the photo's blobs.
+  for (const id of [photo.original, photo.thumb, photo.meta]) await t.blobs.delete(id);
+  const body = photo.record.body as Record<string, unknown>;
+  const rewrapped = signed(t, owner, "photo", photo.id, { ...body, key: body.sort });
+  const res = await json(t, "/v1/photos", { body: { records: [rewrapped] }, cookie: owner.cookie });
+  assert.equal(res.status, 201, await res.clone().text());
+  assert.equal(t.records.get<{ key: string }>("photo", photo.id)!.body.key, body.sort);
+  // A version pointing at other bytes still needs them here first.
+  const moved = signed(t, owner, "photo", photo.id, {
+    ...body,
+    original: { id: "e".repeat(64), size: 10 },
+  });
+  const refused = await json(t, "/v1/photos", {
+    body: { records: [moved] },
+    cookie: owner.cookie,
+  });
+  assert.equal(refused.status, 400);
+  assert.match((await refused.json()).error.message, /not stored on this node/);
+});

@@ -167,3 +167,45 @@ Deno.test("A second device signs in with the same key and shows up in the sessio
   );
   assert.equal((await json(t, "/v1/session", { cookie: alice.cookie })).status, 401);
 });
+
+Deno.test("A used invite cannot be withdrawn: the member is removed instead", async () => {
+  await using t = await makeTestApp();
+  const alice = await setupFamily(t);
+  const { token, record } = makeInvite(t, alice);
+  await post(t, alice, [record]);
+  assert.equal((await join(t, token)).res.status, 201);
+  const revoke = signed(t, alice, "invite", record.id, { ...record.body, revoked: true });
+  const res = await post(t, alice, [revoke]);
+  assert.equal(res.status, 409);
+  assert.match((await res.json()).error.message, /already used; to undo it, remove the member/);
+  assert.equal(t.records.get<{ revoked: boolean }>("invite", record.id)!.body.revoked, false);
+});
+
+Deno.test("From a peer, a join stands against a withdrawal stamped after it, not before", async () => {
+  // Oak: Alice invites Bob; Bob joins on Oak while, on another node, Alice withdraws the
+  // invite. Pine hears of the withdrawal first, then of the join (relayed by Oak).
+  await using oak = await makeTestApp();
+  const alice = await setupFamily(oak);
+  const { token, record: invite } = makeInvite(oak, alice);
+  await post(oak, alice, [invite]);
+  oak.advance(1000);
+  const before = signed(oak, alice, "invite", invite.id, { ...invite.body, revoked: true });
+  oak.advance(1000);
+  const { joiner, res } = await join(oak, token);
+  assert.equal(res.status, 201);
+  const bob = oak.records.get("member", joiner.key)!;
+  oak.advance(1000);
+  const after = signed(oak, alice, "invite", invite.id, { ...invite.body, revoked: true });
+  const peer = { via: "peer" as const, nodeId: "OAK" };
+  const trust = oak.records.feed(0).records.filter((r) =>
+    r.kind === "family" || r.id === alice.key
+  );
+  await using pine = await makeTestApp();
+  pine.records.apply([...trust, after], peer);
+  assert.equal(pine.records.apply([bob], peer)[0].status, "stored");
+  // A withdrawal stamped before the join does block it, from a peer as from a browser.
+  await using cedar = await makeTestApp();
+  cedar.records.apply([...trust, before], peer);
+  assert.throws(() => cedar.records.apply([bob], peer), /withdrawn/);
+  assert.equal(cedar.records.get("member", joiner.key), undefined);
+});

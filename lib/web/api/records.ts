@@ -25,7 +25,7 @@ export function recordRoutes(deps: { records: RecordLog; blobs: BlobStore }): Ho
         throw new ForbiddenError(`Record ${i} is not signed by the signed-in member`);
       }
     });
-    await checkPhotoBlobs(records, deps.blobs);
+    await checkPhotoBlobs(records, deps.blobs, deps.records);
     const results = deps.records.apply(records, { via: "api", sessionMember: auth.memberKey });
     return c.json({ results });
   });
