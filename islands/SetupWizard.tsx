@@ -57,6 +57,7 @@ export default function SetupWizard({ nodeId }: Props) {
   const [code, setCode] = useState("");
   const [familyName, setFamilyName] = useState("");
   const [yourName, setYourName] = useState("");
+  const [nodeName, setNodeName] = useState("");
   const [showNameErrors, setShowNameErrors] = useState(false);
   const [seed, setSeed] = useState<Uint8Array | null>(null);
   const [busy, setBusy] = useState(false);
@@ -129,7 +130,7 @@ export default function SetupWizard({ nodeId }: Props) {
       const node = ch.nodePublicKey
         ? await makeSignedRecord("node", ch.nodeId, {
           publicKey: ch.nodePublicKey,
-          name: "First node",
+          name: nodeName.replace(/\s+/g, " ").trim().slice(0, 60) || "First node",
           removed: false,
           ...(ch.nodeUrl ? { url: ch.nodeUrl } : {}),
         }, { identity })
@@ -237,6 +238,22 @@ export default function SetupWizard({ nodeId }: Props) {
               {showNameErrors && personProblem
                 ? <span class="field-error">{personProblem}</span>
                 : "You will be the family's first admin: you invite the others."}
+            </p>
+          </div>
+          <div class="field">
+            <label for="node-name">Name of this node (optional)</label>
+            <input
+              id="node-name"
+              maxLength={60}
+              autocomplete="off"
+              placeholder="Home PC"
+              value={nodeName}
+              aria-describedby="node-name-hint"
+              onInput={(e) => setNodeName((e.target as HTMLInputElement).value)}
+            />
+            <p class="hint" id="node-name-hint">
+              Where this computer is, so the family can tell its nodes apart: “Home PC”, “Grandma's
+              NAS”.
             </p>
           </div>
           <div class="btn-row">

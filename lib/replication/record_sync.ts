@@ -25,6 +25,8 @@ export interface RecordSyncDeps {
   peers: PeerStore;
   now: () => number;
   onStored: (from: string, stored: number) => void;
+  /** Whether `nodeId` is still a family node: nothing more is pushed to one just removed. */
+  isPeer?: (nodeId: string) => boolean;
 }
 
 export class RecordSync {
@@ -107,6 +109,7 @@ export class RecordSync {
     let confirmed = cursor;
     for (let pages = 0; pages < 10_000; pages++) {
       if (confirmed >= this.deps.records.lastSeq()) break;
+      if (this.deps.isPeer && !this.deps.isPeer(peer.nodeId)) break;
       const page = this.page(confirmed);
       if (page.records.length === 0) break;
       const res = await t.pushRecords(peer, page);

@@ -34,6 +34,10 @@ import { buildWhereStored, type WhereStored } from "./where_stored.ts";
 
 const log = getLogger("replication");
 
+/** Settings keys (index db) of the scrub schedule. */
+const LAST_SCRUB = "replication.last_scrub";
+const NEXT_SCRUB = "replication.next_scrub";
+
 export const VERSION = "1";
 
 export interface ReplicatorDeps {
@@ -125,6 +129,7 @@ export class Replicator {
       peers: this.peerStore,
       now: this.#now,
       onStored: (from, stored) => this.events.emit({ type: "records", from, stored }),
+      isPeer: (nodeId) => this.directory.get(nodeId) !== undefined,
     });
     this.worker = new BlobWorker({
       jobs: this.jobs,
@@ -170,7 +175,17 @@ export class Replicator {
     this.worker.start();
     this.#every(this.#opt.syncIntervalMs, () => this.#tick(), 0);
     this.#every(this.#opt.proofIntervalMs, () => this.proofRound());
-    this.#every(this.#opt.scrubIntervalMs, () => this.scrub());
+    // The scrub schedule survives restarts: a node restarted more often than the
+    // interval would otherwise never scrub.
+    const last = Number(this.deps.db.getSetting(LAST_SCRUB));
+    if (Number.isFinite(last) && last > 0) this.#lastScrub = last;
+    let due = Number(this.deps.db.getSetting(NEXT_SCRUB));
+    if (!Number.isFinite(due) || due <= 0) {
+      due = this.#now() + this.#opt.scrubIntervalMs;
+      this.deps.db.setSetting(NEXT_SCRUB, String(due));
+    }
+    const first = Math.min(Math.max(0, due - this.#now()), this.#opt.scrubIntervalMs);
+    this.#every(this.#opt.scrubIntervalMs, () => this.scrub(), first);
   }
 
   async stop(): Promise<void> {
@@ -225,7 +240,11 @@ export class Replicator {
     this.worker.pump();
   }
 
-  /** Runs `key`'s task, or, when it is already running, once more right after it. */
+  /**
+   * Runs `key`'s task, or, when it is already running, once more right after it.
+   * A task for a peer (`<task>:<node id>`) stops once that node is no longer in the
+   * family: a run queued before its removal must not talk to it afterwards.
+   */
   #exclusive(key: string, fn: () => Promise<void>): Promise<void> {
     const cur = this.#running.get(key);
     if (cur) {
@@ -235,8 +254,10 @@ export class Replicator {
     const entry = { promise: Promise.resolve(), again: false };
     entry.promise = (async () => {
       try {
+        const peerId = key.slice(key.indexOf(":") + 1);
         do {
           entry.again = false;
+          if (!this.directory.get(peerId)) break;
           await fn();
         } while (entry.again && !this.#stopped);
       } finally {
@@ -618,6 +639,8 @@ export class Replicator {
   async scrub(): Promise<{ checked: number; corrupt: string[] }> {
     const report = await this.deps.blobs.scrub();
     this.#lastScrub = this.#now();
+    this.deps.db.setSetting(LAST_SCRUB, String(this.#lastScrub));
+    this.deps.db.setSetting(NEXT_SCRUB, String(this.#lastScrub + this.#opt.scrubIntervalMs));
     for (const id of report.corrupt) await this.#repair(id);
     return { checked: report.checked, corrupt: report.corrupt };
   }

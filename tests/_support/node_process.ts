@@ -15,6 +15,8 @@ export interface NodeProcess {
   /** The setup code printed at start, when the node has no family yet. */
   setupCode?: string;
   nodeId: string;
+  /** The node's process id (for tests that pause it with SIGSTOP/SIGCONT). */
+  pid: number;
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
@@ -75,6 +77,7 @@ export async function startNode(options: StartOptions = {}): Promise<NodeProcess
     port: Number(match[2]),
     dataDir,
     nodeId,
+    pid: child.pid,
     setupCode: setup?.[1],
     output: () => text,
     async stop(signal: Deno.Signal = "SIGTERM") {

@@ -64,7 +64,7 @@ export async function setUpFamily(
   page: Page,
   url: string,
   code: string,
-  names: { family: string; me: string },
+  names: { family: string; me: string; node?: string },
   shots?: string,
 ): Promise<SetupResult> {
   await page.goto(url + "/");
@@ -75,6 +75,7 @@ export async function setUpFamily(
   if (shots) await screenshot(page, `${shots}_names`);
   await page.fill("#family-name", names.family);
   await page.fill("#your-name", names.me);
+  if (names.node) await page.fill("#node-name", names.node);
   await page.getByRole("button", { name: "Continue" }).click();
   await page.locator("ol.mnemonic").waitFor();
   const words = await readWords(page);

@@ -6,7 +6,15 @@
 
 import assert from "node:assert/strict";
 import { hashFile } from "../../lib/store/mod.ts";
-import { createAlbum, getJson, startCluster, uploadPhoto, waitFor } from "./replication_cluster.ts";
+import { startNode } from "../_support/node_process.ts";
+import {
+  createAlbum,
+  FAST_ENV,
+  getJson,
+  startCluster,
+  uploadPhoto,
+  waitFor,
+} from "./replication_cluster.ts";
 
 const pathOf = (dataDir: string, id: string) =>
   `${dataDir}/blobs/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}`;
@@ -91,4 +99,33 @@ Deno.test("A peer whose copy went bad fails its proof of possession, and repairs
     100,
   );
   await waitFor("Oak to verify the new copy", async () => (await pineState()) === "verified");
+});
+
+Deno.test("The scrub schedule survives a restart: a scrub that came due while down runs at start", async () => {
+  await using c = await startCluster(["Oak"], { P2POS_REP_SCRUB_INTERVAL_SECS: "1" });
+  const oak = c.nodes[0];
+  type Status = { lastScrub?: number };
+  const first = await waitFor(
+    "a first scrub",
+    async () => (await getJson<Status>(c.admin, oak.url, "/v1/replication/status")).lastScrub,
+  );
+  await oak.stop("SIGTERM");
+  await new Promise((r) => setTimeout(r, 1_200));
+  // Restarted with a daily interval: the scrub due a second after the last one runs now,
+  // and the time of the last one was remembered meanwhile.
+  const again = await startNode({
+    dataDir: oak.dataDir,
+    args: ["--port", String(oak.port)],
+    env: { ...FAST_ENV, P2POS_REP_SCRUB_INTERVAL_SECS: "86400" },
+  });
+  c.nodes[0] = again;
+  const status = await getJson<Status>(c.admin, again.url, "/v1/replication/status");
+  assert.ok(status.lastScrub !== undefined && status.lastScrub >= first, "last scrub remembered");
+  await waitFor(
+    "the overdue scrub",
+    async () =>
+      ((await getJson<Status>(c.admin, again.url, "/v1/replication/status")).lastScrub ?? 0) >
+        first,
+    10_000,
+  );
 });
