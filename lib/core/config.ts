@@ -271,6 +271,9 @@ export function parseCommandLine(
     }
     resolved.publicUrl = url.origin;
   }
+  if (rest.length > 0) {
+    throw new SyntaxError(`Unexpected argument "${rest[0].slice(0, 60)}" after the command`);
+  }
   return { command: command ?? "node", config: resolved, rest };
 }
 
@@ -282,7 +285,8 @@ export function helpText(): string {
     "",
     "Commands:",
     "  node      run a family node (default)",
-    "  help      show this help",
+    "  help      show this help (also -h, --help)",
+    "  version   print the version (also -V, --version)",
     "",
     "Flags (each also read from its environment variable):",
   ];

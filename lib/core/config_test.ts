@@ -46,6 +46,11 @@ Deno.test("parseCommandLine() rejects bad values with messages that name the fla
     /both --tls-cert and --tls-key/,
   );
   assert.throws(() => parseCommandLine(["--max-blob-mib", "0"], {}), /positive whole number/);
+  // `deno task start help` must not quietly start a node.
+  assert.throws(
+    () => parseCommandLine(["node", "help"], {}),
+    /Unexpected argument "help" after the command/,
+  );
 });
 
 Deno.test("parseCommandLine() recognises --help anywhere and the help names every variable", () => {
