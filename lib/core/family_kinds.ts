@@ -168,6 +168,16 @@ export function inviteTokenHash(token: string): string {
   return toHex(sha256(new TextEncoder().encode(token)));
 }
 
+/** The member who joined with the invite whose token hashes to `tokenHash`, if any. */
+export function memberWhoUsed(
+  view: RecordView,
+  tokenHash: string,
+): TypedRecord<MemberBody> | undefined {
+  return view.list<MemberBody>("member").find((m) =>
+    m.body.invite !== undefined && inviteTokenHash(m.body.invite) === tokenHash
+  );
+}
+
 /** Checks the invite a self-signed new member record carries. */
 function authorizeJoin(record: TypedRecord<MemberBody>, view: RecordView, origin: Origin): void {
   const token = record.body.invite;
@@ -213,10 +223,7 @@ export const inviteKind: RecordKind<InviteBody> = {
       // Withdrawing a spent invite changes nothing for its member here, but would
       // block that member on nodes that hear of the withdrawal first. (From a peer it is
       // taken as it comes: the join still stands there, see authorizeJoin.)
-      const usedBy = origin.via !== "peer" && !previous.body.revoked &&
-        view.list<MemberBody>("member")
-          .find((m) => m.body.invite && inviteTokenHash(m.body.invite) === b.tokenHash);
-      if (usedBy) {
+      if (origin.via !== "peer" && !b.revoked && memberWhoUsed(view, b.tokenHash)) {
         throw new ConflictError(
           "this invite was already used; to undo it, remove the member who joined with it",
         );

@@ -51,6 +51,17 @@ async function replayOnFreshNode(oak: TestApp): Promise<TestApp> {
   return pine;
 }
 
+/** A new album record owned and signed by `owner`, its name opaque bytes. */
+function albumRecord(t: TestApp, owner: TestMember, id: string, epoch: number) {
+  return signed(t, owner, "album", id, {
+    owner: owner.key,
+    epoch,
+    meta: toBase64Url(crypto.getRandomValues(new Uint8Array(64))),
+    cover: null,
+    trashedAt: null,
+  });
+}
+
 /** Un-shares `member`: the album moves to the next epoch and its photos are re-wrapped. */
 async function unshare(
   t: TestApp,
@@ -139,24 +150,12 @@ Deno.test("A fresh node replays what a removed member and a demoted admin signed
     }),
   ];
   assert.throws(() => pine.records.apply(late, PEER), /only an admin/);
-  const album2 = signed(oak, bob, "album", "AAAAAAAAAAAAAAAAAAAAAA", {
-    owner: bob.key,
-    epoch: 0,
-    meta: toBase64Url(crypto.getRandomValues(new Uint8Array(64))),
-    cover: null,
-    trashedAt: null,
-  });
+  const album2 = albumRecord(oak, bob, "AAAAAAAAAAAAAAAAAAAAAA", 0);
   assert.throws(() => pine.records.apply([album2], PEER), /only family members/);
   // And a stranger's key is refused whatever it claims.
   await using cedar = await makeTestApp();
   const stranger = await setupFamily(cedar, "Elsewhere");
-  const foreign = signed(oak, stranger, "album", "BBBBBBBBBBBBBBBBBBBBBB", {
-    owner: stranger.key,
-    epoch: 3,
-    meta: toBase64Url(crypto.getRandomValues(new Uint8Array(64))),
-    cover: null,
-    trashedAt: null,
-  });
+  const foreign = albumRecord(oak, stranger, "BBBBBBBBBBBBBBBBBBBBBB", 3);
   assert.throws(() => pine.records.apply([foreign], PEER), /only family members/);
 });
 

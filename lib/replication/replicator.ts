@@ -242,10 +242,11 @@ export class Replicator {
 
   /**
    * Runs `key`'s task, or, when it is already running, once more right after it.
-   * A task for a peer (`<task>:<node id>`) stops once that node is no longer in the
-   * family: a run queued before its removal must not talk to it afterwards.
+   * The task stops once `peerId` is no longer in the family: a run queued before the
+   * node's removal must not talk to it afterwards.
    */
-  #exclusive(key: string, fn: () => Promise<void>): Promise<void> {
+  #exclusive(task: string, peerId: string, fn: () => Promise<void>): Promise<void> {
+    const key = `${task}:${peerId}`;
     const cur = this.#running.get(key);
     if (cur) {
       cur.again = true;
@@ -254,7 +255,6 @@ export class Replicator {
     const entry = { promise: Promise.resolve(), again: false };
     entry.promise = (async () => {
       try {
-        const peerId = key.slice(key.indexOf(":") + 1);
         do {
           entry.again = false;
           if (!this.directory.get(peerId)) break;
@@ -270,7 +270,7 @@ export class Replicator {
 
   /** Checks a peer, pulls its records, pushes ours, and exchanges inventories when due. */
   syncPeer(peer: Peer, opts: { inventory?: boolean } = {}): Promise<void> {
-    return this.#exclusive(`sync:${peer.nodeId}`, async () => {
+    return this.#exclusive("sync", peer.nodeId, async () => {
       const connected = await this.#syncRecords(peer);
       const up = this.directory.reachability(peer.nodeId).reachable;
       if (up && (opts.inventory || connected)) await this.inventory(peer);
@@ -329,7 +329,7 @@ export class Replicator {
 
   /** Exchanges inventories with `peer` now. */
   inventory(peer: Peer): Promise<void> {
-    return this.#exclusive(`inventory:${peer.nodeId}`, async () => {
+    return this.#exclusive("inventory", peer.nodeId, async () => {
       const t = this.directory.transportFor(peer);
       if (!t) return;
       this.#lastInventory.set(peer.nodeId, this.#now());
@@ -362,7 +362,7 @@ export class Replicator {
       this.#pushTimer = undefined;
       for (const peer of this.directory.list()) {
         if (!this.directory.reachability(peer.nodeId).reachable) continue;
-        this.#exclusive(`push:${peer.nodeId}`, async () => {
+        this.#exclusive("push", peer.nodeId, async () => {
           const t = this.directory.transportFor(peer);
           if (!t) return;
           try {

@@ -139,17 +139,16 @@ export const albumKind: RecordKind<AlbumBody> = {
     if (record.author !== record.body.owner) {
       throw new ForbiddenError("an album is signed by its owner");
     }
-    // A peer may relay a later version (renamed, re-keyed, trashed) of an album this node
-    // never saw: versions in between are not replicated, only the latest.
-    const firstSeen = !previous && origin.via === "peer";
-    if (!previous && !firstSeen) {
+    if (!previous) {
+      // A peer may relay a later version (renamed, re-keyed, trashed) of an album this
+      // node never saw: versions in between are not replicated, only the latest.
+      if (origin.via === "peer") return;
       if (record.body.epoch !== 0) throw new ForbiddenError("a new album starts at key epoch 0");
       if (record.body.trashedAt !== null) {
         throw new ForbiddenError("a new album cannot be in the trash");
       }
       return;
     }
-    if (!previous) return;
     if (isPurged(previous, view.now())) throw new ForbiddenError("that album was deleted for good");
     if (previous.body.owner !== record.body.owner) {
       throw new ForbiddenError("an album's owner never changes");
@@ -212,10 +211,18 @@ export const photoKind: RecordKind<PhotoBody> = {
     if (!previous && view.get("tombstone", `photo.${record.id}`)) {
       throw new ForbiddenError("that photo was deleted");
     }
-    // A peer may relay the owner's re-wrapped version of a photo this node never saw.
-    const rewrapSeenFirst = !previous && fromPeer && record.author === album.body.owner &&
-      record.author !== record.body.uploader;
-    if (!previous && !rewrapSeenFirst) {
+    if (!previous) {
+      // A peer may relay the owner's re-wrapped version of a photo this node never saw.
+      if (
+        fromPeer && record.author === album.body.owner && record.author !== record.body.uploader
+      ) {
+        if (!heldWhenSigned(view, record.author, signed)) {
+          throw new ForbiddenError(
+            "only the album's owner may change a photo (to re-wrap its key)",
+          );
+        }
+        return;
+      }
       if (record.author !== record.body.uploader) {
         throw new ForbiddenError("a photo is signed by its uploader");
       }
@@ -228,12 +235,6 @@ export const photoKind: RecordKind<PhotoBody> = {
         throw new ForbiddenError(
           `new photos use the album's current key (epoch ${album.body.epoch})`,
         );
-      }
-      return;
-    }
-    if (!previous) {
-      if (!heldWhenSigned(view, record.author, signed)) {
-        throw new ForbiddenError("only the album's owner may change a photo (to re-wrap its key)");
       }
       return;
     }

@@ -2,7 +2,7 @@
 
 import type { InviteBody, MemberBody } from "../../core/family_kinds.ts";
 import type { RecordView, TypedRecord } from "../../core/record_kinds.ts";
-import { inviteTokenHash } from "../../core/family_kinds.ts";
+import { memberWhoUsed } from "../../core/family_kinds.ts";
 
 export function memberView(m: TypedRecord<MemberBody>) {
   return { key: m.id, name: m.body.name, role: m.body.role };
@@ -12,9 +12,7 @@ export function inviteStatus(
   invite: TypedRecord<InviteBody>,
   view: RecordView,
 ): { status: "pending" | "used" | "expired" | "withdrawn"; usedBy?: string } {
-  const usedBy = view.list<MemberBody>("member").find((m) =>
-    m.body.invite !== undefined && inviteTokenHash(m.body.invite) === invite.body.tokenHash
-  );
+  const usedBy = memberWhoUsed(view, invite.body.tokenHash);
   if (usedBy) return { status: "used", usedBy: usedBy.id };
   if (invite.body.revoked) return { status: "withdrawn" };
   if (view.now() > invite.body.expiresAt) return { status: "expired" };
