@@ -130,7 +130,7 @@ export default function SetupWizard({ nodeId }: Props) {
       const node = ch.nodePublicKey
         ? await makeSignedRecord("node", ch.nodeId, {
           publicKey: ch.nodePublicKey,
-          name: nodeName.replace(/\s+/g, " ").trim().slice(0, 60) || "First node",
+          name: nodeName.replace(/\s+/g, " ").trim().slice(0, MAX_PERSON_NAME) || "First node",
           removed: false,
           ...(ch.nodeUrl ? { url: ch.nodeUrl } : {}),
         }, { identity })
@@ -244,7 +244,7 @@ export default function SetupWizard({ nodeId }: Props) {
             <label for="node-name">Name of this node (optional)</label>
             <input
               id="node-name"
-              maxLength={60}
+              maxLength={MAX_PERSON_NAME}
               autocomplete="off"
               placeholder="Home PC"
               value={nodeName}
