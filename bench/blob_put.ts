@@ -244,8 +244,10 @@ export async function runBlobPutBench(options: BlobPutBenchOptions = {}): Promis
           nodes.push(n);
           return n;
         };
-        const f = await fresh("node-fetch");
-        methods.push(perBlob("HTTP PUT, Deno fetch", httpPutter(f.url, f.cookie), 1));
+        for (const c of [1, 2]) {
+          const f = await fresh(`node-fetch${c}`);
+          methods.push(perBlob("HTTP PUT, Deno fetch", httpPutter(f.url, f.cookie), c));
+        }
         for (const c of [1, 2]) {
           const n = await fresh(`node-curl${c}`);
           methods.push(sliced("HTTP PUT, curl", curlGroupPutter(n.url, n.cookie, files), c));

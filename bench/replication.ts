@@ -147,6 +147,20 @@ export interface Row {
   seconds: number;
   mb: number;
   note?: string;
+  /** CPU seconds (user + system, all threads) of nodes A and B during the timed part. */
+  cpu?: [number, number];
+}
+
+/** CPU seconds a process has used so far (Linux: /proc/<pid>/stat utime + stime). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+async function cpuOf(a: Node, b: Node): Promise<[number, number]> {
+  return [await cpuSeconds(a.child.pid), await cpuSeconds(b.child.pid)];
 }
 
 /** p2pos: the set is on A, B is paired and pulls it (pair → 100 %). */
@@ -158,12 +172,14 @@ async function p2posPull(set: DataSet): Promise<Row> {
     const admin = await family(a);
     await upload(admin, a, set);
     await sh("sync");
+    const cpu0 = await cpuOf(a, b);
     const t0 = performance.now();
     await pairNode(admin, a.url, { url: b.url, setupCode: b.setupCode! }, "B");
     await until(() => holdsAll(admin, b, set), 600_000, "B to hold the set");
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = (await cpuOf(a, b)).map((x, i) => x - cpu0[i]) as [number, number];
     await verifyB(b, set);
-    return { method: "p2pos A→B, pair → 100 %", seconds, mb: set.bytes / 1e6 };
+    return { method: "p2pos A→B, pair → 100 %", seconds, mb: set.bytes / 1e6, cpu };
   } finally {
     await Promise.all([stop(a), stop(b)]);
     await Deno.remove(dir, { recursive: true });
@@ -179,12 +195,14 @@ async function p2posUploadAndPush(set: DataSet): Promise<Row> {
     const admin = await family(a);
     await pairNode(admin, a.url, { url: b.url, setupCode: b.setupCode! }, "B");
     await sh("sync");
+    const cpu0 = await cpuOf(a, b);
     const t0 = performance.now();
     await upload(admin, a, set);
     await until(() => holdsAll(admin, b, set), 600_000, "B to hold the set");
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = (await cpuOf(a, b)).map((x, i) => x - cpu0[i]) as [number, number];
     await verifyB(b, set);
-    return { method: "p2pos upload to A + replicate to B", seconds, mb: set.bytes / 1e6 };
+    return { method: "p2pos upload to A + replicate to B", seconds, mb: set.bytes / 1e6, cpu };
   } finally {
     await Promise.all([stop(a), stop(b)]);
     await Deno.remove(dir, { recursive: true });
@@ -275,7 +293,10 @@ export async function runTransferBench(rounds: number): Promise<string> {
     }× |`,
   );
   table.push("", "Per round:", "");
-  for (const r of all) table.push(`- ${r.method}: ${r.seconds.toFixed(2)} s`);
+  for (const r of all) {
+    const cpu = r.cpu ? ` (CPU s: A ${r.cpu[0].toFixed(2)}, B ${r.cpu[1].toFixed(2)})` : "";
+    table.push(`- ${r.method}: ${r.seconds.toFixed(2)} s${cpu}`);
+  }
   if (extra) table.push("", "```", extra, "```");
   return table.join("\n");
 }

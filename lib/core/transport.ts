@@ -27,7 +27,8 @@ export interface PeerAddress {
 export interface NodeSigner {
   nodeId: string;
   publicKey: Uint8Array;
-  sign(message: Uint8Array): Uint8Array;
+  /** Ed25519 over `message`; a node key signs with WebCrypto, hence the promise. */
+  sign(message: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 
 /** What a peer says about itself, and how far it has read the caller's feed. */

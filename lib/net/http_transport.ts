@@ -149,7 +149,7 @@ export class HttpTransport implements Transport {
       });
     }
     const digest = opts.digest ?? contentDigest(body as Uint8Array);
-    const signed = signRequest(this.#signer, { method, target, to: peer.nodeId, digest }, {
+    const signed = await signRequest(this.#signer, { method, target, to: peer.nodeId, digest }, {
       now: this.#now(),
       includeKey: opts.includeKey,
     });

@@ -114,11 +114,11 @@ export function responseSigningInput(
 }
 
 /** Headers that authenticate one request from `signer` to node `to`. */
-export function signRequest(
+export async function signRequest(
   signer: NodeSigner,
   req: { method: string; target: string; to: string; digest: string },
   options: { now?: number; validity?: number; includeKey?: boolean } = {},
-): Record<string, string> {
+): Promise<Record<string, string>> {
   const created = Math.floor((options.now ?? Date.now()) / 1000);
   const expires = created + Math.min(options.validity ?? MAX_VALIDITY_S, MAX_VALIDITY_S);
   const nonce = toBase64Url(crypto.getRandomValues(new Uint8Array(24)));
@@ -129,7 +129,7 @@ export function signRequest(
     [H.expires]: String(expires),
     [H.nonce]: nonce,
     [H.digest]: req.digest,
-    [H.signature]: toBase64Url(signer.sign(requestSigningInput(params))),
+    [H.signature]: toBase64Url(await signer.sign(requestSigningInput(params))),
   };
   if (options.includeKey) headers[H.key] = toBase64Url(signer.publicKey);
   return headers;
@@ -250,14 +250,16 @@ export async function verifyRequest(
 }
 
 /** Headers that sign a JSON response to the request with `nonce`. */
-export function signResponse(
+export async function signResponse(
   signer: NodeSigner,
   status: number,
   nonce: string,
   body: Uint8Array,
-): Record<string, string> {
+): Promise<Record<string, string>> {
   const digest = contentDigest(body);
-  const sig = signer.sign(responseSigningInput({ status, nonce, from: signer.nodeId, digest }));
+  const sig = await signer.sign(
+    responseSigningInput({ status, nonce, from: signer.nodeId, digest }),
+  );
   return { [H.node]: signer.nodeId, [H.digest]: digest, [H.signature]: toBase64Url(sig) };
 }
 

@@ -18,7 +18,7 @@ Deno.test("A signed request verifies for its method, target and receiver, and fo
   const a = await newNodeSigner();
   const b = await newNodeSigner();
   const req = { method: "POST", target: "/internal/v1/records?x=1", to: b.nodeId };
-  const headers = signRequest(a, { ...req, digest: contentDigest(empty) });
+  const headers = await signRequest(a, { ...req, digest: contentDigest(empty) });
   const h = readSignedHeaders((n) => headers[n], Date.now());
   assert.equal(h.from, a.nodeId);
   await verifyRequest(h, req, a.publicKey);
@@ -39,7 +39,7 @@ Deno.test("A signed request verifies for its method, target and receiver, and fo
 Deno.test("Signed requests are valid at most 60 seconds, with 30 seconds of clock skew", async () => {
   const a = await newNodeSigner();
   const now = 1_800_000_000_000;
-  const headers = signRequest(a, {
+  const headers = await signRequest(a, {
     method: "GET",
     target: "/",
     to: "x",
@@ -73,7 +73,7 @@ Deno.test("Content-Digest is RFC 9530 sha-256, and a blob's digest is its id", (
 Deno.test("A response signature binds the request nonce, the status and the body", async () => {
   const b = await newNodeSigner();
   const body = new TextEncoder().encode('{"ok":true}');
-  const headers = signResponse(b, 200, "nonce-0123456789abcdefghij", body);
+  const headers = await signResponse(b, 200, "nonce-0123456789abcdefghij", body);
   const get = (n: string) => headers[n] ?? null;
   const peer = { nodeId: b.nodeId, publicKey: b.publicKey };
   assert.equal(

@@ -170,7 +170,7 @@ export class BlobWorker {
       jobs.fail(job, `Blob of ${dl.size} bytes exceeds this node's limit`, false);
       return;
     }
-    const watched = watchdog(dl.stream, this.#stallMs, signal, true);
+    const watched = watchdog(dl.stream, this.#stallMs, signal);
     try {
       await this.deps.ingest(job.blobId, watched.stream, {
         maxBytes: this.#maxBlobBytes,
@@ -219,46 +219,60 @@ export class BlobWorker {
  * Passes `source` through, aborting when no chunk arrives for `stallMs`: a
  * transfer to a peer that vanished without closing the connection must end.
  *
- * With `reuse`, a byte source is read into one 256 KiB buffer again and again
- * (BYOB) instead of a new allocation per chunk, so a 1 GiB pull leaves no
- * garbage for the collector to catch up with (the receiver's peak RSS stays
- * near idle). The consumer must be done with a chunk when it asks for the next
- * one — true of the blob store, which copies each chunk before reading on.
+ * The result is a byte stream. When its reader brings its own buffer (the blob
+ * store does) and `source` is a byte stream too (a fetch body), each read goes
+ * straight into that buffer: no allocation per chunk and no copy, so a 1 GiB
+ * pull leaves no garbage for the collector and the receiver's RSS stays near
+ * idle. Otherwise chunks are passed on as they come.
  */
 export function watchdog(
   source: ReadableStream<Uint8Array>,
   stallMs: number,
   outer: AbortSignal,
-  reuse = false,
 ): { stream: ReadableStream<Uint8Array>; signal: AbortSignal; close(reason?: unknown): void } {
   const ac = new AbortController();
   const signal = AbortSignal.any([outer, ac.signal]);
   let timer = setTimeout(() => ac.abort(new Error("transfer stalled")), stallMs);
   let byob: ReadableStreamBYOBReader | undefined;
-  if (reuse) {
-    try {
-      byob = source.getReader({ mode: "byob" });
-    } catch { /* not a byte stream: plain reads */ }
-  }
+  try {
+    byob = source.getReader({ mode: "byob" });
+  } catch { /* not a byte stream: plain reads */ }
   const reader = byob ?? source.getReader();
-  let buffer = new Uint8Array(256 * 1024);
-  const read = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
-    if (!byob) return await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
-    const r = await byob.read(new Uint8Array(buffer.buffer, 0, buffer.buffer.byteLength));
-    if (r.value) buffer = new Uint8Array(r.value.buffer);
-    return r as ReadableStreamReadResult<Uint8Array>;
-  };
-  const stream = new ReadableStream<Uint8Array>({
+  const stream = new ReadableStream({
+    type: "bytes",
     async pull(controller) {
       try {
-        const { done, value } = await read();
-        clearTimeout(timer);
-        if (done) {
-          controller.close();
-          return;
+        const request = controller.byobRequest;
+        const lent = request?.view;
+        let done: boolean;
+        let value: Uint8Array | undefined;
+        if (byob && request && lent) {
+          // The inner read takes over the consumer's buffer and answers with a new view on it.
+          ({ done, value } = await byob.read(
+            new Uint8Array(lent.buffer, lent.byteOffset, lent.byteLength),
+          ));
+          clearTimeout(timer);
+          if (!value) {
+            // Cancelled underneath (stopped or stalled): the lent buffer went with it.
+            throw signal.reason ?? new Error("The transfer was cancelled");
+          }
+          if (done) controller.close();
+          request.respondWithNewView(value);
+        } else {
+          ({ done, value } = await (byob
+            ? byob.read(new Uint8Array(256 * 1024))
+            : (reader as ReadableStreamDefaultReader<Uint8Array>).read()));
+          clearTimeout(timer);
+          if (done) {
+            controller.close();
+          } else if (value!.byteLength > 0) {
+            controller.enqueue(value!);
+          }
+          if (done) {
+            request?.respond(0);
+          }
         }
-        timer = setTimeout(() => ac.abort(new Error("transfer stalled")), stallMs);
-        controller.enqueue(value);
+        if (!done) timer = setTimeout(() => ac.abort(new Error("transfer stalled")), stallMs);
       } catch (err) {
         clearTimeout(timer);
         controller.error(err);

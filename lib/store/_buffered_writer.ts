@@ -1,32 +1,76 @@
 /**
- * Coalesces small stream chunks (an HTTP body arrives in ~16–64 KiB pieces) into 1 MiB
- * writes, with two buffers so one is written by Deno's I/O thread while the other fills and
- * the caller hashes. Measured here on 200 blobs of 1–3 MiB, against one awaited write per
- * chunk: 1.5× faster with 16 KiB chunks, 1.1× with 64 KiB. Memory per writer: two buffers,
- * whatever the blob size.
+ * The write side of `BlobStore.put()`: bytes are gathered into 1 MiB buffers and written
+ * whole, with two buffers so one is written by Deno's I/O thread while the other fills and
+ * the caller hashes. Memory per writer: two buffers, whatever the blob size.
+ *
+ * Two ways in:
+ * - {@link BufferedWriter.space} / {@link BufferedWriter.filled}: a BYOB reader reads
+ *   straight into the free part of the current buffer (an HTTP request body is a byte
+ *   stream in Deno): no per-chunk allocation and no copy. Measured on loopback, 2 MiB
+ *   uploads: the node's CPU per upload halves against reading 64 KiB chunks.
+ * - {@link BufferedWriter.write}: copies a chunk in, for streams that are not byte streams.
+ *   Against one awaited write per chunk: 1.5× faster with 16 KiB chunks, 1.1× with 64 KiB.
+ *
+ * Buffers come from a small pool and go back on {@link BufferedWriter.release}: fresh ones
+ * (zeroed, then page-faulted in by the first fill) cost ≈ 2 ms of main-thread time per
+ * 2 MiB upload in a CPU profile of a node.
+ *
+ * A writer without a file only counts what passes through (the caller hashes), for a put
+ * of a blob that is already stored.
  */
 
 import { writeAll } from "./_durable.ts";
 
 const BUFFER = 1 << 20;
+/** Buffers kept for reuse: enough for a few concurrent uploads, 8 MiB at most. */
+const POOL_MAX = 8;
+const pool: ArrayBuffer[] = [];
+
+function take(): ArrayBuffer {
+  return pool.pop() ?? new ArrayBuffer(BUFFER);
+}
 
 export class BufferedWriter {
-  readonly #file: Deno.FsFile;
-  #fill = new Uint8Array(BUFFER);
-  #spare = new Uint8Array(BUFFER);
+  readonly #file: Deno.FsFile | null;
+  #fill: ArrayBuffer = take();
+  #spare: ArrayBuffer = take();
   #used = 0;
   #pending: Promise<void> = Promise.resolve();
+  #released = false;
 
-  constructor(file: Deno.FsFile) {
+  constructor(file: Deno.FsFile | null) {
     this.#file = file;
+  }
+
+  /** The free part of the current buffer, for a BYOB read; hand the result to `filled`. */
+  space(): Uint8Array<ArrayBuffer> {
+    this.#assertLive();
+    return new Uint8Array(this.#fill, this.#used, BUFFER - this.#used);
+  }
+
+  /**
+   * Takes back the view a BYOB read returned for {@link space} (the read transferred the
+   * buffer, so the view holds it now) and counts its bytes as written. A cancelled stream
+   * answers a pending read with no view, and the buffer with what it held is gone: that
+   * throws.
+   */
+  async filled(view: Uint8Array | undefined): Promise<void> {
+    if (view === undefined) throw new Error("The stream was cancelled during a read");
+    if (view.byteOffset !== this.#used || view.buffer.byteLength !== BUFFER) {
+      throw new Error("BufferedWriter.filled() expects the view that space() lent");
+    }
+    this.#fill = view.buffer as ArrayBuffer;
+    this.#used += view.byteLength;
+    if (this.#used === BUFFER) await this.#swap();
   }
 
   /** Copies `chunk` in; the caller may reuse `chunk` once this resolves. */
   async write(chunk: Uint8Array): Promise<void> {
+    this.#assertLive();
     let off = 0;
     while (off < chunk.byteLength) {
       const n = Math.min(BUFFER - this.#used, chunk.byteLength - off);
-      this.#fill.set(chunk.subarray(off, off + n), this.#used);
+      new Uint8Array(this.#fill).set(chunk.subarray(off, off + n), this.#used);
       this.#used += n;
       off += n;
       if (this.#used === BUFFER) await this.#swap();
@@ -39,18 +83,33 @@ export class BufferedWriter {
     await this.#pending;
   }
 
-  /** Waits for an in-flight write, ignoring its outcome, so the file can be closed safely. */
-  async settle(): Promise<void> {
+  /**
+   * Waits for any write in flight (ignoring its outcome, so the file can be closed safely)
+   * and returns the buffers to the pool; the writer must not be used afterwards. Idempotent.
+   */
+  async release(): Promise<void> {
     await this.#pending.catch(() => {});
+    if (this.#released) return;
+    this.#released = true;
+    for (const b of [this.#fill, this.#spare]) {
+      // A buffer detached by a transfer has length 0 and is not worth keeping.
+      if (b.byteLength === BUFFER && pool.length < POOL_MAX) pool.push(b);
+    }
+  }
+
+  #assertLive(): void {
+    if (this.#released) throw new Error("BufferedWriter used after release()");
   }
 
   // Starts writing the full buffer and continues filling the spare, which must first be free.
   async #swap(): Promise<void> {
+    this.#assertLive();
     await this.#pending;
     if (this.#used === 0) return;
-    const full = this.#fill.subarray(0, this.#used);
+    const full = new Uint8Array(this.#fill, 0, this.#used);
     [this.#fill, this.#spare] = [this.#spare, this.#fill];
     this.#used = 0;
+    if (!this.#file) return;
     this.#pending = writeAll(this.#file, full);
     // A failed write surfaces at the next swap or flush; until then it must not be unhandled.
     this.#pending.catch(() => {});

@@ -14,9 +14,16 @@ interface NewDir {
   durable: Promise<void>;
 }
 
+const KNOWN: NewDir = { made: Promise.resolve(false), durable: Promise.resolve() };
+
 export class Fanout {
   readonly dir: string;
   readonly #newDirs = new Map<string, NewDir>();
+  /**
+   * Directories known to exist durably, so a put into one skips the mkdir calls (each
+   * failing with EEXIST, which costs an error object too). At most 65,792 entries.
+   */
+  readonly #known = new Set<string>();
 
   constructor(dir: string) {
     this.dir = dir;
@@ -43,9 +50,32 @@ export class Fanout {
     return { durable };
   }
 
+  /**
+   * Makes the 256 top-level directories (`00/` … `ff/`) at open, with one fsync of the
+   * fan-out root for all of them (and for any made by an earlier process that stopped
+   * before its own fsync), so that puts into a fresh store do not each make and sync one.
+   */
+  async prepare(): Promise<void> {
+    const present = new Set<string>();
+    for await (const e of Deno.readDir(this.dir)) if (e.isDirectory) present.add(e.name);
+    for (let i = 0; i < 256; i++) {
+      const name = i.toString(16).padStart(2, "0");
+      if (!present.has(name)) await mkdirIfMissing(join(this.dir, name));
+    }
+    await syncDir(this.dir);
+    for (let i = 0; i < 256; i++) this.#known.add(join(this.dir, i.toString(16).padStart(2, "0")));
+  }
+
+  /** Forgets what is known about `path`'s directory, after something removed it. */
+  forget(path: string): void {
+    this.#known.delete(dirname(path));
+    this.#known.delete(dirname(dirname(path)));
+  }
+
   // Concurrent puts into a directory created moments ago share one entry and so wait for
   // the same parent fsync: none can acknowledge a blob whose directory is not yet on disk.
   #ensure(dir: string): NewDir {
+    if (this.#known.has(dir)) return KNOWN;
     let entry = this.#newDirs.get(dir);
     if (!entry) {
       const made = mkdirIfMissing(dir);
@@ -53,7 +83,10 @@ export class Fanout {
       entry = { made, durable };
       this.#newDirs.set(dir, entry);
       const forget = () => void this.#newDirs.delete(dir);
-      durable.then(forget, forget); // also marks a failure handled: callers see it themselves
+      durable.then(() => {
+        forget();
+        this.#known.add(dir);
+      }, forget); // also marks a failure handled: callers see it themselves
     }
     return entry;
   }

@@ -34,6 +34,42 @@ export function streamOf(bytes: Uint8Array, chunkSize = 7): ReadableStream<Uint8
 }
 
 /**
+ * A byte stream (`type: "bytes"`, like an HTTP body in Deno) of `bytes`, at most `maxChunk`
+ * bytes per pull. It fills a BYOB reader's own buffer when given one; `stats.byob` counts
+ * the pulls that did.
+ */
+export function byteStreamOf(
+  bytes: Uint8Array,
+  maxChunk = 100_003,
+): { stream: ReadableStream<Uint8Array>; stats: { byob: number; pulls: number } } {
+  const stats = { byob: 0, pulls: 0 };
+  let off = 0;
+  const stream = new ReadableStream({
+    type: "bytes",
+    pull(c) {
+      stats.pulls++;
+      const req = c.byobRequest;
+      if (off >= bytes.byteLength) {
+        c.close();
+        req?.respond(0);
+        return;
+      }
+      const n = Math.min(maxChunk, bytes.byteLength - off, req?.view?.byteLength ?? Infinity);
+      if (req?.view) {
+        stats.byob++;
+        const view = new Uint8Array(req.view.buffer, req.view.byteOffset, req.view.byteLength);
+        view.set(bytes.subarray(off, off + n));
+        req.respond(n);
+      } else {
+        c.enqueue(bytes.slice(off, off + n));
+      }
+      off += n;
+    },
+  });
+  return { stream, stats };
+}
+
+/**
  * `size` pseudo-random bytes generated on demand (AES-128-CTR over zeros keyed by `seed`),
  * so a 64 MiB blob never exists in memory at once and the same seed gives the same bytes.
  */

@@ -75,6 +75,7 @@ export class BlobStore {
   async #prepare(): Promise<void> {
     await Deno.mkdir(this.root, { recursive: true });
     await mkdirDurable(this.#blobs.dir);
+    await this.#blobs.prepare();
     await mkdirDurable(this.#tmp);
     let removed = 0;
     for await (const entry of Deno.readDir(this.#tmp)) {
@@ -117,7 +118,9 @@ export class BlobStore {
     const what = `store blob ${id}`;
     const final = this.#blobs.path(id);
     if (await this.#statPath(final)) {
-      const { hex, size } = await consumeStream(stream, () => {}, { ...options, what });
+      const counter = new BufferedWriter(null);
+      const { hex, size } = await consumeStream(stream, counter, { ...options, what })
+        .finally(() => counter.release());
       if (hex !== id) throw new IntegrityError(`Cannot ${what}: the bytes hash to ${hex}`);
       return { id, size, created: false } satisfies PutResult;
     }
@@ -131,26 +134,22 @@ export class BlobStore {
     const writer = new BufferedWriter(file);
     let fileOpen = true;
     try {
-      const { hex, size } = await consumeStream(stream, (c) => writer.write(c), {
+      const { hex, size } = await consumeStream(stream, writer, {
         ...options,
         what,
       });
       await writer.flush();
+      await writer.release();
       if (hex !== id) throw new IntegrityError(`Cannot ${what}: the bytes hash to ${hex}`);
       // Order matters for power loss: data on disk, then the name, then the name's directory.
       await file.sync();
       file.close();
       fileOpen = false;
-      const dirs = await dirsReady;
-      await Deno.rename(tmp, final);
-      // The new name and any new directory above it must all be on disk before the ack.
-      await Promise.all([syncDir(dirname(final)), dirs.durable]);
+      await this.#moveIn(tmp, final, dirsReady);
       return { id, size, created: true } satisfies PutResult;
     } catch (err) {
-      if (fileOpen) {
-        await writer.settle();
-        file.close();
-      }
+      await writer.release();
+      if (fileOpen) file.close();
       // After a successful rename the temp name is already gone.
       await removeIfExists(tmp).catch((cleanup) =>
         log.warn("Cannot remove temp file", { tmp, error: String(cleanup) })
@@ -178,15 +177,14 @@ export class BlobStore {
         await removeIfExists(path);
         return { id, size, created: false };
       }
-      const dirs = await this.#blobs.makeDirsFor(final);
       const file = await Deno.open(path, { read: true, write: true });
       try {
         await file.sync();
       } finally {
         file.close();
       }
-      await Deno.rename(path, final);
-      await Promise.all([syncDir(dirname(final)), dirs.durable, syncDir(dirname(path))]);
+      await this.#moveIn(path, final, this.#blobs.makeDirsFor(final));
+      await syncDir(dirname(path));
       return { id, size, created: true };
     })();
     this.#puts.set(id, importing);
@@ -195,6 +193,29 @@ export class BlobStore {
     } finally {
       this.#puts.delete(id);
     }
+  }
+
+  /**
+   * Renames a synced file to its final name and waits until the name and any directory made
+   * for it are on disk. The fan-out remembers directories it made; if something removed one
+   * since, the rename fails with NotFound and the directories are made again, once.
+   */
+  async #moveIn(
+    from: string,
+    final: string,
+    dirsReady: Promise<{ durable: Promise<void> }>,
+  ): Promise<void> {
+    let dirs = await dirsReady;
+    try {
+      await Deno.rename(from, final);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+      this.#blobs.forget(final);
+      dirs = await this.#blobs.makeDirsFor(final);
+      await Deno.rename(from, final);
+    }
+    // The new name and any new directory above it must all be on disk before the ack.
+    await Promise.all([syncDir(dirname(final)), dirs.durable]);
   }
 
   /** Size and modification time of a stored blob, or `null` if it is not stored. */

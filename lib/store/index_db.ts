@@ -9,7 +9,7 @@
  * any file here) is refused rather than misread.
  */
 
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 
 export const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
 
@@ -56,6 +56,29 @@ export interface IndexDbOptions {
   migrations?: Migration[];
 }
 
+/** Distinct SQL texts whose prepared statements are kept. */
+const STATEMENT_CACHE_MAX = 512;
+
+/**
+ * Makes `db.prepare(sql)` return one prepared statement per SQL text instead of compiling it
+ * on every call: a CPU profile of a node taking uploads showed `prepare` as a tenth of the
+ * request's JavaScript time. Safe because every statement here runs to completion
+ * synchronously (`get`, `all`, `run`; never `iterate`) and none changes its settings.
+ * Past the cap, further texts are prepared as before.
+ */
+function cacheStatements(db: DatabaseSync): void {
+  const cache = new Map<string, StatementSync>();
+  const prepare = db.prepare.bind(db);
+  db.prepare = (sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = prepare(sql);
+      if (cache.size < STATEMENT_CACHE_MAX) cache.set(sql, stmt);
+    }
+    return stmt;
+  };
+}
+
 /** An open index database: the raw `DatabaseSync` plus transaction help. */
 export class IndexDb {
   private constructor(readonly db: DatabaseSync, readonly schemaVersion: number) {}
@@ -69,6 +92,7 @@ export class IndexDb {
       db.exec("PRAGMA foreign_keys = ON");
       db.exec("PRAGMA busy_timeout = 5000");
       const version = applyMigrations(db, migrations);
+      cacheStatements(db);
       return new IndexDb(db, version);
     } catch (err) {
       db.close();

@@ -14,8 +14,45 @@ export interface NodeKey {
   /** Grouped base32 node id (see lib/core/node_id.ts). */
   nodeId: string;
   publicKey: Uint8Array;
-  /** Signs with the node's private key; the key itself never leaves this object. */
-  sign(message: Uint8Array): Uint8Array;
+  /**
+   * Signs with the node's private key; the key itself never leaves this object. WebCrypto
+   * where the runtime has Ed25519 (native, ≈ 10× faster than @noble: every node request is
+   * signed), @noble otherwise; both give the same RFC 8032 signature.
+   */
+  sign(message: Uint8Array): Promise<Uint8Array>;
+}
+
+/** PKCS #8 wrapping of a raw Ed25519 seed (RFC 8410 §7): a fixed 16-byte prefix. */
+const PKCS8_ED25519 = Uint8Array.from([
+  0x30,
+  0x2e,
+  0x02,
+  0x01,
+  0x00,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x70,
+  0x04,
+  0x22,
+  0x04,
+  0x20,
+]);
+
+async function webCryptoSigner(seed: Uint8Array): Promise<CryptoKey | null> {
+  const pkcs8 = new Uint8Array(PKCS8_ED25519.length + seed.length);
+  pkcs8.set(PKCS8_ED25519);
+  pkcs8.set(seed, PKCS8_ED25519.length);
+  try {
+    return await crypto.subtle.importKey("pkcs8", pkcs8, { name: "Ed25519" }, false, ["sign"]);
+  } catch {
+    return null;
+  } finally {
+    pkcs8.fill(0);
+  }
 }
 
 function b64url(bytes: Uint8Array): string {
@@ -30,10 +67,16 @@ function fromB64url(s: string): Uint8Array {
 
 async function fromSeed(seed: Uint8Array): Promise<NodeKey> {
   const publicKey = ed25519.getPublicKey(seed);
+  const key = await webCryptoSigner(seed);
   return {
     nodeId: await nodeIdFromPublicKey(publicKey),
     publicKey,
-    sign: (message) => ed25519.sign(message, seed),
+    sign: async (message) =>
+      key
+        ? new Uint8Array(
+          await crypto.subtle.sign("Ed25519", key, message as Uint8Array<ArrayBuffer>),
+        )
+        : ed25519.sign(message, seed),
   };
 }
 

@@ -24,6 +24,8 @@ export interface StartOptions {
   dataDir?: string;
   args?: string[];
   env?: Record<string, string>;
+  /** Flags for `deno run` itself, e.g. `--inspect` for a profiling bench. */
+  denoArgs?: string[];
   /** @default 60_000 */
   timeoutMs?: number;
 }
@@ -34,6 +36,7 @@ export async function startNode(options: StartOptions = {}): Promise<NodeProcess
     args: [
       "run",
       "--allow-all",
+      ...(options.denoArgs ?? []),
       MAIN,
       "node",
       "--host",

@@ -144,7 +144,7 @@ Deno.test("A removed node is refused by every node and receives nothing new", as
   // Cedar's own key, signing a perfectly good request: 403 from Oak and from Pine.
   const { key } = await loadOrCreateNodeKey(`${cedar.dataDir}/node.key`);
   for (const n of [oak, pine]) {
-    const headers = signRequest(key, {
+    const headers = await signRequest(key, {
       method: "GET",
       target: "/internal/v1/records?after=0&limit=10",
       to: n.nodeId,

@@ -87,9 +87,9 @@ export async function peerFixture(config: Partial<ResolvedNodeConfig> = {}): Pro
     fetch: fetchApp,
     transport: new HttpTransport(peer, { fetch: fetchApp }),
     target,
-    send(method, path, body, opts = {}) {
+    async send(method, path, body, opts = {}) {
       const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
-      const signedHeaders = signRequest(opts.signer ?? peer, {
+      const signedHeaders = await signRequest(opts.signer ?? peer, {
         method,
         target: path,
         to: t.nodeKey.nodeId,
@@ -97,13 +97,11 @@ export async function peerFixture(config: Partial<ResolvedNodeConfig> = {}): Pro
       }, { now: opts.now });
       const headers: Record<string, string> = { ...signedHeaders, ...opts.headers };
       if (bytes && !headers["content-type"]) headers["content-type"] = "application/json";
-      return Promise.resolve(
-        t.app.request(`http://node.test${path}`, {
-          method,
-          headers,
-          body: bytes as BodyInit | undefined,
-        }),
-      );
+      return await t.app.request(`http://node.test${path}`, {
+        method,
+        headers,
+        body: bytes as BodyInit | undefined,
+      });
     },
     [Symbol.asyncDispose]: () => t[Symbol.asyncDispose](),
   };

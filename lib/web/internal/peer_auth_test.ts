@@ -72,7 +72,7 @@ Deno.test("A request signed by another key than the node's gets 401", async () =
   assert.equal(res.status, 401);
   assert.equal((await res.json()).error.code, "bad_request_signature");
   // A signature over a different path does not carry over either.
-  const headers = signRequest(f.peer, {
+  const headers = await signRequest(f.peer, {
     method: "GET",
     target: "/internal/v1/inventory",
     to: f.t.nodeKey.nodeId,
@@ -81,7 +81,7 @@ Deno.test("A request signed by another key than the node's gets 401", async () =
   const moved = await f.t.app.request("http://node.test/internal/v1/hello", { headers });
   assert.equal(moved.status, 401);
   // Nor one meant for another node.
-  const other = signRequest(f.peer, {
+  const other = await signRequest(f.peer, {
     method: "GET",
     target: "/internal/v1/hello",
     to: impostor.nodeId,
@@ -114,7 +114,7 @@ Deno.test("A replayed request gets 401 the second time and changes nothing", asy
   await using f = await peerFixture();
   const body = pushBody(f);
   const headers = {
-    ...signRequest(f.peer, {
+    ...await signRequest(f.peer, {
       method: "POST",
       target: "/internal/v1/records",
       to: f.t.nodeKey.nodeId,
@@ -158,7 +158,7 @@ Deno.test("A body that does not match its Content-Digest gets 400 and is not app
   await using f = await peerFixture();
   const signedBody = pushBody(f);
   const headers = {
-    ...signRequest(f.peer, {
+    ...await signRequest(f.peer, {
       method: "POST",
       target: "/internal/v1/records",
       to: f.t.nodeKey.nodeId,
@@ -182,7 +182,7 @@ Deno.test("Blob bytes that do not hash to the id get 422 and nothing is stored",
   await using f = await peerFixture();
   const bytes = crypto.getRandomValues(new Uint8Array(50_000));
   const wrongId = await sha256Hex(crypto.getRandomValues(new Uint8Array(10)));
-  const headers = signRequest(f.peer, {
+  const headers = await signRequest(f.peer, {
     method: "PUT",
     target: `/internal/v1/blobs/${wrongId}`,
     to: f.t.nodeKey.nodeId,
@@ -203,7 +203,7 @@ Deno.test("A blob whose Content-Digest is not its id gets 400 before a byte is s
   await using f = await peerFixture();
   const bytes = crypto.getRandomValues(new Uint8Array(1000));
   const id = await sha256Hex(bytes);
-  const headers = signRequest(f.peer, {
+  const headers = await signRequest(f.peer, {
     method: "PUT",
     target: `/internal/v1/blobs/${id}`,
     to: f.t.nodeKey.nodeId,

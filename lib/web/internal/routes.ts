@@ -84,9 +84,9 @@ export function internalRoutes(deps: InternalRoutesDeps): Hono<InternalEnv> {
   const { replication } = deps;
   const limiter = new AttemptLimiter(10, 60_000, deps.now);
 
-  const reply = (c: Context<InternalEnv>, body: unknown, status: 200 | 201 = 200) => {
+  const reply = async (c: Context<InternalEnv>, body: unknown, status: 200 | 201 = 200) => {
     const bytes = new TextEncoder().encode(JSON.stringify(body));
-    const headers = signResponse(deps.nodeKey, status, c.get("peer")!.nonce, bytes);
+    const headers = await signResponse(deps.nodeKey, status, c.get("peer")!.nonce, bytes);
     return new Response(bytes, {
       status,
       headers: { ...headers, "content-type": "application/json", "cache-control": "no-store" },

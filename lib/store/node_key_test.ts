@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { fromBase64Url } from "../crypto/mod.ts";
+import { loadOrCreateNodeKey } from "./node_key.ts";
+
+Deno.test("The node key signs with WebCrypto exactly as RFC 8032 (@noble) does", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "p2pos-key-" });
+  try {
+    const path = `${dir}/node.key`;
+    const { key, created } = await loadOrCreateNodeKey(path);
+    assert.equal(created, true);
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+    const seed = fromBase64Url((await Deno.readTextFile(path)).trim().split("\n")[1]);
+    for (const text of ["", "p2pos-request-v1\nGET\n/internal/v1/hello", "x".repeat(10_000)]) {
+      const message = new TextEncoder().encode(text);
+      const signature = await key.sign(message);
+      assert.deepEqual(signature, ed25519.sign(message, seed));
+      assert.ok(ed25519.verify(signature, message, key.publicKey));
+    }
+    const again = await loadOrCreateNodeKey(path);
+    assert.equal(again.created, false);
+    assert.equal(again.key.nodeId, key.nodeId);
+    assert.deepEqual(again.key.publicKey, key.publicKey);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
