@@ -9,23 +9,49 @@ import { type BlobId, isBlobId } from "./blob_id.ts";
 
 const FAN_DIR = /^[0-9a-f]{2}$/;
 
-/** Yields the ids stored under `blobsDir` in ascending order, starting after `after`. */
+/** Top-level directories read ahead of the one being yielded. */
+const READ_AHEAD = 8;
+
+/**
+ * Yields the ids stored under `blobsDir` in ascending order, starting after `after`.
+ * Directories are read a few top-level ones ahead, and the leaves of one concurrently: each
+ * read is a trip to Deno's I/O threads, and one at a time a 200-blob inventory took 75 ms.
+ */
 export async function* walkBlobIds(blobsDir: string, after?: BlobId): AsyncGenerator<BlobId> {
   const from = after ?? "";
-  for (const a of await sortedNames(blobsDir, (e) => e.isDirectory && FAN_DIR.test(e.name))) {
-    if (a < from.slice(0, 2)) continue;
-    const dirA = join(blobsDir, a);
-    for (const b of await sortedNames(dirA, (e) => e.isDirectory && FAN_DIR.test(e.name))) {
-      if (a + b < from.slice(0, 4)) continue;
-      const prefix = a + b;
-      // A file in the wrong fan-out directory would never be found by get(); skip it here too.
-      const ids = await sortedNames(
-        join(dirA, b),
-        (e) => e.isFile && isBlobId(e.name) && e.name.startsWith(prefix),
-      );
-      for (const id of ids) if (id > from) yield id;
+  const tops = (await sortedNames(blobsDir, (e) => e.isDirectory && FAN_DIR.test(e.name)))
+    .filter((a) => a >= from.slice(0, 2));
+  const ahead: Promise<string[]>[] = [];
+  let next = 0;
+  const readAhead = () => {
+    while (ahead.length < READ_AHEAD && next < tops.length) {
+      const reading = idsUnder(blobsDir, tops[next++], from);
+      // Awaited in turn below; a consumer that stops early must not leave it unhandled.
+      reading.catch(() => {});
+      ahead.push(reading);
     }
+  };
+  readAhead();
+  while (ahead.length > 0) {
+    const ids = await ahead.shift()!;
+    readAhead();
+    for (const id of ids) if (id > from) yield id;
   }
+}
+
+/** The ids under top-level directory `a`, sorted, skipping leaves before `from`. */
+async function idsUnder(blobsDir: string, a: string, from: string): Promise<string[]> {
+  const dirA = join(blobsDir, a);
+  const leaves = (await sortedNames(dirA, (e) => e.isDirectory && FAN_DIR.test(e.name)))
+    .filter((b) => a + b >= from.slice(0, 4));
+  // A file in the wrong fan-out directory would never be found by get(); skip it here too.
+  const lists = await Promise.all(leaves.map((b) =>
+    sortedNames(
+      join(dirA, b),
+      (e) => e.isFile && isBlobId(e.name) && e.name.startsWith(a + b),
+    )
+  ));
+  return lists.flat();
 }
 
 async function sortedNames(dir: string, keep: (e: Deno.DirEntry) => boolean): Promise<string[]> {

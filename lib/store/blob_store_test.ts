@@ -366,3 +366,26 @@ Deno.test("BlobStore.put() makes the fan-out directories again if they were remo
     assert.deepEqual(await readAll((await store.get(id)).stream), first);
   });
 });
+
+Deno.test("BlobStore.list() pages in order across many fan-out directories read ahead", async () => {
+  await withStore(async (store) => {
+    const ids: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const bytes = enc.encode(`photo ${i}`);
+      ids.push((await store.put(sha256(bytes), streamOf(bytes))).id);
+    }
+    ids.sort();
+    // A cursor inside a leaf, between leaves and past the last id, with pages of 7.
+    for (const start of [undefined, ids[0], ids[133], ids[398]]) {
+      const seen: string[] = [];
+      let after = start;
+      do {
+        const page = await store.list({ after, limit: 7 });
+        seen.push(...page.ids);
+        after = page.next;
+      } while (after);
+      assert.deepEqual(seen, ids.filter((id) => start === undefined || id > start));
+    }
+    assert.equal(await store.count(), 400);
+  });
+});
