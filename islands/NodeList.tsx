@@ -1,6 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, isSignedOut, messageOf } from "../lib/web/browser/api.ts";
 import { makeSignedRecord, postRecords } from "../lib/web/browser/records.ts";
+import { MAX_PERSON_NAME, personNameProblem } from "../lib/web/browser/names.ts";
+import { nodeAddress } from "../lib/web/browser/node_address.ts";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
 import { SignedOutAlert } from "../lib/web/browser/ui/SignedOutAlert.tsx";
 import { timeAgo } from "../lib/web/browser/user_agent.ts";
@@ -28,10 +30,11 @@ const PATH_LABEL: Record<string, string> = {
 };
 
 function PeerRow(
-  { peer, isAdmin, onRemove, removing }: {
+  { peer, isAdmin, onRemove, onEdit, removing }: {
     peer: PeerStatus;
     isAdmin: boolean;
     onRemove: (p: PeerStatus) => void;
+    onEdit: (p: PeerStatus) => void;
     removing: boolean;
   },
 ) {
@@ -79,6 +82,15 @@ function PeerRow(
         <td class="actions">
           <button
             type="button"
+            class="btn btn-small"
+            disabled={removing}
+            onClick={() => onEdit(peer)}
+            aria-label={`Edit ${peer.name}: name and address`}
+          >
+            Edit
+          </button>{" "}
+          <button
+            type="button"
             class="btn btn-danger btn-small"
             disabled={removing}
             onClick={() => onRemove(peer)}
@@ -95,8 +107,9 @@ function PeerRow(
 /**
  * Nodes page: the family's other nodes — online or not, by which path, when
  * last synced, what they store, what is still on its way — live over SSE.
- * Admins remove a node here: a node record with `removed: true`, signed in
- * this browser; every node then refuses it.
+ * Admins rename a node, change the address the others reach it at, or remove
+ * it here: a new version of its node record, signed in this browser (with
+ * `removed: true` to remove it; every node then refuses it).
  */
 export default function NodeList({ isAdmin, initial }: NodeListProps) {
   const [status, setStatus] = useState<ReplicationStatus>(initial);
@@ -104,6 +117,10 @@ export default function NodeList({ isAdmin, initial }: NodeListProps) {
   const [signedOut, setSignedOut] = useState(false);
   const [removing, setRemoving] = useState<string | undefined>();
   const [confirm, setConfirm] = useState<PeerStatus | undefined>();
+  const [editing, setEditing] = useState<PeerStatus | undefined>();
+  const [draft, setDraft] = useState({ name: "", url: "" });
+  const [problem, setProblem] = useState<{ field: "name" | "url"; message: string }>();
+  const [saving, setSaving] = useState(false);
 
   useEffect(() =>
     subscribe((e) => {
@@ -115,9 +132,7 @@ export default function NodeList({ isAdmin, initial }: NodeListProps) {
     setRemoving(peer.nodeId);
     setError(undefined);
     try {
-      const nodes = await api<NodesResponse>("GET", "/v1/nodes");
-      const current = nodes.peers.find((p) => p.nodeId === peer.nodeId)?.record;
-      if (!current) throw new Error(`${peer.name} is no longer in the family.`);
+      const current = await currentRecord(peer);
       await postRecords([
         await makeSignedRecord("node", peer.nodeId, { ...current.body, removed: true }),
       ]);
@@ -127,6 +142,56 @@ export default function NodeList({ isAdmin, initial }: NodeListProps) {
       else setError(messageOf(err));
     } finally {
       setRemoving(undefined);
+    }
+  };
+
+  /** The node's record as the node has it now: a new version builds on the latest one. */
+  const currentRecord = async (peer: PeerStatus) => {
+    const nodes = await api<NodesResponse>("GET", "/v1/nodes");
+    const current = nodes.peers.find((p) => p.nodeId === peer.nodeId)?.record;
+    if (!current) throw new Error(`${peer.name} is no longer in the family.`);
+    return current;
+  };
+
+  const startEdit = (peer: PeerStatus) => {
+    setConfirm(undefined);
+    setProblem(undefined);
+    setDraft({ name: peer.name, url: peer.url ?? "" });
+    setEditing(peer);
+  };
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const peer = editing;
+    if (!peer) return;
+    const name = draft.name.trim();
+    const address = nodeAddress(draft.url);
+    const nameProblem = name === ""
+      ? "Give the node a name, e.g. “Grandma's NAS”."
+      : personNameProblem(name)?.replace("your name", "the name");
+    const bad = nameProblem
+      ? { field: "name" as const, message: nameProblem }
+      : address.ok
+      ? undefined
+      : { field: "url" as const, message: address.problem };
+    setProblem(bad);
+    if (bad || !address.ok) return;
+    setSaving(true);
+    setError(undefined);
+    try {
+      const { url: _old, ...rest } = (await currentRecord(peer)).body;
+      const body = { ...rest, name, ...(address.url ? { url: address.url } : {}) };
+      await postRecords([await makeSignedRecord("node", peer.nodeId, body)]);
+      setStatus((s) => ({
+        ...s,
+        peers: s.peers.map((p) => p.nodeId === peer.nodeId ? { ...p, name, url: address.url } : p),
+      }));
+      setEditing(undefined);
+    } catch (err) {
+      if (isSignedOut(err)) setSignedOut(true);
+      else setError(messageOf(err));
+    } finally {
+      setSaving(false);
     }
   };
 
@@ -174,6 +239,50 @@ export default function NodeList({ isAdmin, initial }: NodeListProps) {
           </div>
         </div>
       )}
+      {editing && (
+        <form class="edit-node" onSubmit={save} aria-label={`Edit ${editing.name}`}>
+          <h3>Edit {editing.name}</h3>
+          <div class="form-grid">
+            <div class="field">
+              <label for="edit-node-name">Name</label>
+              <input
+                id="edit-node-name"
+                required
+                maxLength={MAX_PERSON_NAME}
+                aria-invalid={problem?.field === "name" ? "true" : undefined}
+                value={draft.name}
+                onInput={(e) => setDraft({ ...draft, name: (e.target as HTMLInputElement).value })}
+              />
+            </div>
+            <div class="field">
+              <label for="edit-node-url">Address other nodes use to reach it</label>
+              <input
+                id="edit-node-url"
+                class="mono"
+                value={draft.url}
+                placeholder="https://pine.example.org:8420"
+                aria-describedby="edit-node-url-hint"
+                aria-invalid={problem?.field === "url" ? "true" : undefined}
+                onInput={(e) => setDraft({ ...draft, url: (e.target as HTMLInputElement).value })}
+              />
+              <div class="hint" id="edit-node-url-hint">
+                After a move or a new domain. Leave it empty for a node that cannot be reached from
+                outside (it calls the others instead). Start that node with the same{" "}
+                <code>--public-url</code>.
+              </div>
+            </div>
+          </div>
+          {problem && <p class="field-error" role="alert">{problem.message}</p>}
+          <div class="btn-row">
+            <button type="submit" class="btn btn-primary" disabled={saving}>
+              {saving ? "Saving…" : "Save"}
+            </button>
+            <button type="button" class="btn" onClick={() => setEditing(undefined)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
       <table class="nodes">
         <thead>
           <tr>
@@ -196,7 +305,11 @@ export default function NodeList({ isAdmin, initial }: NodeListProps) {
               peer={p}
               isAdmin={isAdmin}
               removing={removing === p.nodeId}
-              onRemove={setConfirm}
+              onRemove={(peer) => {
+                setEditing(undefined);
+                setConfirm(peer);
+              }}
+              onEdit={startEdit}
             />
           ))}
         </tbody>

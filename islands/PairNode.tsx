@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { decodeJoinCode, type JoinCode } from "../lib/core/node_kinds.ts";
 import { api, ApiError, isSignedOut, messageOf } from "../lib/web/browser/api.ts";
+import { nodeAddress } from "../lib/web/browser/node_address.ts";
 import { makeSignedRecord } from "../lib/web/browser/records.ts";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
 import { useInsecureContext } from "../lib/web/browser/ui/hooks.ts";
@@ -60,6 +61,11 @@ export default function PairNode({ self }: PairNodeProps) {
   const approve = async (e: Event) => {
     e.preventDefault();
     if (!join || busy) return;
+    const address = nodeAddress(url);
+    if (!address.ok) {
+      setError(address.problem);
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {
@@ -67,7 +73,7 @@ export default function PairNode({ self }: PairNodeProps) {
         publicKey: join.publicKey,
         name: name.trim(),
         removed: false,
-        ...(url.trim() ? { url: url.trim().replace(/\/+$/, "") } : {}),
+        ...(address.url ? { url: address.url } : {}),
       });
       const selfRecord = self.paired ? undefined : await makeSignedRecord("node", self.nodeId, {
         publicKey: self.publicKey,

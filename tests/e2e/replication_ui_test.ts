@@ -207,6 +207,29 @@ Deno.test({
       );
       await screenshot(admin, "replication_nodes_after");
 
+      // Pine moves. The admin edits its address: a malformed one is explained at the field;
+      // a dead one (port 9, nothing listens) is signed, Oak uses it at its next sync and shows
+      // Pine offline; the right one brings Pine back online, under its new name.
+      await admin.getByRole("button", { name: "Edit Pine: name and address" }).click();
+      await admin.locator("#edit-node-url").fill("pine.example.org");
+      await admin.getByRole("button", { name: "Save" }).click();
+      await waitText(admin, ".edit-node .field-error", /is not an address: type it in full/);
+      assert.equal(await admin.locator("#edit-node-url").getAttribute("aria-invalid"), "true");
+      await screenshot(admin, "replication_node_edit");
+      await admin.locator("#edit-node-url").fill("http://127.0.0.1:9/");
+      await admin.getByRole("button", { name: "Save" }).click();
+      await waitText(admin, pineRow, /http:\/\/127\.0\.0\.1:9offline/);
+      assert.equal(await admin.locator(".edit-node").count(), 0, "the form closes once saved");
+      await admin.getByRole("button", { name: "Edit Pine: name and address" }).click();
+      assert.equal(await admin.locator("#edit-node-url").inputValue(), "http://127.0.0.1:9");
+      await admin.locator("#edit-node-name").fill("Pine (attic)");
+      await admin.locator("#edit-node-url").fill(pine.url);
+      await admin.getByRole("button", { name: "Save" }).click();
+      const back = await waitText(admin, pineRow, /online/);
+      assert.match(back, /^Pine \(attic\)/);
+      assert.match(back, new RegExp(pine.url.replaceAll(".", "\\.")));
+      await screenshot(admin, "replication_node_edited");
+
       assert.deepEqual(seen, [[], []], "no page errors in either browser");
     } catch (err) {
       // What the pages showed when it failed, for whoever reads the log.
