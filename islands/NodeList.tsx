@@ -1,9 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, isSignedOut, messageOf } from "../lib/web/browser/api.ts";
 import { makeSignedRecord, postRecords } from "../lib/web/browser/records.ts";
-import { MAX_PERSON_NAME, personNameProblem } from "../lib/web/browser/names.ts";
+import { personNameProblem } from "../lib/web/browser/names.ts";
 import { nodeAddress } from "../lib/web/browser/node_address.ts";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
+import { NodeFields } from "../lib/web/browser/ui/NodeFields.tsx";
 import { SignedOutAlert } from "../lib/web/browser/ui/SignedOutAlert.tsx";
 import { timeAgo } from "../lib/web/browser/user_agent.ts";
 import {
@@ -243,34 +244,21 @@ export default function NodeList({ isAdmin, initial }: NodeListProps) {
         <form class="edit-node" onSubmit={save} aria-label={`Edit ${editing.name}`}>
           <h3>Edit {editing.name}</h3>
           <div class="form-grid">
-            <div class="field">
-              <label for="edit-node-name">Name</label>
-              <input
-                id="edit-node-name"
-                required
-                maxLength={MAX_PERSON_NAME}
-                aria-invalid={problem?.field === "name" ? "true" : undefined}
-                value={draft.name}
-                onInput={(e) => setDraft({ ...draft, name: (e.target as HTMLInputElement).value })}
-              />
-            </div>
-            <div class="field">
-              <label for="edit-node-url">Address other nodes use to reach it</label>
-              <input
-                id="edit-node-url"
-                class="mono"
-                value={draft.url}
-                placeholder="https://pine.example.org:8420"
-                aria-describedby="edit-node-url-hint"
-                aria-invalid={problem?.field === "url" ? "true" : undefined}
-                onInput={(e) => setDraft({ ...draft, url: (e.target as HTMLInputElement).value })}
-              />
-              <div class="hint" id="edit-node-url-hint">
-                After a move or a new domain. Leave it empty for a node that cannot be reached from
-                outside (it calls the others instead). Start that node with the same{" "}
-                <code>--public-url</code>.
-              </div>
-            </div>
+            <NodeFields
+              idPrefix="edit-node"
+              name={draft.name}
+              url={draft.url}
+              onName={(name) => setDraft({ ...draft, name })}
+              onUrl={(url) => setDraft({ ...draft, url })}
+              invalid={problem?.field}
+              urlHint={
+                <>
+                  After a move or a new domain. Leave it empty for a node that cannot be reached
+                  from outside (it calls the others instead). Start that node with the same{" "}
+                  <code>--public-url</code>.
+                </>
+              }
+            />
           </div>
           {problem && <p class="field-error" role="alert">{problem.message}</p>}
           <div class="btn-row">

@@ -6,6 +6,7 @@ import { makeSignedRecord } from "../lib/web/browser/records.ts";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
 import { useInsecureContext } from "../lib/web/browser/ui/hooks.ts";
 import { SecureContextNotice } from "../lib/web/browser/ui/SecureContextNotice.tsx";
+import { NodeFields } from "../lib/web/browser/ui/NodeFields.tsx";
 import { SignedOutAlert } from "../lib/web/browser/ui/SignedOutAlert.tsx";
 
 export interface PairNodeProps {
@@ -141,28 +142,14 @@ export default function PairNode({ self }: PairNodeProps) {
             </dd>
           </dl>
           <div class="form-grid">
-            <div class="field">
-              <label for="node-name">Name</label>
-              <input
-                id="node-name"
-                required
-                maxLength={60}
-                value={name}
-                placeholder="Grandma's NAS"
-                onInput={(e) => setName((e.target as HTMLInputElement).value)}
-              />
-            </div>
-            <div class="field">
-              <label for="node-url">Address other nodes use to reach it</label>
-              <input
-                id="node-url"
-                class="mono"
-                type="url"
-                value={url}
-                placeholder="https://pine.example.org:8420"
-                onInput={(e) => setUrl((e.target as HTMLInputElement).value)}
-              />
-            </div>
+            <NodeFields
+              idPrefix="node"
+              name={name}
+              url={url}
+              onName={setName}
+              onUrl={setUrl}
+              namePlaceholder="Grandma's NAS"
+            />
             {!self.paired && (
               <div class="field">
                 <label for="self-name">Name of this node (it has none yet)</label>
