@@ -169,6 +169,7 @@ function callsWith(store: BlobStore, id: string): Array<() => Promise<unknown>> 
   return [
     () => store.put(id, streamOf(HELLO)),
     () => store.get(id),
+    () => store.readBytes(id, 1 << 20),
     () => store.stat(id),
     () => store.has(id),
     () => store.delete(id),
@@ -387,5 +388,17 @@ Deno.test("BlobStore.list() pages in order across many fan-out directories read 
       assert.deepEqual(seen, ids.filter((id) => start === undefined || id > start));
     }
     assert.equal(await store.count(), 400);
+  });
+});
+
+Deno.test("BlobStore.readBytes() returns a whole small blob and refuses one over the limit", async () => {
+  await withStore(async (store) => {
+    const bytes = patterned(2_500_001, 4);
+    const id = sha256(bytes);
+    await store.put(id, streamOf(bytes, 65_536));
+    assert.deepEqual(await store.readBytes(id, 8 << 20), bytes);
+    await assert.rejects(store.readBytes(id, 1 << 20), RangeError);
+    await assert.rejects(store.readBytes(HELLO_ID, 8 << 20), NotFoundError);
+    await assert.rejects(store.readBytes("../etc/passwd", 8 << 20), ValidationError);
   });
 });
