@@ -5,7 +5,7 @@
  * 1. transfer — the 200-file, ~430 MB set of `../shared/bench/syncthing_baseline.sh`
  *    (same sizes, same seed, same bytes) replicated from node A to node B over
  *    HTTP, against Syncthing 1.19 between two local instances run by that
- *    script in the same run (rounds interleaved). Two p2pos figures:
+ *    script in the same run (rounds interleaved, their order rotated). Two p2pos figures:
  *    - "pair → 100 %": the set is already on A; B is paired and pulls it all
  *      (compare with Syncthing's "A→B pull to 100 %", which starts after A's scan);
  *    - "upload + replicate": B is paired first, the set is uploaded to A and
@@ -254,13 +254,20 @@ export async function runTransferBench(rounds: number): Promise<string> {
   const set = await dataSet();
   const all: Row[] = [];
   let extra = "";
+  // The phases rotate from round to round: what ran just before changes a phase's cost on a VM
+  // (page cache, freed memory handed back to the host), so no method always follows the same one.
+  const phases: (() => Promise<void>)[] = [
+    async () => void all.push(await p2posPull(set)),
+    async () => void all.push(await p2posUploadAndPush(set)),
+    async () => {
+      const st = await syncthing();
+      all.push(...st.rows);
+      extra = st.extra;
+    },
+    async () => void all.push(await storeCeiling(set, 4)),
+  ];
   for (let r = 0; r < rounds; r++) {
-    all.push(await p2posPull(set));
-    all.push(await p2posUploadAndPush(set));
-    const st = await syncthing();
-    all.push(...st.rows);
-    extra = st.extra;
-    all.push(await storeCeiling(set, 4));
+    for (let k = 0; k < phases.length; k++) await phases[(r + k) % phases.length]();
   }
   const mean = (method: string) => {
     const xs = all.filter((r) => r.method === method);
