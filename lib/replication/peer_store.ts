@@ -38,12 +38,20 @@ export class PeerStore {
    * its peers read its feed again from 0 instead of skipping what it renumbered.
    */
   indexId(): string {
-    let id = this.index.getSetting(INDEX_ID_KEY);
-    if (!id) {
-      const bytes = crypto.getRandomValues(new Uint8Array(12));
-      id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-      this.index.setSetting(INDEX_ID_KEY, id);
-    }
+    return this.index.getSetting(INDEX_ID_KEY) ?? this.rotateIndexId();
+  }
+
+  /**
+   * Names the feed anew (durably): every peer then reads it again from sequence 0, and what
+   * each peer confirmed of the old feed no longer counts.
+   */
+  rotateIndexId(): string {
+    const bytes = crypto.getRandomValues(new Uint8Array(12));
+    const id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    this.index.setSetting(INDEX_ID_KEY, id);
+    // Lost in a crash, a stale value only makes a push start late; each peer's pull reads the
+    // new feed from 0 anyway.
+    relaxed(this.index, () => this.index.db.prepare("UPDATE peer_state SET pushed_seq = 0").run());
     return id;
   }
 

@@ -307,9 +307,25 @@ export class Replicator {
     }
     const now = this.#now();
     const connected = this.directory.markUp(peer.nodeId, now, t.path);
+    // A peer that has read this node's feed further than it reaches: the database went back
+    // in time (restored from a backup). Its sequence numbers will be handed out again, and
+    // peers would skip the new records behind their cursors: a new feed id makes every peer
+    // read the feed again from 0 (records are idempotent).
+    let theirCursor = hello.cursor;
+    const lastSeq = this.deps.records.lastSeq();
+    if (theirCursor > lastSeq && this.peerStore.indexId() === indexId) {
+      log.warn(
+        "This node's record feed went back in time (its database was restored?): starting a new feed so every peer reads it again",
+        { peer: peer.nodeId, theirCursor, lastSeq },
+      );
+      this.peerStore.rotateIndexId();
+      theirCursor = 0;
+    } else if (theirCursor > lastSeq) {
+      theirCursor = 0; // they answered for the feed id that was just replaced
+    }
     this.peerStore.update(peer.nodeId, {
       lastSeen: now,
-      pushedSeq: hello.cursor,
+      pushedSeq: theirCursor,
       lastError: undefined,
       blobCount: hello.storage?.blobs,
       blobBytes: hello.storage?.bytes,
@@ -323,7 +339,7 @@ export class Replicator {
     onAnswered(connected);
     try {
       await this.recordSync.pull(peer, t, hello.indexId);
-      await this.recordSync.push(peer, t, hello.cursor);
+      await this.recordSync.push(peer, t, theirCursor);
       this.peerStore.update(peer.nodeId, { lastSync: this.#now() });
       this.#statusChanged();
     } catch (err) {
