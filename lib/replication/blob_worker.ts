@@ -274,11 +274,9 @@ export function watchdog(
           clearTimeout(timer);
           if (done) {
             controller.close();
+            request?.respond(0); // a reader waiting with its own buffer gets it back empty
           } else if (value!.byteLength > 0) {
             controller.enqueue(value!);
-          }
-          if (done) {
-            request?.respond(0);
           }
         }
         if (!done) timer = setTimeout(() => ac.abort(new Error("transfer stalled")), stallMs);
