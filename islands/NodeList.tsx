@@ -1,10 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, isSignedOut, messageOf } from "../lib/web/browser/api.ts";
-import { makeSignedRecord, postRecords } from "../lib/web/browser/records.ts";
-import { personNameProblem } from "../lib/web/browser/names.ts";
-import { nodeAddress } from "../lib/web/browser/node_address.ts";
+import { isSignedOut, messageOf } from "../lib/web/browser/api.ts";
+import { removeNode, renameOrMoveNode } from "../lib/web/browser/node_records.ts";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
-import { NodeFields } from "../lib/web/browser/ui/NodeFields.tsx";
+import { NodeEditForm } from "../lib/web/browser/ui/NodeEditForm.tsx";
 import { SignedOutAlert } from "../lib/web/browser/ui/SignedOutAlert.tsx";
 import { timeAgo } from "../lib/web/browser/user_agent.ts";
 import {
@@ -19,10 +17,6 @@ export interface NodeListProps {
   isAdmin: boolean;
   /** The status when the page was rendered; updated live afterwards. */
   initial: ReplicationStatus;
-}
-
-interface NodesResponse {
-  peers: { nodeId: string; record?: { body: Record<string, unknown> } }[];
 }
 
 const PATH_LABEL: Record<string, string> = {
@@ -119,9 +113,6 @@ export default function NodeList({ isAdmin, initial }: NodeListProps) {
   const [removing, setRemoving] = useState<string | undefined>();
   const [confirm, setConfirm] = useState<PeerStatus | undefined>();
   const [editing, setEditing] = useState<PeerStatus | undefined>();
-  const [draft, setDraft] = useState({ name: "", url: "" });
-  const [problem, setProblem] = useState<{ field: "name" | "url"; message: string }>();
-  const [saving, setSaving] = useState(false);
 
   useEffect(() =>
     subscribe((e) => {
@@ -133,10 +124,7 @@ export default function NodeList({ isAdmin, initial }: NodeListProps) {
     setRemoving(peer.nodeId);
     setError(undefined);
     try {
-      const current = await currentRecord(peer);
-      await postRecords([
-        await makeSignedRecord("node", peer.nodeId, { ...current.body, removed: true }),
-      ]);
+      await removeNode(peer.nodeId, peer.name);
       setStatus((s) => ({ ...s, peers: s.peers.filter((p) => p.nodeId !== peer.nodeId) }));
     } catch (err) {
       if (isSignedOut(err)) setSignedOut(true);
@@ -146,53 +134,24 @@ export default function NodeList({ isAdmin, initial }: NodeListProps) {
     }
   };
 
-  /** The node's record as the node has it now: a new version builds on the latest one. */
-  const currentRecord = async (peer: PeerStatus) => {
-    const nodes = await api<NodesResponse>("GET", "/v1/nodes");
-    const current = nodes.peers.find((p) => p.nodeId === peer.nodeId)?.record;
-    if (!current) throw new Error(`${peer.name} is no longer in the family.`);
-    return current;
-  };
-
   const startEdit = (peer: PeerStatus) => {
     setConfirm(undefined);
-    setProblem(undefined);
-    setDraft({ name: peer.name, url: peer.url ?? "" });
     setEditing(peer);
   };
 
-  const save = async (e: Event) => {
-    e.preventDefault();
-    const peer = editing;
-    if (!peer) return;
-    const name = draft.name.trim();
-    const address = nodeAddress(draft.url);
-    const nameProblem = name === ""
-      ? "Give the node a name, e.g. “Grandma's NAS”."
-      : personNameProblem(name)?.replace("your name", "the name");
-    const bad = nameProblem
-      ? { field: "name" as const, message: nameProblem }
-      : address.ok
-      ? undefined
-      : { field: "url" as const, message: address.problem };
-    setProblem(bad);
-    if (bad || !address.ok) return;
-    setSaving(true);
+  const save = async (name: string, url: string | undefined) => {
+    const peer = editing!;
     setError(undefined);
     try {
-      const { url: _old, ...rest } = (await currentRecord(peer)).body;
-      const body = { ...rest, name, ...(address.url ? { url: address.url } : {}) };
-      await postRecords([await makeSignedRecord("node", peer.nodeId, body)]);
+      await renameOrMoveNode(peer.nodeId, peer.name, name, url);
       setStatus((s) => ({
         ...s,
-        peers: s.peers.map((p) => p.nodeId === peer.nodeId ? { ...p, name, url: address.url } : p),
+        peers: s.peers.map((p) => p.nodeId === peer.nodeId ? { ...p, name, url } : p),
       }));
       setEditing(undefined);
     } catch (err) {
       if (isSignedOut(err)) setSignedOut(true);
       else setError(messageOf(err));
-    } finally {
-      setSaving(false);
     }
   };
 
@@ -241,35 +200,13 @@ export default function NodeList({ isAdmin, initial }: NodeListProps) {
         </div>
       )}
       {editing && (
-        <form class="edit-node" onSubmit={save} aria-label={`Edit ${editing.name}`}>
-          <h3>Edit {editing.name}</h3>
-          <div class="form-grid">
-            <NodeFields
-              idPrefix="edit-node"
-              name={draft.name}
-              url={draft.url}
-              onName={(name) => setDraft({ ...draft, name })}
-              onUrl={(url) => setDraft({ ...draft, url })}
-              invalid={problem?.field}
-              urlHint={
-                <>
-                  After a move or a new domain. Leave it empty for a node that cannot be reached
-                  from outside (it calls the others instead). Start that node with the same{" "}
-                  <code>--public-url</code>.
-                </>
-              }
-            />
-          </div>
-          {problem && <p class="field-error" role="alert">{problem.message}</p>}
-          <div class="btn-row">
-            <button type="submit" class="btn btn-primary" disabled={saving}>
-              {saving ? "Saving…" : "Save"}
-            </button>
-            <button type="button" class="btn" onClick={() => setEditing(undefined)}>
-              Cancel
-            </button>
-          </div>
-        </form>
+        <NodeEditForm
+          key={editing.nodeId}
+          name={editing.name}
+          url={editing.url}
+          onSave={save}
+          onCancel={() => setEditing(undefined)}
+        />
       )}
       <table class="nodes">
         <thead>

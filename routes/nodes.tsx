@@ -4,6 +4,7 @@ import { currentFamily } from "../lib/core/family_kinds.ts";
 import type { NodeBody } from "../lib/core/node_kinds.ts";
 import { toBase64Url } from "../lib/crypto/mod.ts";
 import type { ReplicationStatus } from "../lib/replication/mod.ts";
+import EditThisNode from "../islands/EditThisNode.tsx";
 import NodeList from "../islands/NodeList.tsx";
 import PairNode from "../islands/PairNode.tsx";
 
@@ -14,6 +15,8 @@ interface NodesData {
     nodeId: string;
     publicKey: string;
     url: string;
+    /** The address in this node's own record (absent: it only dials out, or not paired). */
+    recordUrl?: string;
     name?: string;
     paired: boolean;
     removed: boolean;
@@ -47,6 +50,7 @@ export const handler: Handlers<NodesData> = {
         nodeId: nodeKey.nodeId,
         publicKey: toBase64Url(nodeKey.publicKey),
         url: record?.body.url ?? config.publicUrl ?? ctx.url.origin,
+        recordUrl: record?.body.url,
         name: record?.body.name,
         paired: record !== undefined && !record.body.removed,
         removed: record?.body.removed === true,
@@ -93,6 +97,9 @@ export default function Nodes({ data }: PageProps<NodesData>) {
               : "not yet since this start (daily)"}
           </dd>
         </dl>
+        {data.isAdmin && self.paired && self.name && (
+          <EditThisNode nodeId={self.nodeId} name={self.name} url={self.recordUrl} />
+        )}
       </div>
       <div class="card">
         <h2>Other nodes</h2>

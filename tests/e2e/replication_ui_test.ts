@@ -230,6 +230,13 @@ Deno.test({
       assert.match(back, new RegExp(pine.url.replaceAll(".", "\\.")));
       await screenshot(admin, "replication_node_edited");
 
+      // This node's own card can be edited too: Oak is renamed, and the page says so.
+      await admin.getByRole("button", { name: "Edit this node (Oak): name and address" }).click();
+      assert.equal(await admin.locator("#edit-self-url").inputValue(), oak.url);
+      await admin.locator("#edit-self-name").fill("Oak (home)");
+      await admin.getByRole("button", { name: "Save" }).click();
+      await admin.getByRole("heading", { name: "This node — Oak (home)" }).waitFor();
+
       assert.deepEqual(seen, [[], []], "no page errors in either browser");
     } catch (err) {
       // What the pages showed when it failed, for whoever reads the log.
