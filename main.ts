@@ -18,7 +18,12 @@ import {
 } from "./lib/store/mod.ts";
 import { createKindRegistry } from "./lib/vault/kinds.ts";
 import { HttpTransport } from "./lib/net/http_transport.ts";
-import { ObservedBlobStore, Replicator } from "./lib/replication/mod.ts";
+import {
+  FEED_HEAD_FILE,
+  FeedHeadFile,
+  ObservedBlobStore,
+  Replicator,
+} from "./lib/replication/mod.ts";
 import { SessionStore } from "./lib/web/auth/session_store.ts";
 import { issueSetupCode } from "./lib/vault/setup_code.ts";
 import { createApp, isFirstRun, VERSION } from "./lib/web/app.ts";
@@ -71,6 +76,12 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
     scrubIntervalMs: secs(config.repScrubIntervalSecs),
     maxBlobBytes: config.maxBlobBytes,
   });
+  // Beside index.db, not in it: a database restored from a backup is found behind it.
+  const feedHead = new FeedHeadFile(`${dataDir}/${FEED_HEAD_FILE}`, records, replication.peerStore);
+  await feedHead.check();
+  const feedHeadTimer = setInterval(() => {
+    feedHead.write().catch((err) => log.warn("Cannot write the feed head", { error: String(err) }));
+  }, 5_000);
   const app = createApp({
     config,
     nodeKey,
@@ -125,6 +136,10 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
   await replication.stop();
+  clearInterval(feedHeadTimer);
+  await feedHead.write().catch((err) =>
+    log.warn("Cannot write the feed head", { error: String(err) })
+  );
   db.close();
 }
 

@@ -21,6 +21,7 @@ export {
 } from "./blob_jobs.ts";
 export { acceptBootstrap, TRUST_KINDS } from "./bootstrap.ts";
 export { type ReplicationEvent, ReplicationEvents, type ReplicationListener } from "./events.ts";
+export { FEED_HEAD_FILE, FeedHeadFile } from "./feed_head.ts";
 export { type Location, LocationStore } from "./locations.ts";
 export { ObservedBlobStore } from "./observed_blob_store.ts";
 export { PeerStore } from "./peer_store.ts";

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { call, signAs } from "../../demo.ts";
+import { type Admin, call, signAs } from "../../demo.ts";
 import { toBase64Url } from "../../lib/crypto/mod.ts";
 import { startNode } from "../_support/node_process.ts";
 import {
@@ -28,6 +28,24 @@ async function copyDb(from: string, to: string): Promise<void> {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
     });
   }
+}
+
+/** Signs a new version of an album (new encrypted name) and stores it through `url`. */
+async function rename(c: { admin: Admin }, url: string, albumId: string): Promise<void> {
+  const album = signAs(c.admin, "album", albumId, {
+    owner: c.admin.key,
+    epoch: 0,
+    meta: toBase64Url(crypto.getRandomValues(new Uint8Array(96))),
+    cover: null,
+    trashedAt: null,
+  });
+  const res = await call(
+    `${url}/v1/records`,
+    "POST",
+    { records: [album] },
+    await cookieOn(c.admin, url),
+  );
+  assert.ok(res.ok, `rename: ${res.status} ${await res.text()}`);
 }
 
 Deno.test("A node restored from an older database backup starts a new feed; its new records still reach its peers", async () => {
@@ -62,22 +80,7 @@ Deno.test("A node restored from an older database backup starts a new feed; its 
     // back to Oak, so Oak's next records get sequence numbers Pine has read past.
     await restart();
     const renamed = await createAlbum(c.admin, oak.url);
-    for (let i = 0; i < 5; i++) {
-      const album = signAs(c.admin, "album", renamed.id, {
-        owner: c.admin.key,
-        epoch: 0,
-        meta: toBase64Url(crypto.getRandomValues(new Uint8Array(96))),
-        cover: null,
-        trashedAt: null,
-      });
-      const res = await call(
-        `${oak.url}/v1/records`,
-        "POST",
-        { records: [album] },
-        await cookieOn(c.admin, oak.url),
-      );
-      assert.ok(res.ok, `rename ${i}: ${res.status} ${await res.text()}`);
-    }
+    for (let i = 0; i < 5; i++) await rename(c, oak.url, renamed.id);
     await same("Pine to read the versions made after the backup");
     await c.nodes[0].stop();
 
@@ -93,6 +96,63 @@ Deno.test("A node restored from an older database backup starts a new feed; its 
     // And Oak takes back, from Pine, what the restore lost.
     await same("Oak and Pine to converge again");
     assert.match(restored.output(), /record feed went back in time/);
+  } finally {
+    await Deno.remove(backup, { recursive: true });
+  }
+});
+
+Deno.test("A node restored from a backup while its peers are away starts a new feed before it writes anything", async () => {
+  await using c = await startCluster(["Oak", "Pine"]);
+  const [oak, pine] = c.nodes;
+  const same = (what: string) =>
+    waitFor(what, () => {
+      const a = recordsOf(c.nodes[0].dataDir);
+      const b = recordsOf(c.nodes[1].dataDir);
+      return Promise.resolve(a.size === b.size && [...a].every(([k, v]) => b.get(k) === v));
+    }, 30_000);
+  const restart = async (i: number) => {
+    const was = [oak, pine][i];
+    c.nodes[i] = await startNode({
+      dataDir: was.dataDir,
+      args: ["--port", String(was.port)],
+      env: FAST_ENV,
+    });
+    c.admin.cookies.delete(was.url);
+    return c.nodes[i];
+  };
+
+  await createAlbum(c.admin, oak.url);
+  await same("Pine to hold Oak's records");
+  await c.nodes[0].stop();
+  const backup = await Deno.makeTempDir({ prefix: "p2pos-backup-" });
+  try {
+    await copyDb(oak.dataDir, backup); // index.db only: the feed head file stays as it is
+
+    await restart(0);
+    const renamed = await createAlbum(c.admin, oak.url);
+    for (let i = 0; i < 5; i++) await rename(c, oak.url, renamed.id);
+    await same("Pine to read the versions made after the backup");
+    await c.nodes[0].stop();
+    await c.nodes[1].stop();
+
+    // Restored while Pine is away, Oak writes more records than the restore lost, which would
+    // carry its feed past Pine's cursor before Pine could say how far it read.
+    await copyDb(backup, oak.dataDir);
+    const restored = await restart(0);
+    assert.match(restored.output(), /record feed went back in time/);
+    const late: string[] = [];
+    for (let i = 0; i < 5; i++) late.push((await createAlbum(c.admin, oak.url)).id);
+
+    await restart(1);
+    await waitFor(
+      "Pine to receive every album made after the restore",
+      () => {
+        const b = recordsOf(c.nodes[1].dataDir);
+        return Promise.resolve(late.every((id) => b.has(`album/${id}`)));
+      },
+      30_000,
+    );
+    await same("Oak and Pine to converge again");
   } finally {
     await Deno.remove(backup, { recursive: true });
   }
