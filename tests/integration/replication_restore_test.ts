@@ -30,6 +30,15 @@ async function copyDb(from: string, to: string): Promise<void> {
   }
 }
 
+/** Waits until both nodes hold the same record versions. */
+function sameRecords(nodes: { dataDir: string }[], what: string): Promise<unknown> {
+  return waitFor(what, () => {
+    const a = recordsOf(nodes[0].dataDir);
+    const b = recordsOf(nodes[1].dataDir);
+    return Promise.resolve(a.size === b.size && [...a].every(([k, v]) => b.get(k) === v));
+  }, 30_000);
+}
+
 /** Signs a new version of an album (new encrypted name) and stores it through `url`. */
 async function rename(c: { admin: Admin }, url: string, albumId: string): Promise<void> {
   const album = signAs(c.admin, "album", albumId, {
@@ -51,12 +60,7 @@ async function rename(c: { admin: Admin }, url: string, albumId: string): Promis
 Deno.test("A node restored from an older database backup starts a new feed; its new records still reach its peers", async () => {
   await using c = await startCluster(["Oak", "Pine"]);
   const [oak, pine] = c.nodes;
-  const same = (what: string) =>
-    waitFor(what, () => {
-      const a = recordsOf(c.nodes[0].dataDir);
-      const b = recordsOf(pine.dataDir);
-      return Promise.resolve(a.size === b.size && [...a].every(([k, v]) => b.get(k) === v));
-    }, 30_000);
+  const same = (what: string) => sameRecords(c.nodes, what);
   const restart = async () => {
     const n = await startNode({
       dataDir: oak.dataDir,
@@ -104,12 +108,7 @@ Deno.test("A node restored from an older database backup starts a new feed; its 
 Deno.test("A node restored from a backup while its peers are away starts a new feed before it writes anything", async () => {
   await using c = await startCluster(["Oak", "Pine"]);
   const [oak, pine] = c.nodes;
-  const same = (what: string) =>
-    waitFor(what, () => {
-      const a = recordsOf(c.nodes[0].dataDir);
-      const b = recordsOf(c.nodes[1].dataDir);
-      return Promise.resolve(a.size === b.size && [...a].every(([k, v]) => b.get(k) === v));
-    }, 30_000);
+  const same = (what: string) => sameRecords(c.nodes, what);
   const restart = async (i: number) => {
     const was = [oak, pine][i];
     c.nodes[i] = await startNode({
