@@ -15,6 +15,10 @@ const log = getLogger("replication");
 
 export const FEED_HEAD_FILE = "feed-head.json";
 
+/** Logged when either check (this file at start, a peer's cursor in hello) finds a restore. */
+export const FEED_WENT_BACK =
+  "This node's record feed went back in time (its database was restored?): starting a new feed so every peer reads it again";
+
 interface FeedHead {
   indexId: string;
   lastSeq: number;
@@ -51,10 +55,7 @@ export class FeedHeadFile {
     const indexId = this.peers.indexId();
     const lastSeq = this.records.lastSeq();
     if (!head || head.indexId !== indexId || lastSeq >= head.lastSeq) return false;
-    log.warn(
-      "This node's record feed went back in time (its database was restored?): starting a new feed so every peer reads it again",
-      { fileSeq: head.lastSeq, lastSeq },
-    );
+    log.warn(FEED_WENT_BACK, { fileSeq: head.lastSeq, lastSeq });
     this.peers.rotateIndexId();
     await this.write();
     return true;

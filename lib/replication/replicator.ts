@@ -27,6 +27,7 @@ import { LocationStore } from "./locations.ts";
 import { ingestInto, ObservedBlobStore } from "./observed_blob_store.ts";
 import { PeerStore } from "./peer_store.ts";
 import { type Peer, PeerDirectory } from "./peers.ts";
+import { FEED_WENT_BACK } from "./feed_head.ts";
 import { PROOF_NONCE_BYTES, proofOf } from "./proof.ts";
 import { RecordSync } from "./record_sync.ts";
 import { buildStatus, type ReplicationStatus } from "./status.ts";
@@ -314,10 +315,7 @@ export class Replicator {
     let theirCursor = hello.cursor;
     const lastSeq = this.deps.records.lastSeq();
     if (theirCursor > lastSeq && this.peerStore.indexId() === indexId) {
-      log.warn(
-        "This node's record feed went back in time (its database was restored?): starting a new feed so every peer reads it again",
-        { peer: peer.nodeId, theirCursor, lastSeq },
-      );
+      log.warn(FEED_WENT_BACK, { peer: peer.nodeId, theirCursor, lastSeq });
       this.peerStore.rotateIndexId();
       theirCursor = 0;
     } else if (theirCursor > lastSeq) {

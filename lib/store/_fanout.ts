@@ -58,12 +58,10 @@ export class Fanout {
   async prepare(): Promise<void> {
     const present = new Set<string>();
     for await (const e of Deno.readDir(this.dir)) if (e.isDirectory) present.add(e.name);
-    for (let i = 0; i < 256; i++) {
-      const name = i.toString(16).padStart(2, "0");
-      if (!present.has(name)) await mkdirIfMissing(join(this.dir, name));
-    }
+    const tops = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+    for (const name of tops) if (!present.has(name)) await mkdirIfMissing(join(this.dir, name));
     await syncDir(this.dir);
-    for (let i = 0; i < 256; i++) this.#known.add(join(this.dir, i.toString(16).padStart(2, "0")));
+    for (const name of tops) this.#known.add(join(this.dir, name));
   }
 
   /** Forgets what is known about `path`'s directory, after something removed it. */

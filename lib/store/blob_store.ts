@@ -239,15 +239,7 @@ export class BlobStore {
     assertBlobId(id);
     if (range !== undefined) checkRange(range);
     this.#assertOpen("get");
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(this.#blobs.path(id), { read: true });
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) {
-        throw new NotFoundError(`Cannot read blob ${id}: it is not stored`, { cause: err });
-      }
-      throw err;
-    }
+    const file = await this.#openBlob(id);
     try {
       const { size } = await file.stat();
       const start = range?.start ?? 0;
@@ -268,22 +260,14 @@ export class BlobStore {
 
   /**
    * A whole blob in memory, read with as few reads as the OS allows (one, typically) into one
-   * buffer of its size: for pushing a small blob as one request body, where streaming it in
-   * 256 KiB chunks and joining them cost the sender twice the CPU. Refuses blobs over
-   * `maxBytes` (RangeError): large blobs must be streamed with {@link get}.
+   * buffer of its size, instead of 256 KiB chunks joined afterwards: for pushing a small blob
+   * as one request body. Refuses blobs over `maxBytes` (RangeError): large blobs must be
+   * streamed with {@link get}.
    */
   async readBytes(id: BlobId, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
     assertBlobId(id);
     this.#assertOpen("readBytes");
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(this.#blobs.path(id), { read: true });
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) {
-        throw new NotFoundError(`Cannot read blob ${id}: it is not stored`, { cause: err });
-      }
-      throw err;
-    }
+    const file = await this.#openBlob(id);
     try {
       const { size } = await file.stat();
       if (size > maxBytes) {
@@ -301,6 +285,18 @@ export class BlobStore {
       return bytes;
     } finally {
       file.close();
+    }
+  }
+
+  /** Opens a stored blob for reading; NotFoundError when it is not stored. */
+  async #openBlob(id: BlobId): Promise<Deno.FsFile> {
+    try {
+      return await Deno.open(this.#blobs.path(id), { read: true });
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) {
+        throw new NotFoundError(`Cannot read blob ${id}: it is not stored`, { cause: err });
+      }
+      throw err;
     }
   }
 

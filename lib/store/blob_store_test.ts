@@ -202,13 +202,19 @@ Deno.test("BlobStore leaves an open data dir untouched when given malformed ids"
   });
 });
 
+/** Stores `n` small distinct blobs; their ids in the order stored. */
+async function putPhotos(store: BlobStore, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const bytes = enc.encode(`photo ${i}`);
+    ids.push((await store.put(sha256(bytes), streamOf(bytes))).id);
+  }
+  return ids;
+}
+
 Deno.test("BlobStore.list() pages through ids in ascending order", async () => {
   await withStore(async (store) => {
-    const ids: string[] = [];
-    for (let i = 0; i < 25; i++) {
-      const bytes = enc.encode(`photo ${i}`);
-      ids.push((await store.put(sha256(bytes), streamOf(bytes))).id);
-    }
+    const ids = await putPhotos(store, 25);
     const pages: string[][] = [];
     let after: string | undefined;
     do {
@@ -370,11 +376,7 @@ Deno.test("BlobStore.put() makes the fan-out directories again if they were remo
 
 Deno.test("BlobStore.list() pages in order across many fan-out directories read ahead", async () => {
   await withStore(async (store) => {
-    const ids: string[] = [];
-    for (let i = 0; i < 400; i++) {
-      const bytes = enc.encode(`photo ${i}`);
-      ids.push((await store.put(sha256(bytes), streamOf(bytes))).id);
-    }
+    const ids = await putPhotos(store, 400);
     ids.sort();
     // A cursor inside a leaf, between leaves and past the last id, with pages of 7.
     for (const start of [undefined, ids[0], ids[133], ids[398]]) {

@@ -6,6 +6,7 @@
 
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { nodeIdFromPublicKey } from "../core/node_id.ts";
+import { fromHex } from "../crypto/mod.ts";
 import { IntegrityError } from "../core/errors.ts";
 
 const HEADER = "p2pos-node-key-v1";
@@ -23,24 +24,7 @@ export interface NodeKey {
 }
 
 /** PKCS #8 wrapping of a raw Ed25519 seed (RFC 8410 §7): a fixed 16-byte prefix. */
-const PKCS8_ED25519 = Uint8Array.from([
-  0x30,
-  0x2e,
-  0x02,
-  0x01,
-  0x00,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x70,
-  0x04,
-  0x22,
-  0x04,
-  0x20,
-]);
+const PKCS8_ED25519 = fromHex("302e020100300506032b657004220420");
 
 async function webCryptoSigner(seed: Uint8Array): Promise<CryptoKey | null> {
   const pkcs8 = new Uint8Array(PKCS8_ED25519.length + seed.length);
