@@ -53,7 +53,8 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
     throw err;
   }
   // Observed: blobs stored through the API are pushed to the other family nodes at once.
-  const blobs = await ObservedBlobStore.open(dataDir);
+  const blobs = await ObservedBlobStore.open(dataDir, { directIo: config.directIo });
+  log.info("Blob store ready", { directIo: blobs.directIo });
   const build = await ensureIslandBundles({ log: (m) => log.info(m) });
 
   const kinds = createKindRegistry();

@@ -39,6 +39,8 @@ export interface NodeConfig {
   repReverifyAfterSecs?: number;
   /** Seconds between scrubs of the local blobs. @default 86400 */
   repScrubIntervalSecs?: number;
+  /** Write blob bytes with O_DIRECT where the filesystem takes it. @default true */
+  directIo?: boolean;
   /** TLS certificate and key (PEM files); when both are set the node serves HTTPS. */
   tlsCert?: string;
   tlsKey?: string;
@@ -60,7 +62,7 @@ export interface ParsedCommand {
 interface FlagSpec {
   key: keyof NodeConfig;
   env: string;
-  kind: "string" | "port" | "mib" | "level" | "list" | "secs" | "count";
+  kind: "string" | "port" | "mib" | "level" | "list" | "secs" | "count" | "onoff";
   help: string;
 }
 
@@ -146,6 +148,12 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: "secs",
     help: "re-hash local blobs every, s",
   },
+  "direct-io": {
+    key: "directIo",
+    env: "P2POS_DIRECT_IO",
+    kind: "onoff",
+    help: "write blobs past the page cache (on, off)",
+  },
   "tls-cert": { key: "tlsCert", env: "P2POS_TLS_CERT", kind: "string", help: "PEM certificate" },
   "tls-key": { key: "tlsKey", env: "P2POS_TLS_KEY", kind: "string", help: "PEM private key" },
 };
@@ -166,6 +174,7 @@ export const DEFAULTS: ResolvedNodeConfig = {
   repProofIntervalSecs: 600,
   repReverifyAfterSecs: 86_400,
   repScrubIntervalSecs: 86_400,
+  directIo: true,
 };
 
 const LEVELS = ["debug", "info", "warn", "error"];
@@ -212,6 +221,11 @@ function convert(flag: string, spec: FlagSpec, raw: string, source: string): unk
       }
       return n;
     }
+    case "onoff":
+      if (raw !== "on" && raw !== "off") {
+        throw new RangeError(`${where} must be on or off, got "${raw}"`);
+      }
+      return raw === "on";
   }
 }
 
@@ -298,6 +312,8 @@ export function helpText(): string {
       ? ` (default ${Number(def) / (spec.key === "maxJsonBytes" ? 1024 : 1024 ** 2)})`
       : Array.isArray(def)
       ? ""
+      : spec.kind === "onoff"
+      ? ` (default ${def ? "on" : "off"})`
       : ` (default ${def})`;
     lines.push(`  --${flag.padEnd(28)} ${spec.env.padEnd(34)} ${spec.help}${shown}`);
   }

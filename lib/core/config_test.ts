@@ -28,6 +28,17 @@ Deno.test("parseCommandLine() reads P2POS_* variables and lets flags win over th
   assert.equal(flags.dataDir, "/tmp/x");
 });
 
+Deno.test("parseCommandLine() turns direct I/O off only when asked, with on or off", () => {
+  assert.equal(parseCommandLine([], {}).config.directIo, true);
+  assert.equal(parseCommandLine([], { P2POS_DIRECT_IO: "off" }).config.directIo, false);
+  assert.equal(
+    parseCommandLine(["--direct-io", "on"], { P2POS_DIRECT_IO: "off" }).config.directIo,
+    true,
+  );
+  assert.throws(() => parseCommandLine(["--direct-io", "no"], {}), /--direct-io must be on or off/);
+  assert.match(helpText(), /--direct-io .*P2POS_DIRECT_IO .*\(default on\)/);
+});
+
 Deno.test("parseCommandLine() normalises the public URL to its origin", () => {
   const { config } = parseCommandLine(["--public-url", "https://oak.example.org/"], {});
   assert.equal(config.publicUrl, "https://oak.example.org");

@@ -6,15 +6,18 @@
  * and every node pulls what it lacks, so no blob crosses a link twice.
  */
 
-import { BlobStore, type PutOptions, type PutResult } from "../store/mod.ts";
+import { BlobStore, type BlobStoreOptions, type PutOptions, type PutResult } from "../store/mod.ts";
 
 export type StoredListener = (id: string, size: number) => void;
 
 export class ObservedBlobStore extends BlobStore {
   readonly #listeners = new Set<StoredListener>();
 
-  static override async open(root: string): Promise<ObservedBlobStore> {
-    return await new ObservedBlobStore({ root }).open();
+  static override async open(
+    root: string,
+    options: Omit<BlobStoreOptions, "root"> = {},
+  ): Promise<ObservedBlobStore> {
+    return await new ObservedBlobStore({ ...options, root }).open();
   }
 
   onStored(listener: StoredListener): () => void {

@@ -17,7 +17,7 @@ import { getLogger } from "../core/log.ts";
 import type { KindRegistry } from "../core/record_kinds.ts";
 import type { FeedPage, PeerHello, Transport } from "../core/transport.ts";
 import { toBase64Url } from "../crypto/mod.ts";
-import type { BlobStore, IndexDb, RecordLog } from "../store/mod.ts";
+import type { BlobStore, IndexDb, PutOptions, RecordLog } from "../store/mod.ts";
 import { BlobJobQueue } from "./blob_jobs.ts";
 import { BlobWorker } from "./blob_worker.ts";
 import { acceptBootstrap, TRUST_KINDS } from "./bootstrap.ts";
@@ -439,11 +439,7 @@ export class Replicator {
     this.worker.pump();
   }
 
-  #ingestCounted = async (
-    id: string,
-    stream: ReadableStream<Uint8Array>,
-    options: { maxBytes?: number; signal?: AbortSignal },
-  ) => {
+  #ingestCounted = async (id: string, stream: ReadableStream<Uint8Array>, options: PutOptions) => {
     const r = await ingestInto(this.deps.blobs)(id, stream, options);
     if (r.created) {
       this.#storage.blobs++;

@@ -59,7 +59,7 @@ export class Fanout {
     const present = new Set<string>();
     for await (const e of Deno.readDir(this.dir)) if (e.isDirectory) present.add(e.name);
     const tops = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-    for (const name of tops) if (!present.has(name)) await mkdirIfMissing(join(this.dir, name));
+    for (const name of tops) if (!present.has(name)) mkdirIfMissing(join(this.dir, name));
     await syncDir(this.dir);
     for (const name of tops) this.#known.add(join(this.dir, name));
   }
@@ -76,7 +76,8 @@ export class Fanout {
     if (this.#known.has(dir)) return KNOWN;
     let entry = this.#newDirs.get(dir);
     if (!entry) {
-      const made = mkdirIfMissing(dir);
+      // A promise all the same: a failed mkdir is the caller's error, met where it awaits.
+      const made = new Promise<boolean>((resolve) => resolve(mkdirIfMissing(dir)));
       const durable = made.then((created) => created ? syncDir(dirname(dir)) : undefined);
       entry = { made, durable };
       this.#newDirs.set(dir, entry);

@@ -5,17 +5,20 @@
 
 import { createCipheriv, createHash } from "node:crypto";
 import { join, relative } from "node:path";
-import { BlobStore } from "./blob_store.ts";
+import { BlobStore, type BlobStoreOptions } from "./blob_store.ts";
 
 export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
 /** Opens a store in a fresh temp dir, runs `fn`, and removes the dir whatever happens. */
-export async function withStore(fn: (store: BlobStore, root: string) => Promise<void>) {
+export async function withStore(
+  fn: (store: BlobStore, root: string) => Promise<void>,
+  options: Omit<BlobStoreOptions, "root"> = {},
+) {
   const root = await Deno.makeTempDir({ prefix: "p2pos-store-" });
   try {
-    await fn(await BlobStore.open(root), root);
+    await fn(await BlobStore.open(root, options), root);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -86,6 +89,13 @@ export function generatedStream(size: number, seed: number): ReadableStream<Uint
       left -= n;
     },
   }, { highWaterMark: 0 });
+}
+
+/** `size` bytes of a pattern that differs with `seed` and never repeats within 2 KiB. */
+export function patterned(size: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed * 7 + (i >> 11)) & 0xff;
+  return bytes;
 }
 
 export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {

@@ -13,6 +13,7 @@ import {
   byteStreamOf,
   filesUnder,
   generatedStream,
+  patterned,
   readAll,
   sha256,
   streamOf,
@@ -287,12 +288,6 @@ Deno.test("BlobStore streams a 64 MiB blob in and out in chunks", async () => {
 });
 
 /** `size` bytes that differ with `seed`, so a reused buffer holding old bytes shows. */
-function patterned(size: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed * 7 + (i >> 11)) & 0xff;
-  return bytes;
-}
-
 Deno.test("BlobStore.put() reads a byte stream into its own buffers, across buffer edges", async () => {
   await withStore(async (store) => {
     // 2.5 MiB + 3 in pieces of at most 100,003 bytes: reads end mid-buffer and at odd offsets.
@@ -402,5 +397,27 @@ Deno.test("BlobStore.readBytes() returns a whole small blob and refuses one over
     await assert.rejects(store.readBytes(id, 1 << 20), RangeError);
     await assert.rejects(store.readBytes(HELLO_ID, 8 << 20), NotFoundError);
     await assert.rejects(store.readBytes("../etc/passwd", 8 << 20), ValidationError);
+  });
+});
+
+Deno.test("BlobStore.put() calls onReceived when the bytes are in and verified, before they are stored", async () => {
+  await withStore(async (store, root) => {
+    const final = `${root}/blobs/${HELLO_ID.slice(0, 2)}/${HELLO_ID.slice(2, 4)}/${HELLO_ID}`;
+    const calls: boolean[] = [];
+    const stored = () => {
+      try {
+        return Deno.statSync(final).isFile;
+      } catch {
+        return false;
+      }
+    };
+    const onReceived = () => calls.push(stored());
+    const other = sha256(enc.encode("something else"));
+    await assert.rejects(store.put(other, streamOf(HELLO), { onReceived }), IntegrityError);
+    assert.deepEqual(calls, [], "not for bytes that fail their hash");
+    await store.put(HELLO_ID, streamOf(HELLO), { onReceived });
+    assert.deepEqual(calls, [false], "once, before the blob is under its name");
+    await store.put(HELLO_ID, streamOf(HELLO), { onReceived });
+    assert.deepEqual(calls, [false], "not for a blob already stored");
   });
 });

@@ -10,6 +10,12 @@ export interface PutOptions {
   maxBytes?: number;
   /** Aborting stops the upload and removes its partial file. */
   signal?: AbortSignal;
+  /**
+   * Called once every byte has arrived and hashed to the id, before the bytes are made
+   * durable: the put has not succeeded yet, but the source is done with. Not called for a
+   * blob that was already stored.
+   */
+  onReceived?: () => void;
 }
 
 export interface PutResult {
