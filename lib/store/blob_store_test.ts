@@ -369,7 +369,7 @@ Deno.test("BlobStore.put() makes the fan-out directories again if they were remo
   });
 });
 
-Deno.test("BlobStore.list() pages in order across many fan-out directories read ahead", async () => {
+Deno.test("BlobStore.list() pages in order across many fan-out directories, from any cursor", async () => {
   await withStore(async (store) => {
     const ids = await putPhotos(store, 400);
     ids.sort();
