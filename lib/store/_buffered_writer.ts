@@ -15,9 +15,11 @@
  * (zeroed, then page-faulted in by the first fill) cost ≈ 2 ms of main-thread time per
  * 2 MiB upload in a CPU profile of a node.
  *
- * With a {@link DirectTarget} the full buffers go to disk with O_DIRECT through
- * `_direct_io.ts` (the buffer is lent to its thread and comes back), the last one padded to a
- * whole block; {@link BufferedWriter.flush} then cuts the file to its true length.
+ * With a {@link DirectTarget}, a blob that fills a buffer goes to disk with O_DIRECT through
+ * `_direct_io.ts` (the buffer is lent to its thread and comes back), the last part padded to a
+ * whole block, which {@link BufferedWriter.flush} then cuts off. A smaller blob is written
+ * through the page cache in one write: a direct write waits for the disk, and one thread
+ * making them one at a time slowed 900 blobs of 0.3–40 kB from 5.3 to 9.7 s.
  *
  * A writer without a file only counts what passes through (the caller hashes), for a put
  * of a blob that is already stored.
@@ -51,6 +53,8 @@ export class BufferedWriter {
   readonly #direct?: DirectTarget;
   /** Bytes handed to the disk so far (direct writes name their position). */
   #written = 0;
+  /** Whether the bytes went by direct writes (then the tail is padded and cut off). */
+  #wroteDirect = false;
   /** Whether the direct I/O thread may hold a descriptor for the file. */
   #directOpen = false;
 
@@ -99,7 +103,7 @@ export class BufferedWriter {
   async flush(): Promise<void> {
     await this.#swap();
     await this.#pending;
-    if (this.#direct) {
+    if (this.#wroteDirect) {
       if (this.#written % DIRECT_BLOCK !== 0) await this.#file!.truncate(this.#written);
       await this.#closeDirect();
     }
@@ -133,9 +137,13 @@ export class BufferedWriter {
     [this.#fill, this.#spare] = [this.#spare, this.#fill];
     this.#used = 0;
     if (!this.#file) return;
-    this.#pending = this.#direct
-      ? this.#writeDirect(this.#direct, full)
-      : writeAll(this.#file, full);
+    // Only the last write can be short: a short first write is a blob smaller than a buffer.
+    if (this.#direct && (this.#wroteDirect || full.byteLength === BUFFER)) {
+      this.#pending = this.#writeDirect(this.#direct, full);
+    } else {
+      this.#written += full.byteLength;
+      this.#pending = writeAll(this.#file, full);
+    }
     // A failed write surfaces at the next swap or flush; until then it must not be unhandled.
     this.#pending.catch(() => {});
   }
@@ -144,6 +152,7 @@ export class BufferedWriter {
   async #writeDirect({ io, path }: DirectTarget, full: Uint8Array): Promise<void> {
     const position = this.#written;
     this.#written += full.byteLength;
+    this.#wroteDirect = true;
     this.#directOpen = true;
     const { buffer, error } = await io.write(path, this.#spare, full.byteLength, position);
     if (buffer) this.#spare = buffer;
