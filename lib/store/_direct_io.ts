@@ -5,7 +5,9 @@
  * that was freed and handed back to the host is faulted in again page by page on the next
  * write. Writing past it saved about 0.5 of the node's 2.5 CPU-s per 430 MB
  * (bench/replication.ts, docs/BENCHMARKS.md). Reads still go through the page cache, which
- * then holds what is read rather than everything written.
+ * then holds what is read rather than everything written. Only blobs that fill the store's
+ * 1 MiB buffer are written this way (`_buffered_writer.ts`): for small ones the wait for the
+ * disk costs more than the copy.
  *
  * Deno's file API has no O_DIRECT; node:fs has, but its calls are synchronous in Deno, so
  * they run on one worker thread shared by every store in the process
