@@ -319,6 +319,23 @@ export class BlobStore {
     }
   }
 
+  /**
+   * A whole blob as its file's own stream, to send as it is: Deno writes such a stream to a
+   * socket natively, without a JS buffer per chunk (a sender's peak RSS replicating a 1 GiB blob:
+   * ~100 MiB, against ~165 MiB through {@link get}). NotFoundError when it is not stored.
+   */
+  async readable(id: BlobId): Promise<{ stream: ReadableStream<Uint8Array>; size: number }> {
+    assertBlobId(id);
+    this.#assertOpen("readable");
+    const file = await this.#openBlob(id);
+    try {
+      return { stream: file.readable, size: (await file.stat()).size };
+    } catch (err) {
+      file.close();
+      throw err;
+    }
+  }
+
   /** Opens a stored blob for reading; NotFoundError when it is not stored. */
   async #openBlob(id: BlobId): Promise<Deno.FsFile> {
     try {

@@ -421,3 +421,16 @@ Deno.test("BlobStore.put() calls onReceived when the bytes are in and verified, 
     assert.deepEqual(calls, [false], "not for a blob already stored");
   });
 });
+
+Deno.test("BlobStore.readable() streams a whole blob from its file, or says it is not stored", async () => {
+  await withStore(async (store) => {
+    const bytes = patterned(3 * 65_536 + 5, 3);
+    const id = sha256(bytes);
+    await store.put(id, byteStreamOf(bytes).stream);
+    const got = await store.readable(id);
+    assert.equal(got.size, bytes.byteLength);
+    assert.deepEqual(await readAll(got.stream), bytes);
+    await assert.rejects(store.readable(HELLO_ID), NotFoundError);
+    await assert.rejects(store.readable("../etc/passwd"), ValidationError);
+  });
+});

@@ -6,7 +6,7 @@
 
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { nodeIdFromPublicKey } from "../core/node_id.ts";
-import { fromHex } from "../crypto/mod.ts";
+import { fromBase64Url, fromHex, toBase64Url } from "../crypto/mod.ts";
 import { IntegrityError } from "../core/errors.ts";
 
 const HEADER = "p2pos-node-key-v1";
@@ -37,16 +37,6 @@ async function webCryptoSigner(seed: Uint8Array): Promise<CryptoKey | null> {
   } finally {
     pkcs8.fill(0);
   }
-}
-
-function b64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")
-    .replace(/=+$/, "");
-}
-
-function fromB64url(s: string): Uint8Array {
-  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }
 
 async function fromSeed(seed: Uint8Array): Promise<NodeKey> {
@@ -90,7 +80,12 @@ export async function loadOrCreateNodeKey(
     if (header !== HEADER || !encoded) {
       throw new IntegrityError(`Node key ${path} is not a ${HEADER} file`);
     }
-    const seed = fromB64url(encoded.trim());
+    let seed: Uint8Array;
+    try {
+      seed = fromBase64Url(encoded.trim());
+    } catch (err) {
+      throw new IntegrityError(`Node key ${path} is damaged: ${(err as Error).message}`);
+    }
     if (seed.length !== 32) {
       throw new IntegrityError(`Node key ${path} holds ${seed.length} bytes, expected 32`);
     }
@@ -100,7 +95,7 @@ export async function loadOrCreateNodeKey(
   // createNew: two processes starting on one data dir must not overwrite each other's key.
   const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
   try {
-    await file.write(new TextEncoder().encode(`${HEADER}\n${b64url(seed)}\n`));
+    await file.write(new TextEncoder().encode(`${HEADER}\n${toBase64Url(seed)}\n`));
     await file.sync();
   } finally {
     file.close();

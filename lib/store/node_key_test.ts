@@ -25,3 +25,24 @@ Deno.test("The node key signs with WebCrypto exactly as RFC 8032 (@noble) does",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("A damaged node key stops the node with a message naming the file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "p2pos-key-" });
+  try {
+    const path = `${dir}/node.key`;
+    for (
+      const [body, why] of [["abc$def", /damaged: .*invalid character/], ["AAAA", /holds 3 bytes/]]
+    ) {
+      await Deno.writeTextFile(path, `p2pos-node-key-v1\n${body}\n`, { mode: 0o600 });
+      await Deno.chmod(path, 0o600);
+      await assert.rejects(loadOrCreateNodeKey(path), (err: Error) => {
+        assert.equal(err.name, "IntegrityError");
+        assert.match(err.message, new RegExp(`Node key ${path}`));
+        assert.match(err.message, why as RegExp);
+        return true;
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
