@@ -19,7 +19,7 @@ import {
   type DirectRequest,
 } from "./_direct_io.ts";
 
-const O_DIRECT = fs.constants.O_DIRECT;
+const O_DIRECT: number | undefined = fs.constants.O_DIRECT;
 const port = parentPort!;
 const aligned = new Uint8Array(
   new WebAssembly.Memory({ initial: DIRECT_MAX_WRITE / 65536 }).buffer,
@@ -37,9 +37,12 @@ function writeAll(fd: number, bytes: Uint8Array, position: number): void {
 function handle(m: DirectRequest): DirectReply {
   switch (m.op) {
     case "probe": {
+      // macOS and Windows have no O_DIRECT flag (node:fs leaves it undefined): page cache.
+      if (O_DIRECT === undefined) return { id: m.id, ok: false, error: "no O_DIRECT here" };
       // The filesystem takes O_DIRECT and whole-block writes from this buffer, or the
       // store writes through the page cache (tmpfs before Linux 6.6, some FUSE mounts).
-      const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | O_DIRECT;
+      const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL |
+        O_DIRECT;
       let fd: number | undefined;
       try {
         fd = fs.openSync(m.path, flags, 0o600);
@@ -55,7 +58,7 @@ function handle(m: DirectRequest): DirectReply {
     case "write": {
       let fd = fds.get(m.path);
       if (fd === undefined) {
-        fd = fs.openSync(m.path, fs.constants.O_WRONLY | O_DIRECT);
+        fd = fs.openSync(m.path, fs.constants.O_WRONLY | O_DIRECT!);
         fds.set(m.path, fd);
       }
       // Whole blocks only: the tail is zero-padded here and cut off by the caller's truncate.
