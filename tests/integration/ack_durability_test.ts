@@ -50,9 +50,10 @@ Deno.test({
     };
     const blobWorker = async () => {
       while (!stop) {
-        // Random-ish bytes, unique per blob: a random 64 KiB block repeated.
+        // Random-ish bytes, unique per blob: a random 64 KiB block repeated, 64 KiB to 2.5 MiB,
+        // so both write paths are cut short: through the page cache (under 1 MiB) and direct.
         const block = crypto.getRandomValues(new Uint8Array(65536));
-        const bytes = new Uint8Array(65536 * (1 + Math.floor(Math.random() * 4)));
+        const bytes = new Uint8Array(65536 * (1 + Math.floor(Math.random() * 40)));
         for (let off = 0; off < bytes.length; off += 65536) bytes.set(block, off);
         const id = createHash("sha256").update(bytes).digest("hex");
         try {
