@@ -54,7 +54,6 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   }
   // Observed: blobs stored through the API are pushed to the other family nodes at once.
   const blobs = await ObservedBlobStore.open(dataDir, { directIo: config.directIo });
-  log.info("Blob store ready", { directIo: blobs.directIo });
   const build = await ensureIslandBundles({ log: (m) => log.info(m) });
 
   const kinds = createKindRegistry();
@@ -115,6 +114,9 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
         `  Node id:   ${nodeKey.nodeId}`,
         `  Data dir:  ${dataDir}`,
       ];
+      if (config.directIo && !blobs.directIo) {
+        lines.push("  Blob writes: through the page cache (this filesystem refuses O_DIRECT)");
+      }
       if (isFirstRun(records)) {
         lines.push(
           `  Setup code: ${
