@@ -19,9 +19,9 @@ const TURN_MS = 5;
  * I/O threads (≈ 60 µs of CPU, and longer when the node is busy: a peer asking for a
  * 200-blob inventory while both nodes walked had the answer in 80–95 ms, 50–65 ms this way;
  * a 200-blob list on an idle node takes 11–18 ms instead of 17–23). After each top-level
- * directory the walk
- * gives the event loop a turn if it has held it for {@link TURN_MS}, so a large store's walk
- * never stalls requests for longer than that and one directory's 256 leaves.
+ * directory the walk gives the event loop a turn if it has held it for {@link TURN_MS}, so a
+ * large store's walk never stalls requests for longer than that and one directory's 256
+ * leaves.
  */
 export async function* walkBlobIds(blobsDir: string, after?: BlobId): AsyncGenerator<BlobId> {
   const from = after ?? "";
