@@ -79,9 +79,9 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   // Beside index.db, not in it: a database restored from a backup is found behind it.
   const feedHead = new FeedHeadFile(`${dataDir}/${FEED_HEAD_FILE}`, records, replication.peerStore);
   await feedHead.check();
-  const feedHeadTimer = setInterval(() => {
+  const writeFeedHead = () =>
     feedHead.write().catch((err) => log.warn("Cannot write the feed head", { error: String(err) }));
-  }, 5_000);
+  const feedHeadTimer = setInterval(writeFeedHead, 5_000);
   const app = createApp({
     config,
     nodeKey,
@@ -140,9 +140,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   await server.finished;
   await replication.stop();
   clearInterval(feedHeadTimer);
-  await feedHead.write().catch((err) =>
-    log.warn("Cannot write the feed head", { error: String(err) })
-  );
+  await writeFeedHead();
   db.close();
 }
 

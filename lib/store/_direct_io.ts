@@ -95,7 +95,10 @@ export class DirectIo {
     position: number,
   ): Promise<{ buffer?: ArrayBuffer; error?: Error }> {
     if (position % DIRECT_BLOCK !== 0 || length > DIRECT_MAX_WRITE) {
-      throw new RangeError(`Direct write of ${length} bytes at ${position} is not aligned`);
+      throw new RangeError(
+        `Direct write of ${length} bytes at ${position}: the position must be a multiple of ` +
+          `${DIRECT_BLOCK} and the length at most ${DIRECT_MAX_WRITE}`,
+      );
     }
     const r = await this.#call({ op: "write", path, buffer, length, position }, [buffer]);
     return { buffer: r.buffer, error: r.ok ? undefined : failure(r, "write the blob to disk") };

@@ -66,7 +66,7 @@ function handle(m: DirectRequest): DirectReply {
       aligned.set(new Uint8Array(m.buffer, 0, m.length));
       aligned.fill(0, m.length, padded);
       writeAll(fd, aligned.subarray(0, padded), m.position);
-      return { id: m.id, ok: true, buffer: m.buffer };
+      return { id: m.id, ok: true };
     }
     case "close": {
       const fd = fds.get(m.path);
