@@ -17,6 +17,8 @@ import {
   UploadSessions,
 } from "./lib/store/mod.ts";
 import { createKindRegistry } from "./lib/vault/kinds.ts";
+import { addUploader } from "./lib/vault/blob_access.ts";
+import { armFaults } from "./lib/core/faults.ts";
 import { HttpTransport } from "./lib/net/http_transport.ts";
 import {
   FEED_HEAD_FILE,
@@ -74,6 +76,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
     proofIntervalMs: secs(config.repProofIntervalSecs),
     reverifyAfterMs: secs(config.repReverifyAfterSecs),
     scrubIntervalMs: secs(config.repScrubIntervalSecs),
+    stallTimeoutMs: secs(config.stallTimeoutSecs),
     maxBlobBytes: config.maxBlobBytes,
   });
   // Beside index.db, not in it: a database restored from a backup is found behind it.
@@ -89,7 +92,10 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
     blobs,
     records,
     sessions: new SessionStore(db),
-    uploads: await UploadSessions.open(db, blobs),
+    // A finished upload and its uploader's right to read the blob commit together.
+    uploads: await UploadSessions.open(db, blobs, {
+      onFinished: (s) => addUploader(db, s.blobId, s.memberKey, Date.now()),
+    }),
     clock: new HybridClock(),
     manifest,
     buildId: () => build.buildId,
@@ -153,6 +159,14 @@ async function main(): Promise<void> {
     Deno.exit(64);
   }
   configureLogging({ level: parsed.config.logLevel, trace: parsed.config.trace });
+  // Crash tests only: die by SIGKILL at a named step of a write path (lib/core/faults.ts).
+  const faults = Deno.env.get("P2POS_FAULTS")?.split(",").map((f) => f.trim()).filter(Boolean);
+  if (faults?.length) {
+    armFaults(faults, (name) => {
+      console.error(`p2pos: fault point ${name} reached (P2POS_FAULTS): killing this process`);
+      Deno.kill(Deno.pid, "SIGKILL");
+    });
+  }
   switch (parsed.command) {
     case "help":
       console.log(helpText());

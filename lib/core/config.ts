@@ -39,6 +39,11 @@ export interface NodeConfig {
   repReverifyAfterSecs?: number;
   /** Seconds between scrubs of the local blobs. @default 86400 */
   repScrubIntervalSecs?: number;
+  /**
+   * A transfer that moves no byte for this many seconds is given up: an upload body, a
+   * blob pushed to or pulled from a peer, a JSON body. @default 60
+   */
+  stallTimeoutSecs?: number;
   /** Write blob bytes with O_DIRECT where the filesystem takes it. @default true */
   directIo?: boolean;
   /** TLS certificate and key (PEM files); when both are set the node serves HTTPS. */
@@ -148,6 +153,12 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: "secs",
     help: "re-hash local blobs every, s",
   },
+  "stall-timeout-secs": {
+    key: "stallTimeoutSecs",
+    env: "P2POS_STALL_TIMEOUT_SECS",
+    kind: "secs",
+    help: "give up a transfer that moves nothing for, s",
+  },
   "direct-io": {
     key: "directIo",
     env: "P2POS_DIRECT_IO",
@@ -174,6 +185,7 @@ export const DEFAULTS: ResolvedNodeConfig = {
   repProofIntervalSecs: 600,
   repReverifyAfterSecs: 86_400,
   repScrubIntervalSecs: 86_400,
+  stallTimeoutSecs: 60,
   directIo: true,
 };
 

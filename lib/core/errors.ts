@@ -72,3 +72,10 @@ export class RangeNotSatisfiableError extends P2posError {
     this.size = size;
   }
 }
+
+/** A transfer moved no byte for longer than its stall limit and was given up. */
+export class StalledError extends P2posError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("stalled", message, options);
+  }
+}

@@ -2,7 +2,10 @@
  * Runs blob jobs: at most `maxConcurrent` transfers at once, each streamed
  * (file → transport → peer, or peer → transport → store) so memory stays
  * bounded for any blob size. A transfer that makes no progress for
- * `stallTimeoutMs` is aborted and retried with backoff.
+ * `stallTimeoutMs` is aborted and retried with backoff: a pull whose answer or
+ * bytes stop coming, and a push whose body is not taken or whose answer does
+ * not come once it was sent. A push that fails or stalls falls back to an
+ * offer, so the peer pulls the blob instead (a pull has its own watchdog).
  *
  * A pull gives up its transfer slot as soon as its bytes are in and verified,
  * while the store makes them durable (write-out, fsync, rename, directory
@@ -13,9 +16,10 @@
  * 12 % less time.
  */
 
-import { IntegrityError, P2posError } from "../core/errors.ts";
+import { IntegrityError, P2posError, StalledError } from "../core/errors.ts";
 import { getLogger } from "../core/log.ts";
-import { TransportError } from "../core/transport.ts";
+import { StallTimer } from "../core/stall.ts";
+import { type PeerAddress, type Transport, TransportError } from "../core/transport.ts";
 import type { BlobStore, PutOptions, PutResult } from "../store/mod.ts";
 import type { BlobJob, BlobJobQueue } from "./blob_jobs.ts";
 import type { LocationStore } from "./locations.ts";
@@ -38,6 +42,8 @@ export interface BlobWorkerDeps {
 
 /** Blobs up to this size are pushed in one request body; larger ones are offered (pulled). */
 export const INLINE_PUSH_MAX = 8 << 20;
+/** A push body is handed to fetch in pieces of this size. */
+const PUSH_PIECE = 1 << 20;
 
 export interface BlobWorkerOptions {
   /** @default 4 */
@@ -154,35 +160,67 @@ export class BlobWorker {
     }
     const have = await t.haveBlobs(peer, [job.blobId]);
     if (!have.includes(job.blobId)) {
-      if (stat.size > INLINE_PUSH_MAX) {
-        // Large blobs travel by the peer's pull (a streamed response), not a streamed request
-        // body: Deno's fetch slows down quadratically when it streams a request body to a
-        // receiver that writes slower than the network (docs/PROTOCOL.md §3.5).
-        const offer = await t.offerBlobs(peer, [{ id: job.blobId, size: stat.size }]);
-        if (!offer.have.includes(job.blobId)) {
-          const wait = Math.min(60_000, 2_000 + Math.round(stat.size / 50_000));
-          jobs.defer(job, wait, "Offered; the peer is fetching it");
-          return;
-        }
-      } else {
-        const bytes = await blobs.readBytes(job.blobId, INLINE_PUSH_MAX);
-        // Handed to fetch as a stream of that one chunk: a Uint8Array body is copied twice on
-        // its way to the socket (fetch's body extraction, then the op), which cost the pushing
-        // node ≈ 1.6 ms of CPU per MB. Measured on the upload + replicate bench: 4.2–4.6 s
-        // down to 3.8 s. One chunk also keeps clear of the slow streamed-body case above.
-        const body = new ReadableStream<Uint8Array>({
-          start(c) {
-            c.enqueue(bytes);
-            c.close();
-          },
+      // Large blobs travel by the peer's pull (a streamed response), not a streamed request
+      // body: Deno's fetch slows down quadratically when it streams a request body to a
+      // receiver that writes slower than the network (docs/PROTOCOL.md §3.5).
+      if (stat.size > INLINE_PUSH_MAX) return await this.#offer(job, peer, t, stat.size);
+      try {
+        await this.#pushBytes(job, peer, t, signal);
+      } catch (err) {
+        // Stopping, or a refusal that an offer would meet again (not a family node, too large).
+        const refused = err instanceof TransportError && !err.retryable;
+        if (signal.aborted || refused) throw err;
+        log.info("Push failed; offering the blob for the peer to pull instead", {
+          blob: job.blobId,
+          peer: peer.nodeId,
+          error: (err as Error).message,
         });
-        await t.putBlob(peer, job.blobId, bytes.byteLength, body, signal);
+        // An offer that fails too is reported with the push's error, the one that matters.
+        return await this.#offer(job, peer, t, stat.size).catch(() => Promise.reject(err));
       }
     }
     locations.ack(job.blobId, peer.nodeId, now());
     jobs.complete(job);
     this.deps.onLocation(job.blobId, peer.nodeId);
     log.debug("Pushed blob", { blob: job.blobId, peer: peer.nodeId, size: stat.size });
+  }
+
+  /**
+   * Sends a small blob in one request body, given up when fetch takes no part of the body,
+   * or no answer comes, for `stallTimeoutMs`.
+   */
+  async #pushBytes(job: BlobJob, peer: PeerAddress, t: Transport, signal: AbortSignal) {
+    const bytes = await this.deps.blobs.readBytes(job.blobId, INLINE_PUSH_MAX);
+    const stall = new StallTimer(this.#stallMs, `Push of blob ${job.blobId}`, signal);
+    // Pieces of one buffer, not copies: fetch copies nothing more than for one chunk (a
+    // Uint8Array body is copied twice on its way to the socket, ≈ 1.6 ms of CPU per MB),
+    // and each piece it takes shows progress to the stall timer.
+    let off = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        stall.kick();
+        if (off >= bytes.byteLength) return c.close();
+        c.enqueue(bytes.subarray(off, off += PUSH_PIECE));
+      },
+    });
+    try {
+      await t.putBlob(peer, job.blobId, bytes.byteLength, body, stall.signal);
+    } finally {
+      stall.clear();
+    }
+  }
+
+  /** Offers the blob: the peer queues a pull. The job waits for it, and then checks again. */
+  async #offer(job: BlobJob, peer: PeerAddress, t: Transport, size: number): Promise<void> {
+    const offer = await t.offerBlobs(peer, [{ id: job.blobId, size }]);
+    if (offer.have.includes(job.blobId)) {
+      this.deps.locations.ack(job.blobId, peer.nodeId, this.deps.now());
+      this.deps.jobs.complete(job);
+      this.deps.onLocation(job.blobId, peer.nodeId);
+      return;
+    }
+    const wait = Math.min(60_000, 2_000 + Math.round(size / 50_000));
+    this.deps.jobs.defer(job, wait, "Offered; the peer is fetching it");
   }
 
   async #pull(job: BlobJob, signal: AbortSignal, received: () => void): Promise<void> {
@@ -197,17 +235,19 @@ export class BlobWorker {
       jobs.fail(job, "The peer is no longer a family node or cannot be reached", false);
       return;
     }
-    const dl = await t.getBlob(peer, job.blobId, signal);
+    // The answer's headers are bounded here, its bytes by the store's stall limit.
+    const stall = new StallTimer(this.#stallMs, `Pull of blob ${job.blobId}`, signal);
+    const dl = await t.getBlob(peer, job.blobId, stall.signal).finally(() => stall.clear());
     if (this.#maxBlobBytes !== undefined && dl.size > this.#maxBlobBytes) {
       await dl.stream.cancel();
       jobs.fail(job, `Blob of ${dl.size} bytes exceeds this node's limit`, false);
       return;
     }
-    const watched = watchdog(dl.stream, this.#stallMs, signal);
     try {
-      await this.deps.ingest(job.blobId, watched.stream, {
+      await this.deps.ingest(job.blobId, dl.stream, {
         maxBytes: this.#maxBlobBytes,
-        signal: watched.signal,
+        signal,
+        stallMs: this.#stallMs,
         onReceived: received,
       });
     } catch (err) {
@@ -232,7 +272,8 @@ export class BlobWorker {
     }
     const retryable = err instanceof TransportError
       ? err.retryable || err.status === 409
-      : !(err instanceof P2posError) || err instanceof IntegrityError;
+      : !(err instanceof P2posError) || err instanceof IntegrityError ||
+        err instanceof StalledError;
     const state = this.deps.jobs.fail(job, message, retryable);
     if (err instanceof TransportError && err.status === 0) {
       this.deps.peers.markDown(job.peerId, message);
@@ -247,78 +288,4 @@ export class BlobWorker {
       error: message,
     });
   }
-}
-
-/**
- * Passes `source` through, aborting when no chunk arrives for `stallMs`: a
- * transfer to a peer that vanished without closing the connection must end.
- *
- * The result is a byte stream. When its reader brings its own buffer (the blob
- * store does) and `source` is a byte stream too (a fetch body), each read goes
- * straight into that buffer: no allocation per chunk and no copy, so a 1 GiB
- * pull leaves no garbage for the collector and the receiver's RSS stays near
- * idle. Otherwise chunks are passed on as they come.
- */
-export function watchdog(
-  source: ReadableStream<Uint8Array>,
-  stallMs: number,
-  outer: AbortSignal,
-): { stream: ReadableStream<Uint8Array>; signal: AbortSignal; close(reason?: unknown): void } {
-  const ac = new AbortController();
-  const signal = AbortSignal.any([outer, ac.signal]);
-  let timer = setTimeout(() => ac.abort(new Error("transfer stalled")), stallMs);
-  let byob: ReadableStreamBYOBReader | undefined;
-  try {
-    byob = source.getReader({ mode: "byob" });
-  } catch { /* not a byte stream: plain reads */ }
-  const reader = byob ?? source.getReader();
-  const stream = new ReadableStream({
-    type: "bytes",
-    async pull(controller) {
-      try {
-        const request = controller.byobRequest;
-        const lent = request?.view;
-        let done: boolean;
-        let value: Uint8Array | undefined;
-        if (byob && request && lent) {
-          // The inner read takes over the consumer's buffer and answers with a new view on it.
-          ({ done, value } = await byob.read(
-            new Uint8Array(lent.buffer, lent.byteOffset, lent.byteLength),
-          ));
-          clearTimeout(timer);
-          if (!value) {
-            // Cancelled underneath (stopped or stalled): the lent buffer went with it.
-            throw signal.reason ?? new Error("The transfer was cancelled");
-          }
-          if (done) controller.close();
-          request.respondWithNewView(value);
-        } else {
-          ({ done, value } = await (byob
-            ? byob.read(new Uint8Array(256 * 1024))
-            : (reader as ReadableStreamDefaultReader<Uint8Array>).read()));
-          clearTimeout(timer);
-          if (done) {
-            controller.close();
-            request?.respond(0); // a reader waiting with its own buffer gets it back empty
-          } else if (value!.byteLength > 0) {
-            controller.enqueue(value!);
-          }
-        }
-        if (!done) timer = setTimeout(() => ac.abort(new Error("transfer stalled")), stallMs);
-      } catch (err) {
-        clearTimeout(timer);
-        controller.error(err);
-      }
-    },
-    async cancel(reason) {
-      clearTimeout(timer);
-      await reader.cancel(reason).catch(() => {});
-    },
-  }, { highWaterMark: 0 });
-  const close = (reason?: unknown) => {
-    clearTimeout(timer);
-    reader.cancel(reason).catch(() => {});
-  };
-  signal.addEventListener("abort", () => close(signal.reason), { once: true });
-  return { stream, signal, close };
 }

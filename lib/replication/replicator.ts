@@ -71,7 +71,7 @@ export interface ReplicatorOptions {
   reverifyAfterMs?: number;
   /** Scrub period (re-hash every local blob). @default 24 h */
   scrubIntervalMs?: number;
-  /** @default 60_000 */
+  /** A transfer in either direction that moves nothing for this long is aborted. @default 60_000 */
   stallTimeoutMs?: number;
   maxBlobBytes?: number;
   now?: () => number;
@@ -529,7 +529,9 @@ export class Replicator {
     this.#inbound.add(id);
     let r;
     try {
-      r = await this.#ingestCounted(id, stream, options);
+      // Bounded like a pull: a sender that stops sending cannot hold the id here forever
+      // (a pull of it is refused meanwhile).
+      r = await this.#ingestCounted(id, stream, { ...options, stallMs: this.#opt.stallTimeoutMs });
     } finally {
       this.#inbound.delete(id);
     }

@@ -119,3 +119,19 @@ export async function filesUnder(dir: string): Promise<string[]> {
   }
   return out.sort();
 }
+
+/** Every size from 8 below to 8 above 1, 2 and 3 MiB: where the store's 1 MiB buffers fill. */
+export const EDGE_SIZES: number[] = [1, 2, 3].flatMap((m) =>
+  Array.from({ length: 17 }, (_, i) => m * (1 << 20) - 8 + i)
+);
+
+/** `bytes` as a stream of 64 KiB copies: sent by fetch as a chunked body. */
+export function chunkedBody(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let off = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (off >= bytes.byteLength) return c.close();
+      c.enqueue(bytes.slice(off, off += 65_536));
+    },
+  });
+}

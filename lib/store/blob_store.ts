@@ -19,6 +19,7 @@ import { IntegrityError, NotFoundError, RangeNotSatisfiableError } from "../core
 import { getLogger } from "../core/log.ts";
 import { assertBlobId, type BlobId } from "./blob_id.ts";
 import { consumeStream } from "./_consume_stream.ts";
+import { faultPoint } from "../core/faults.ts";
 import { hashFile } from "./hash_file.ts";
 import { BufferedWriter } from "./_buffered_writer.ts";
 import { DirectIo } from "./_direct_io.ts";
@@ -202,6 +203,7 @@ export class BlobStore {
       const what = `import blob ${id}`;
       const { hex, size } = await hashFile(path);
       if (hex !== id) throw new IntegrityError(`Cannot ${what}: the bytes hash to ${hex}`);
+      faultPoint("blob.import.hashed");
       const final = this.#blobs.path(id);
       if (this.#statPath(final)) {
         await removeIfExists(path);
@@ -214,6 +216,7 @@ export class BlobStore {
         file.close();
       }
       await this.#moveIn(path, final, this.#blobs.makeDirsFor(final));
+      faultPoint("blob.import.moved");
       await syncDir(dirname(path));
       return { id, size, created: true };
     })();

@@ -10,6 +10,8 @@ export interface PutOptions {
   maxBytes?: number;
   /** Aborting stops the upload and removes its partial file. */
   signal?: AbortSignal;
+  /** Fail with `StalledError` (nothing kept) when the stream delivers nothing for this long. */
+  stallMs?: number;
   /**
    * Called once every byte has arrived and hashed to the id, before the bytes are made
    * durable: the put has not succeeded yet, but the source is done with. Not called for a
@@ -74,9 +76,12 @@ export interface ScrubReport {
 export const MAX_LIST_LIMIT = 10_000;
 
 export function checkPutOptions(options: PutOptions): void {
-  const { maxBytes } = options;
+  const { maxBytes, stallMs } = options;
   if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes >= 0)) {
     throw new RangeError(`"maxBytes" expected a non-negative integer, got ${maxBytes}`);
+  }
+  if (stallMs !== undefined && !(stallMs > 0 && stallMs <= 2 ** 31 - 1)) {
+    throw new RangeError(`"stallMs" expected a positive number of milliseconds, got ${stallMs}`);
   }
 }
 

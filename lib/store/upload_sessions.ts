@@ -7,10 +7,21 @@
  *
  * Files live in `<data>/uploads/<session id>` (not `tmp/`, which is emptied
  * at start: acknowledged upload progress survives a restart).
+ *
+ * Finishing is idempotent across a crash. The bytes move into the blob store
+ * first; then one transaction marks the session finished and runs `onFinished`
+ * (the vault notes the uploader there), so the uploader's right to read the
+ * blob and the end of the session become durable together. A finish that finds
+ * the file already moved (a crash after the move) completes the session the
+ * same way; each start completes such sessions too, so the uploader can read
+ * her blob even if her browser never asks again. A finished session keeps its
+ * row (no file) until it expires: a finish asked again gets the first answer.
  */
 
 import { join } from "node:path";
 import { ConflictError, IntegrityError, NotFoundError, TooLargeError } from "../core/errors.ts";
+import { faultPoint } from "../core/faults.ts";
+import { getLogger } from "../core/log.ts";
 import type { BlobStore } from "./blob_store.ts";
 import type { PutResult } from "./blob_store_types.ts";
 import type { IndexDb } from "./index_db.ts";
@@ -24,6 +35,8 @@ export interface UploadSession {
   offset: number;
   createdAt: number;
   updatedAt: number;
+  /** Set once the blob is stored: the result of the finish. */
+  finished?: { at: number; created: boolean };
 }
 
 export interface UploadSessionOptions {
@@ -32,7 +45,14 @@ export interface UploadSessionOptions {
   /** Sessions untouched this long are deleted. @default 24 h */
   ttlMs?: number;
   now?: () => number;
+  /**
+   * Runs inside the transaction that ends a finished session, once its blob is stored:
+   * SQL on the same index database only (it commits or rolls back with the session).
+   */
+  onFinished?: (session: UploadSession) => void;
 }
+
+const log = getLogger("store");
 
 interface Row {
   id: string;
@@ -42,6 +62,8 @@ interface Row {
   offset: number;
   created_at: number;
   updated_at: number;
+  finished_at: number | null;
+  created: number | null;
 }
 
 const toSession = (r: Row): UploadSession => ({
@@ -52,6 +74,7 @@ const toSession = (r: Row): UploadSession => ({
   offset: r.offset,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  ...(r.finished_at === null ? {} : { finished: { at: r.finished_at, created: r.created === 1 } }),
 });
 
 export class UploadSessions {
@@ -59,6 +82,7 @@ export class UploadSessions {
   readonly ttlMs: number;
   readonly #now: () => number;
   readonly #dir: string;
+  readonly #onFinished: (session: UploadSession) => void;
   /** One append or finish at a time per session. */
   readonly #busy = new Map<string, Promise<unknown>>();
 
@@ -72,6 +96,7 @@ export class UploadSessions {
     this.maxChunkBytes = options.maxChunkBytes ?? 16 * 1024 * 1024;
     this.ttlMs = options.ttlMs ?? 24 * 3600_000;
     this.#now = options.now ?? Date.now;
+    this.#onFinished = options.onFinished ?? (() => {});
   }
 
   static async open(
@@ -82,6 +107,7 @@ export class UploadSessions {
     const dir = join(blobs.root, "uploads");
     await Deno.mkdir(dir, { recursive: true });
     const sessions = new UploadSessions(index, blobs, dir, options);
+    await sessions.#completeMoved();
     await sessions.purgeExpired();
     return sessions;
   }
@@ -134,6 +160,10 @@ export class UploadSessions {
   ): Promise<number> {
     return this.#exclusive(id, async () => {
       const s = this.get(id, memberKey);
+      if (s.finished) {
+        await body.cancel().catch(() => {});
+        throw new ConflictError("This upload is finished: its blob is stored");
+      }
       if (offset !== s.offset) {
         await body.cancel().catch(() => {});
         throw new ConflictError(
@@ -174,32 +204,81 @@ export class UploadSessions {
 
   /**
    * Verifies the uploaded bytes against the expected id and stores the blob.
-   * A mismatch deletes the session and its bytes: nothing is stored.
+   * A mismatch deletes the session and its bytes: nothing is stored. Idempotent: asked
+   * again after a crash that followed the move into the store, it completes the session
+   * and answers the same.
    */
   finish(id: string, memberKey: string): Promise<PutResult> {
     return this.#exclusive(id, async () => {
       const s = this.get(id, memberKey);
+      if (s.finished) return { id: s.blobId, size: s.size, created: s.finished.created };
       if (s.offset !== s.size) {
         throw new ConflictError(
           `This upload has ${s.offset} of ${s.size} bytes; send the rest first`,
         );
       }
-      if (s.size === 0) await Deno.writeFile(this.#path(id), new Uint8Array(0), { create: true });
+      const path = this.#path(id);
+      if (s.size === 0) await Deno.writeFile(path, new Uint8Array(0), { create: true });
+      let result: PutResult;
       try {
-        const result = await this.blobs.importFile(s.blobId, this.#path(id));
-        this.#delete(id);
-        return result;
+        result = await this.blobs.importFile(s.blobId, path);
       } catch (err) {
-        if (err instanceof IntegrityError) {
+        if (err instanceof Deno.errors.NotFound && await this.#moved(s)) {
+          // Moved in before a crash: whether by this upload or an earlier one, it is stored.
+          result = { id: s.blobId, size: s.size, created: true };
+        } else if (err instanceof Deno.errors.NotFound) {
+          this.#delete(id);
+          throw new NotFoundError(
+            "The bytes of this upload are gone from this node; start the upload again",
+            { cause: err },
+          );
+        } else if (err instanceof IntegrityError) {
           await this.cancel(id, memberKey);
           throw new IntegrityError(
             `The uploaded bytes do not hash to ${s.blobId}; the upload was discarded`,
             { cause: err },
           );
+        } else {
+          throw err;
         }
-        throw err;
       }
+      faultPoint("upload.finish.stored");
+      this.#complete(s, result.created);
+      faultPoint("upload.finish.committed");
+      return result;
     });
+  }
+
+  /** Whether a finished session's bytes are in the store already: its file was moved in. */
+  async #moved(s: UploadSession): Promise<boolean> {
+    return (await this.blobs.stat(s.blobId))?.size === s.size;
+  }
+
+  /** Marks a session whose blob is stored finished, with `onFinished`, in one transaction. */
+  #complete(s: UploadSession, created: boolean): void {
+    const now = this.#now();
+    this.index.tx((db) => {
+      db.prepare(
+        "UPDATE upload_sessions SET finished_at = ?, created = ?, updated_at = ? WHERE id = ?",
+      ).run(now, created ? 1 : 0, now, s.id);
+      this.#onFinished(s);
+    });
+  }
+
+  /** At start: sessions whose file was moved into the store before a crash are completed. */
+  async #completeMoved(): Promise<void> {
+    const full = (this.index.db.prepare(
+      "SELECT * FROM upload_sessions WHERE offset = size AND finished_at IS NULL",
+    ).all() as unknown as Row[]).map(toSession);
+    let completed = 0;
+    for (const s of full) {
+      const fileThere = await Deno.lstat(this.#path(s.id)).then(() => true, () => false);
+      if (!fileThere && await this.#moved(s)) {
+        this.#complete(s, true);
+        completed++;
+      }
+    }
+    if (completed) log.info("Completed uploads finished before a restart", { completed });
   }
 
   async cancel(id: string, memberKey: string): Promise<void> {

@@ -52,11 +52,16 @@ export class BlobAccess {
     const db = this.index.db;
     db.exec("PRAGMA synchronous = NORMAL");
     try {
-      db.prepare(
-        "INSERT OR IGNORE INTO blob_uploaders (blob_id, member_key, uploaded_at) VALUES (?, ?, ?)",
-      ).run(blobId, memberKey, at);
+      addUploader(this.index, blobId, memberKey, at);
     } finally {
       db.exec("PRAGMA synchronous = FULL");
     }
   }
+}
+
+/** Notes who uploaded a blob, inside the caller's transaction (a finished resumable upload). */
+export function addUploader(index: IndexDb, blobId: string, memberKey: string, at: number): void {
+  index.db.prepare(
+    "INSERT OR IGNORE INTO blob_uploaders (blob_id, member_key, uploaded_at) VALUES (?, ?, ?)",
+  ).run(blobId, memberKey, at);
 }

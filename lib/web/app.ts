@@ -9,6 +9,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ResolvedNodeConfig } from "../core/config.ts";
 import { UnauthorizedError } from "../core/errors.ts";
+import { stallGuarded } from "../core/stall.ts";
 import { currentFamily, type MemberBody } from "../core/family_kinds.ts";
 import type { HybridClock } from "../core/hlc.ts";
 import type { BlobStore, IndexDb, NodeKey, RecordLog, UploadSessions } from "../store/mod.ts";
@@ -33,7 +34,7 @@ import { AttemptLimiter } from "./auth/attempt_limiter.ts";
 import { type AppEnv, sameOriginGuard, sessionMiddleware } from "./auth/middleware.ts";
 import type { SessionStore } from "./auth/session_store.ts";
 import { getCookie } from "hono/cookie";
-import { errorBody, handleError, notFoundBody } from "./errors.ts";
+import { bodyFailure, errorBody, handleError, notFoundBody } from "./errors.ts";
 import { mountPages } from "./pages.ts";
 import { securityHeaders } from "./security_headers.ts";
 import { serveFileFrom } from "./static_files.ts";
@@ -68,6 +69,9 @@ export function isFirstRun(records: RecordLog): boolean {
   return currentFamily(records) === undefined;
 }
 
+/** Blob uploads and pushes: their bodies stream into the store. */
+const BLOB_PUT = /^\/(v1|internal\/v1)\/blobs\/[^/]+$/;
+
 /** `/v1` routes that work without a session: everything else needs one. */
 const PUBLIC_API = new Set([
   "/v1/auth/challenge",
@@ -87,8 +91,9 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     kinds: createKindRegistry(),
     self: appDeps.nodeKey,
     transports: [],
-  }, { now: appDeps.now });
+  }, { now: appDeps.now, stallTimeoutMs: appDeps.config.stallTimeoutSecs * 1000 });
   const deps: AppDeps & { replication: Replicator } = { ...appDeps, replication };
+  const stallMs = deps.config.stallTimeoutSecs * 1000;
   const app = new Hono<AppEnv>();
   const publicUrl = deps.config.publicUrl;
   const https = Boolean(deps.config.tlsCert) ||
@@ -107,6 +112,25 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
         deps.sessions.endAllOf(record.id);
       }
     }
+  });
+
+  // Every body that stops arriving fails with 408 after the stall limit instead of holding
+  // its request (and what it locks) forever. Blob bodies are read by the store, which has the
+  // same limit without this extra stream layer.
+  app.use("*", async (c, next) => {
+    const raw = c.req.raw;
+    if (raw.body && !(raw.method === "PUT" && BLOB_PUT.test(c.req.path))) {
+      c.req.raw = new Request(raw, {
+        body: stallGuarded(
+          raw.body,
+          stallMs,
+          `The ${raw.method} ${c.req.path} body`,
+          (err) => bodyFailure(err, "Request body"),
+        ),
+        duplex: "half",
+      } as RequestInit);
+    }
+    await next();
   });
 
   // Liveness for probes and peers: nothing about the family, members or data.
@@ -158,6 +182,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     blobRoutes({
       blobs: deps.blobs,
       maxBlobBytes: deps.config.maxBlobBytes,
+      stallMs,
       canRead: (id, member) => access.canRead(id, member),
       uploaded,
     }),

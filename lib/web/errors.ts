@@ -15,6 +15,7 @@ import {
   NotFoundError,
   P2posError,
   RangeNotSatisfiableError,
+  StalledError,
   TooLargeError,
   UnauthorizedError,
   ValidationError,
@@ -51,6 +52,7 @@ export function statusOf(err: P2posError): ContentfulStatusCode {
   if (err instanceof TooLargeError) return 413;
   if (err instanceof RangeNotSatisfiableError) return 416;
   if (err instanceof IntegrityError) return 422;
+  if (err instanceof StalledError) return 408;
   return 400;
 }
 
@@ -87,18 +89,21 @@ export function notFoundBody(path: string): ErrorBody {
 }
 
 /**
- * Rethrows a failure while reading a request body. Domain errors pass through;
- * anything else means the client went away or the connection broke, which is
- * the client's to retry, not the node's fault: logged at info, answered 400.
+ * What a failure while reading a request body becomes. Domain errors stay as they are;
+ * anything else means the client went away or the connection broke, which is the client's
+ * to retry, not the node's fault: a warning without a stack, answered 400.
  */
-export function rethrowBodyFailure(err: unknown, what: string): never {
-  if (err instanceof P2posError) throw err;
-  log.info(`${what} interrupted`, { reason: (err as Error)?.message });
-  throw new P2posError(
+export function bodyFailure(err: unknown, what: string): P2posError {
+  if (err instanceof P2posError) return err;
+  log.warn(`${what} interrupted`, { reason: (err as Error)?.message });
+  return new P2posError(
     "upload_interrupted",
     `The ${what.toLowerCase()} was interrupted; send it again`,
-    {
-      cause: err,
-    },
+    { cause: err },
   );
+}
+
+/** Throws {@link bodyFailure}. */
+export function rethrowBodyFailure(err: unknown, what: string): never {
+  throw bodyFailure(err, what);
 }

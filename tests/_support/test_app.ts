@@ -16,6 +16,7 @@ import {
   UploadSessions,
 } from "../../lib/store/mod.ts";
 import { createKindRegistry } from "../../lib/vault/kinds.ts";
+import { addUploader } from "../../lib/vault/blob_access.ts";
 import { createApp } from "../../lib/web/app.ts";
 import { type SessionOptions, SessionStore } from "../../lib/web/auth/session_store.ts";
 import { manifest } from "../../manifest.gen.ts";
@@ -54,7 +55,11 @@ export async function makeTestApp(
     blobs,
     records,
     sessions,
-    uploads: await UploadSessions.open(db, blobs, { now, maxChunkBytes: 1024 * 1024 }),
+    uploads: await UploadSessions.open(db, blobs, {
+      now,
+      maxChunkBytes: 1024 * 1024,
+      onFinished: (s) => addUploader(db, s.blobId, s.memberKey, now()),
+    }),
     clock: new HybridClock(now),
     now,
     manifest,

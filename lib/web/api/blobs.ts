@@ -16,6 +16,8 @@ import { parseRange } from "../range.ts";
 export interface BlobRoutesDeps {
   blobs: BlobStore;
   maxBlobBytes: number;
+  /** An upload that sends nothing for this long fails with 408 and keeps nothing. */
+  stallMs: number;
   /** The read policy: may this member read this blob? (Only asked about valid ids.) */
   canRead(blobId: string, memberKey: string): boolean;
   /** Called after a member stored a blob through this route. */
@@ -44,6 +46,7 @@ export function blobRoutes(deps: BlobRoutesDeps): Hono<AppEnv> {
     try {
       result = await deps.blobs.put(id, body, {
         maxBytes: deps.maxBlobBytes,
+        stallMs: deps.stallMs,
       });
     } catch (err) {
       // The store has already removed its temp file; nothing was acknowledged.

@@ -47,10 +47,12 @@ export const OPERATIONS: Record<string, Op> = {
   "POST /v1/photos": { summary: "Register photos whose blobs are stored", body: "records" },
   "GET /v1/photos/{id}": { summary: "One photo record" },
   "POST /v1/uploads": { summary: "Open a resumable upload for {blob, size}" },
-  "GET /v1/uploads/{id}": { summary: "The acknowledged offset of an upload" },
+  "GET /v1/uploads/{id}": {
+    summary: "The acknowledged offset of an upload (finished: true once stored)",
+  },
   "PATCH /v1/uploads/{id}": { summary: "Append a chunk at Upload-Offset (409 tells the offset)" },
   "POST /v1/uploads/{id}/finish": {
-    summary: "Store the blob if the bytes hash to its id (else 422)",
+    summary: "Store the blob if the bytes hash to its id (else 422); asked again, the same answer",
   },
   "DELETE /v1/uploads/{id}": { summary: "Cancel an upload" },
   "PUT /v1/blobs/{id}": { summary: "Store a blob in one request (streamed; 422 on hash mismatch)" },

@@ -52,7 +52,13 @@ export function uploadRoutes(deps: UploadRoutesDeps): Hono<AppEnv> {
   app.get("/uploads/:id", (c) => {
     const auth = requireAuth(c);
     const s = deps.uploads.get(c.req.param("id"), auth.memberKey);
-    return c.json({ upload: s.id, blob: s.blobId, size: s.size, offset: s.offset });
+    return c.json({
+      upload: s.id,
+      blob: s.blobId,
+      size: s.size,
+      offset: s.offset,
+      ...(s.finished ? { finished: true } : {}),
+    });
   });
 
   app.patch("/uploads/:id", async (c) => {
@@ -82,8 +88,9 @@ export function uploadRoutes(deps: UploadRoutesDeps): Hono<AppEnv> {
 
   app.post("/uploads/:id/finish", async (c) => {
     const auth = requireAuth(c);
+    // The session's end and the uploader's right to read the blob commit together (the
+    // sessions' onFinished), so a crash never leaves one without the other.
     const result = await deps.uploads.finish(c.req.param("id"), auth.memberKey);
-    deps.uploaded(result.id, auth.memberKey);
     return c.json({ blob: result.id, size: result.size, created: result.created }, 201);
   });
 

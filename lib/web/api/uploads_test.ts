@@ -131,3 +131,44 @@ Deno.test("Another member's upload session is not found, and a missing offset he
   });
   assert.equal(noHeader.status, 400);
 });
+
+Deno.test("A finish asked again answers as the first, and a finished upload takes no more chunks", async () => {
+  const { t, alice, data, blob, upload, patch } = await start();
+  await using _ = t;
+  await patch(0, data);
+  const first = await json(t, `/v1/uploads/${upload}/finish`, { body: {}, cookie: alice.cookie });
+  assert.equal(first.status, 201);
+  const firstBody = await first.json();
+  const second = await json(t, `/v1/uploads/${upload}/finish`, { body: {}, cookie: alice.cookie });
+  assert.equal(second.status, 201);
+  assert.deepEqual(await second.json(), firstBody);
+  const status = await (await json(t, `/v1/uploads/${upload}`, { cookie: alice.cookie })).json();
+  assert.deepEqual(status, {
+    upload,
+    blob,
+    size: data.length,
+    offset: data.length,
+    finished: true,
+  });
+  const late = await patch(data.length, new Uint8Array(1));
+  assert.equal(late.status, 409);
+  assert.match((await late.json()).error.message, /finished/);
+});
+
+Deno.test("A JSON body that stops arriving is answered 408 after the stall limit", async () => {
+  const t = await makeTestApp({ stallTimeoutSecs: 0.2 });
+  await using _ = t;
+  const alice = await setupFamily(t);
+  const res = await authed(t, alice)("/v1/records", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: new ReadableStream({
+      start: (c) => c.enqueue(new TextEncoder().encode('{"records": [')),
+      pull: () => new Promise(() => {}), // the client went silent
+    }),
+    // @ts-ignore Deno needs duplex for stream bodies
+    duplex: "half",
+  });
+  assert.equal(res.status, 408);
+  assert.equal((await res.json()).error.code, "stalled");
+});

@@ -23,6 +23,7 @@ import {
 } from "../../net/signing.ts";
 import type { RecordLog } from "../../store/mod.ts";
 import type { AppEnv } from "../auth/middleware.ts";
+import { rethrowBodyFailure } from "../errors.ts";
 import type { NonceStore } from "./nonce_store.ts";
 
 /** The authenticated sender of an internal request. */
@@ -122,10 +123,14 @@ async function readBody(c: Context, max: number): Promise<Uint8Array> {
   if (!stream) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of stream) {
-    size += chunk.byteLength;
-    if (size > max) throw new TooLargeError(`Request body exceeds the limit of ${max} bytes`);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of stream) {
+      size += chunk.byteLength;
+      if (size > max) throw new TooLargeError(`Request body exceeds the limit of ${max} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    rethrowBodyFailure(err, "Node request");
   }
   const out = new Uint8Array(size);
   let off = 0;

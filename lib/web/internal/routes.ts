@@ -13,6 +13,7 @@ import { currentFamily } from "../../core/family_kinds.ts";
 import { describeIssues } from "../../core/schemas.ts";
 import type { NodeSigner } from "../../core/transport.ts";
 import { signResponse } from "../../net/signing.ts";
+import { rethrowBodyFailure } from "../errors.ts";
 import type { Replicator } from "../../replication/mod.ts";
 import { assertBlobId, type IndexDb, type RecordLog } from "../../store/mod.ts";
 import { checkSetupCode, retireSetupCode } from "../../vault/setup_code.ts";
@@ -151,9 +152,16 @@ export function internalRoutes(deps: InternalRoutesDeps): Hono<InternalEnv> {
     }
     const body = c.req.raw.body;
     if (!body) throw new ValidationError("PUT /internal/v1/blobs/:id needs the blob bytes");
-    const r = await replication.acceptBlob(c.get("peer")!.nodeId, id, body, {
-      maxBytes: deps.maxBlobBytes,
-    });
+    let r;
+    try {
+      r = await replication.acceptBlob(c.get("peer")!.nodeId, id, body, {
+        maxBytes: deps.maxBlobBytes,
+      });
+    } catch (err) {
+      // A sender that died mid-push cut the body off: an interrupted transfer, not a fault of
+      // this node (the store removed its temp file; nothing was stored or acknowledged).
+      rethrowBodyFailure(err, "Blob push");
+    }
     return reply(c, { id, size: r.size, created: r.created }, r.created ? 201 : 200);
   });
 
