@@ -56,7 +56,11 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   }
   // Observed: blobs stored through the API are pushed to the other family nodes at once.
   const blobs = await ObservedBlobStore.open(dataDir, { directIo: config.directIo });
-  const build = await ensureIslandBundles({ log: (m) => log.info(m) });
+  // A compiled binary serves the bundles it was built with: it has no `deno` to bundle with.
+  const build = await ensureIslandBundles({
+    log: (m) => log.info(m),
+    rebuild: !Deno.build.standalone && Deno.env.get("P2POS_ISLAND_BUILD") !== "off",
+  });
 
   const kinds = createKindRegistry();
   const records = new RecordLog(db, kinds);

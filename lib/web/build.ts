@@ -5,12 +5,12 @@
  * git-ignored `_build/islands/` with shared chunks (`deno bundle`).
  *
  * `ensureIslandBundles()` runs at node start and rebuilds when the bundles are
- * missing or older than the browser sources.
+ * missing or older than the browser sources — except in a `deno compile` binary,
+ * which serves the bundles it was built with: its `Deno.execPath()` is p2pos
+ * itself, not a `deno` that can bundle.
  */
 
 export const ROOT = new URL("../../", import.meta.url);
-const BUILD_DIR = new URL("_build/", ROOT);
-export const ISLANDS_OUT = new URL("_build/islands/", ROOT);
 const STAMP = new URL("_build/islands/build.json", ROOT);
 /** Folders whose files end up in island bundles. */
 const BROWSER_SOURCES = ["islands", "components", "lib/crypto", "lib/core", "lib/web/browser"];
@@ -31,8 +31,8 @@ async function listFiles(dir: URL, prefix: string, out: string[] = []): Promise<
 }
 
 /** Island names: PascalCase files directly in `islands/`. */
-export async function listIslands(): Promise<string[]> {
-  const files = await listFiles(new URL("islands/", ROOT), "");
+export async function listIslands(root: URL = ROOT): Promise<string[]> {
+  const files = await listFiles(new URL("islands/", root), "");
   return files.filter((f) => /^[A-Z][A-Za-z0-9]*\.tsx$/.test(f)).map((f) =>
     f.replace(/\.tsx$/, "")
   );
@@ -66,11 +66,11 @@ export async function generateManifest(): Promise<string> {
   return lines.join("\n");
 }
 
-async function newestSourceMtime(): Promise<number> {
+async function newestSourceMtime(root: URL): Promise<number> {
   let newest = 0;
   for (const dir of BROWSER_SOURCES) {
-    for (const f of await listFiles(new URL(dir + "/", ROOT), dir + "/")) {
-      const info = await Deno.stat(new URL(f, ROOT));
+    for (const f of await listFiles(new URL(dir + "/", root), dir + "/")) {
+      const info = await Deno.stat(new URL(f, root));
       newest = Math.max(newest, info.mtime?.getTime() ?? 0);
     }
   }
@@ -83,10 +83,10 @@ export interface BuildInfo {
 }
 
 /** Bundles every island into `_build/islands/<Name>.js` plus shared chunks. */
-export async function bundleIslands(): Promise<BuildInfo> {
-  const islands = await listIslands();
-  const tmpOut = new URL(`_build/islands.${crypto.randomUUID()}/`, ROOT);
-  const entriesDir = new URL(`_build/entries.${crypto.randomUUID()}/`, ROOT);
+export async function bundleIslands(root: URL = ROOT): Promise<BuildInfo> {
+  const islands = await listIslands(root);
+  const tmpOut = new URL(`_build/islands.${crypto.randomUUID()}/`, root);
+  const entriesDir = new URL(`_build/entries.${crypto.randomUUID()}/`, root);
   await Deno.mkdir(entriesDir, { recursive: true });
   try {
     const entries: string[] = [];
@@ -113,7 +113,7 @@ export async function bundleIslands(): Promise<BuildInfo> {
           `--outdir=${tmpOut.pathname}`,
           ...entries,
         ],
-        cwd: ROOT.pathname,
+        cwd: root.pathname,
         stdout: "piped",
         stderr: "piped",
       }).output();
@@ -126,13 +126,14 @@ export async function bundleIslands(): Promise<BuildInfo> {
     const info: BuildInfo = { buildId: Date.now().toString(36), islands };
     await Deno.writeTextFile(new URL("build.json", tmpOut), JSON.stringify(info, null, 2));
     // Swap the finished folder in, so a concurrent reader never sees half a build.
-    const old = new URL(`_build/islands.old.${crypto.randomUUID()}/`, ROOT);
+    const old = new URL(`_build/islands.old.${crypto.randomUUID()}/`, root);
+    const out = new URL("_build/islands/", root);
     try {
-      await Deno.rename(ISLANDS_OUT, old);
+      await Deno.rename(out, old);
     } catch (err) {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
     }
-    await Deno.rename(tmpOut, ISLANDS_OUT);
+    await Deno.rename(tmpOut, out);
     await Deno.remove(old, { recursive: true }).catch(() => {});
     return info;
   } finally {
@@ -141,12 +142,23 @@ export async function bundleIslands(): Promise<BuildInfo> {
   }
 }
 
-export async function readBuildInfo(): Promise<BuildInfo | undefined> {
+export async function readBuildInfo(stamp: URL = STAMP): Promise<BuildInfo | undefined> {
   try {
-    return JSON.parse(await Deno.readTextFile(STAMP));
+    return JSON.parse(await Deno.readTextFile(stamp));
   } catch {
     return undefined;
   }
+}
+
+export interface EnsureOptions {
+  log?: (msg: string) => void;
+  /**
+   * `false`: serve the bundles that are there and never run `deno bundle` (a compiled
+   * binary; main.ts passes `!Deno.build.standalone`). @default true
+   */
+  rebuild?: boolean;
+  /** The project root holding `_build/` and the browser sources. @default the checkout */
+  root?: URL;
 }
 
 /**
@@ -154,16 +166,23 @@ export async function readBuildInfo(): Promise<BuildInfo | undefined> {
  * nodes may start at once (the demo, tests): a lock file makes one build and
  * the others wait for it.
  */
-export async function ensureIslandBundles(
-  options: { log?: (msg: string) => void } = {},
-): Promise<BuildInfo> {
-  const current = await readBuildInfo();
-  const stampTime = current ? (await Deno.stat(STAMP)).mtime?.getTime() ?? 0 : 0;
-  // A compiled binary has no sources to compare with; its bundles were included at compile time.
-  const sourcesNewer = current ? (await newestSourceMtime()) > stampTime : true;
+export async function ensureIslandBundles(options: EnsureOptions = {}): Promise<BuildInfo> {
+  const root = options.root ?? ROOT;
+  const stamp = new URL("_build/islands/build.json", root);
+  const current = await readBuildInfo(stamp);
+  if (options.rebuild === false) {
+    if (current) return current;
+    throw new Error(
+      "This p2pos has no island bundles (_build/islands) and cannot build them: " +
+        "build it with `deno task compile`, which runs `deno task build` first",
+    );
+  }
+  const stampTime = current ? (await Deno.stat(stamp)).mtime?.getTime() ?? 0 : 0;
+  const sourcesNewer = current ? (await newestSourceMtime(root)) > stampTime : true;
   if (current && !sourcesNewer) return current;
-  await Deno.mkdir(BUILD_DIR, { recursive: true });
-  const lock = new URL("build.lock", BUILD_DIR);
+  const buildDir = new URL("_build/", root);
+  await Deno.mkdir(buildDir, { recursive: true });
+  const lock = new URL("build.lock", buildDir);
   for (let attempt = 0; attempt < 600; attempt++) {
     let held: Deno.FsFile | undefined;
     try {
@@ -173,14 +192,14 @@ export async function ensureIslandBundles(
       const age = Date.now() - ((await Deno.stat(lock).catch(() => null))?.mtime?.getTime() ?? 0);
       if (age > 120_000) await Deno.remove(lock).catch(() => {}); // left by a killed build
       await new Promise((r) => setTimeout(r, 100));
-      const fresh = await readBuildInfo();
+      const fresh = await readBuildInfo(stamp);
       if (fresh && fresh.buildId !== current?.buildId) return fresh;
       continue;
     }
     try {
       held.close();
       options.log?.("Building island bundles…");
-      return await bundleIslands();
+      return await bundleIslands(root);
     } finally {
       await Deno.remove(lock).catch(() => {});
     }

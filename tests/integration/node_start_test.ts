@@ -127,3 +127,20 @@ Deno.test({
     }
   },
 });
+
+Deno.test("A node run as a compiled binary runs it (island build off) serves the bundles it has and builds nothing", async () => {
+  const node = await startNode({ env: { P2POS_ISLAND_BUILD: "off" } });
+  try {
+    assert.doesNotMatch(node.output(), /Building island bundles/);
+    const page = await (await fetch(`${node.url}/`)).text();
+    const script = /src="(\/_islands\/[^"]+\.js)(\?v=[^"]*)?"/.exec(page)?.[1];
+    assert.ok(script, "the first-run page loads an island bundle");
+    const res = await fetch(`${node.url}${script}`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /javascript/);
+    await res.body?.cancel();
+  } finally {
+    await node.stop();
+    await Deno.remove(node.dataDir, { recursive: true });
+  }
+});
