@@ -17,7 +17,11 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObj
 /** A JSON object. */
 export type JsonObject = { [key: string]: JsonValue };
 
-/** Nesting limit: records are shallow; a deep hostile value must not exhaust the stack. */
+/**
+ * Nesting limit: records are shallow; a deep hostile value must not exhaust the stack. The
+ * value passed to {@link assertJson} (a whole record) is level 0, so a record's body is level 1
+ * and nothing in it may sit deeper than level 64 (FORMAT §6.1).
+ */
 export const MAX_JSON_DEPTH = 64;
 
 /**

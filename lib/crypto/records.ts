@@ -78,7 +78,10 @@ function checkEnvelope(record: unknown, signed: boolean): asserts record is Reco
     throw bad("author", "must be base64url of a 32-byte Ed25519 public key");
   }
   try {
-    assertJson(r.body, "body");
+    // FORMAT §6.1: depth counts from the record object, as canonicalJson() counts when it
+    // serializes the whole record; the body is one level in. Counting from the body here let
+    // a body at the limit pass this check and then fail signing input (an HTTP 500).
+    assertJson(r.body, "body", 1);
   } catch (cause) {
     throw new RecordError("shape", `Cannot read record: ${(cause as Error).message}`, { cause });
   }

@@ -130,3 +130,21 @@ Deno.test("signRecord() takes bodies typed by interfaces and returns them typed"
     isCode("shape"),
   );
 });
+
+/** A body of `levels` nested arrays: the innermost (empty) array sits at level `levels`. */
+function nested(levels: number): JsonValue {
+  let value: JsonValue = [];
+  for (let i = 1; i < levels; i++) value = [value];
+  return value;
+}
+
+Deno.test("A record body may nest up to level 64 counted from the record; one level more is a shape error", () => {
+  const atLimit = signRecord(envelope(nested(64)), alice.signingSecretKey);
+  verifyRecord(JSON.parse(JSON.stringify(atLimit)), alice.signingPublicKey);
+  assert.throws(() => signRecord(envelope(nested(65)), alice.signingSecretKey), isCode("shape"));
+  // A forged deeper record is refused by the envelope check, never by a TypeError later on.
+  for (const levels of [65, 100_000]) {
+    const forged = { ...atLimit, body: nested(levels) };
+    assert.throws(() => verifyRecord(forged, alice.signingPublicKey), isCode("shape"));
+  }
+});
