@@ -152,6 +152,14 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     return jsonLimit(c, next);
   });
 
+  // Answers name members, sessions, invites and records: no browser or proxy cache may keep
+  // them (a shared computer's cache outlives the sign-out). Blobs set their own policy:
+  // ciphertext under a content address, cached privately.
+  app.use("/v1/*", async (c, next) => {
+    await next();
+    if (!c.res.headers.has("cache-control")) c.res.headers.set("Cache-Control", "no-store");
+  });
+
   app.use("/v1/*", async (c, next) => {
     if (!PUBLIC_API.has(c.req.path) && !c.get("auth")) {
       throw new UnauthorizedError("Sign in first: this needs a session");
