@@ -27,12 +27,24 @@ import {
   Replicator,
 } from "./lib/replication/mod.ts";
 import { SessionStore } from "./lib/web/auth/session_store.ts";
+import { boundAddresses, NodeOrigins } from "./lib/web/auth/node_origins.ts";
 import { issueSetupCode } from "./lib/vault/setup_code.ts";
 import { createApp, isFirstRun, VERSION } from "./lib/web/app.ts";
 import { ensureIslandBundles } from "./lib/web/build.ts";
 import { manifest } from "./manifest.gen.ts";
 
 const log = getLogger("node");
+
+function interfaceAddresses(): Deno.NetworkInterfaceInfo[] {
+  try {
+    return Deno.networkInterfaces();
+  } catch (err) {
+    log.warn("Cannot list this machine's addresses: only loopback names will be answered", {
+      error: String(err),
+    });
+    return [];
+  }
+}
 
 async function runNode(config: ResolvedNodeConfig): Promise<void> {
   await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
@@ -89,6 +101,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   const writeFeedHead = () =>
     feedHead.write().catch((err) => log.warn("Cannot write the feed head", { error: String(err) }));
   const feedHeadTimer = setInterval(writeFeedHead, 5_000);
+  const origins = new NodeOrigins({ publicUrl: config.publicUrl, https: Boolean(config.tlsCert) });
   const app = createApp({
     config,
     nodeKey,
@@ -100,6 +113,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
     uploads: await UploadSessions.open(db, blobs, {
       onFinished: (s) => addUploader(db, s.blobId, s.memberKey, Date.now()),
     }),
+    origins,
     clock: new HybridClock(),
     manifest,
     buildId: () => build.buildId,
@@ -116,6 +130,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
     signal: ac.signal,
     ...tls,
     onListen: ({ hostname, port }) => {
+      origins.listening(boundAddresses(config.host, hostname, interfaceAddresses), port);
       const scheme = config.tlsCert ? "https" : "http";
       const host = hostname.includes(":") ? `[${hostname}]` : hostname;
       const url = config.publicUrl ?? `${scheme}://${host}:${port}`;

@@ -32,6 +32,7 @@ import { recordRoutes } from "./api/records.ts";
 import { setupRoutes } from "./api/setup.ts";
 import { AttemptLimiter } from "./auth/attempt_limiter.ts";
 import { type AppEnv, sameOriginGuard, sessionMiddleware } from "./auth/middleware.ts";
+import type { NodeOrigins } from "./auth/node_origins.ts";
 import type { SessionStore } from "./auth/session_store.ts";
 import { getCookie } from "hono/cookie";
 import { bodyFailure, errorBody, handleError, notFoundBody } from "./errors.ts";
@@ -49,6 +50,8 @@ export interface AppDeps {
   records: RecordLog;
   sessions: SessionStore;
   uploads: UploadSessions;
+  /** The origins this node answers at; requests for any other Host are refused. */
+  origins: NodeOrigins;
   clock: HybridClock;
   manifest: Manifest;
   /** Current island build id (changes when bundles are rebuilt). */
@@ -102,6 +105,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.use("*", securityHeaders({ https }));
   app.onError(handleError);
 
+  // Before anything reads the Host: sign-in origins and links must not follow it.
+  app.use("*", deps.origins.guard());
   app.use("*", sameOriginGuard(publicUrl));
   app.use("*", sessionMiddleware(deps));
 

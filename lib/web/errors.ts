@@ -39,6 +39,7 @@ const BY_CODE: Record<string, ContentfulStatusCode> = {
   too_many_attempts: 429,
   upload_interrupted: 400,
   bad_signature: 400,
+  unknown_host: 421,
 };
 
 /** HTTP status for a domain error. */

@@ -18,6 +18,7 @@ import {
 import { createKindRegistry } from "../../lib/vault/kinds.ts";
 import { addUploader } from "../../lib/vault/blob_access.ts";
 import { createApp } from "../../lib/web/app.ts";
+import { NodeOrigins } from "../../lib/web/auth/node_origins.ts";
 import { type SessionOptions, SessionStore } from "../../lib/web/auth/session_store.ts";
 import { manifest } from "../../manifest.gen.ts";
 
@@ -60,6 +61,8 @@ export async function makeTestApp(
       maxChunkBytes: 1024 * 1024,
       onFinished: (s) => addUploader(db, s.blobId, s.memberKey, now()),
     }),
+    // `app.request("/path")` asks for http://localhost/path: as if listening on port 80.
+    origins: new NodeOrigins({ publicUrl: resolved.publicUrl, https: false }).listening([], 80),
     clock: new HybridClock(now),
     now,
     manifest,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { freePort } from "../../demo.ts";
 import { startNode } from "../_support/node_process.ts";
 import { chromiumPath } from "../_support/browser.ts";
 import { screenshot, waitHydrated } from "./_flows.ts";
@@ -9,9 +10,13 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const node = await startNode();
     // `family.test` resolves to the node, but unlike 127.0.0.1 it is not a secure context:
-    // exactly what a phone opening http://192.168.x.y sees.
+    // exactly what a phone opening http://192.168.x.y sees. The node answers only at its own
+    // addresses, so it is told that this is one (as a LAN address is when bound to 0.0.0.0).
+    const port = freePort();
+    const node = await startNode({
+      args: ["--port", String(port), "--public-url", `http://family.test:${port}`],
+    });
     const browser = await chromium.launch({
       executablePath: chromiumPath(),
       headless: true,

@@ -60,7 +60,8 @@ export interface PeerFixture {
 }
 
 export async function peerFixture(config: Partial<ResolvedNodeConfig> = {}): Promise<PeerFixture> {
-  const t = await makeTestApp(config);
+  // The node's public URL is the address in its node record, as on a real node.
+  const t = await makeTestApp({ publicUrl: "http://node.test", ...config });
   const admin = await setupFamily(t);
   const peer = await newNodeSigner();
   t.records.apply([
