@@ -121,10 +121,26 @@ function roleWhenSigned(
   return grant.body.role;
 }
 
-function liveAlbum(view: RecordView, id: string): TypedRecord<AlbumBody> {
+/** The one answer to a write to an album that is unknown, purged, or hidden from its author. */
+function noSuchAlbum(id: string): ForbiddenError {
+  return new ForbiddenError(`there is no album ${id} that you can see`);
+}
+
+/**
+ * The album a grant or photo writes to. From a browser, an album its author has no role on
+ * (hidden from her, purged, or unknown here) gets one answer, so a write never tells whether
+ * an album exists (SECURITY.md, "Nothing answers differently…"). From a peer, only a purged
+ * or unknown album is refused here (the kind then judges the author's role when she signed).
+ */
+function writableAlbum(
+  view: RecordView,
+  id: string,
+  author: string,
+  origin: Origin,
+): TypedRecord<AlbumBody> {
   const album = view.get<AlbumBody>("album", id);
-  if (!album) throw new ForbiddenError(`album ${id} is not known to this node`);
-  if (isPurged(album, view.now())) throw new ForbiddenError("that album was deleted for good");
+  if (!album || isPurged(album, view.now())) throw noSuchAlbum(id);
+  if (origin.via !== "peer" && albumRole(view, id, author) === undefined) throw noSuchAlbum(id);
   return album;
 }
 
@@ -149,10 +165,11 @@ export const albumKind: RecordKind<AlbumBody> = {
       }
       return;
     }
-    if (isPurged(previous, view.now())) throw new ForbiddenError("that album was deleted for good");
+    // Someone else's album id gets one answer, purged or not.
     if (previous.body.owner !== record.body.owner) {
       throw new ForbiddenError("an album's owner never changes");
     }
+    if (isPurged(previous, view.now())) throw new ForbiddenError("that album was deleted for good");
     const step = record.body.epoch - previous.body.epoch;
     // From a peer, a node that was offline may skip epochs it never saw.
     const maxStep = origin.via === "peer" ? Infinity : 1;
@@ -168,7 +185,7 @@ export const grantKind: RecordKind<GrantBody> = {
     if (record.id !== grantId(albumId, member)) {
       throw new ValidationError("a grant's id is <album>.<member>");
     }
-    const album = liveAlbum(view, albumId);
+    const album = writableAlbum(view, albumId, record.author, origin);
     if (record.author !== album.body.owner) {
       throw new ForbiddenError("only the album's owner shares it");
     }
@@ -198,7 +215,7 @@ export const photoKind: RecordKind<PhotoBody> = {
   kind: "photo",
   parseBody: bodyParser(PhotoBody, "Photo"),
   authorize(record, previous, view, origin) {
-    const album = liveAlbum(view, record.body.album);
+    const album = writableAlbum(view, record.body.album, record.author, origin);
     const fromPeer = origin.via === "peer";
     // From a peer, the album may have been trashed after the photo was added.
     if (album.body.trashedAt !== null && !fromPeer) {
@@ -257,15 +274,18 @@ export const tombstoneKind: RecordKind<TombstoneBody> = {
   kind: "tombstone",
   parseBody: bodyParser(TombstoneBody, "Tombstone"),
   authorize(record, previous, view, origin) {
-    if (previous) throw new ForbiddenError("a deletion is final");
     if (record.id !== `photo.${record.body.target}`) {
       throw new ValidationError("a tombstone's id is photo.<photo id>");
     }
+    // From a browser, a photo of an album its author cannot see is as unknown as any other.
+    const noSuchPhoto = new ForbiddenError("no such photo in that album");
+    const hidden = origin.via !== "peer" &&
+      albumRole(view, record.body.album, record.author) === undefined;
+    if (hidden) throw noSuchPhoto;
+    if (previous) throw new ForbiddenError("a deletion is final");
     const photo = view.get<PhotoBody>("photo", record.body.target);
-    if (!photo || photo.body.album !== record.body.album) {
-      throw new ForbiddenError("no such photo in that album");
-    }
-    const album = liveAlbum(view, record.body.album);
+    if (!photo || photo.body.album !== record.body.album) throw noSuchPhoto;
+    const album = writableAlbum(view, record.body.album, record.author, origin);
     const role = roleWhenSigned(view, album, record.author, { hlc: record.hlc, origin });
     const uploaderMayDelete = record.author === photo.body.uploader && role === "contributor";
     if (role !== "owner" && !uploaderMayDelete) {

@@ -209,3 +209,52 @@ Deno.test("A re-wrapped photo is accepted on a node still fetching its blobs; ne
   assert.equal(refused.status, 400);
   assert.match((await refused.json()).error.message, /not stored on this node/);
 });
+
+Deno.test("Writes to an album the caller cannot see answer exactly as for one that does not exist", async () => {
+  await using t = await makeTestApp();
+  const { owner, outsider, album: hidden } = await family(t);
+  const hiddenPhoto = await addPhoto(t, hidden, owner, 1);
+  const purged = await createAlbum(t, owner, "Old");
+  const purgedPhoto = await addPhoto(t, purged, owner, 2);
+  const trash = albumVersion(t, purged, { trashedAt: t.records.now() });
+  assert.equal((await post(t, owner, [trash])).status, 200);
+  t.advance(31 * 24 * 3600_000);
+  await signIn(t, outsider); // a month later her session has expired
+  const unknown = { ...hidden, id: "A".repeat(22) };
+  const photoId = "P".repeat(22);
+
+  // Each attempt is the same write, aimed at a different album; only the album id differs.
+  const attempts = async (target: TestAlbum, victim: { id: string }) => {
+    const photo = await makePhoto(t, { ...target, owner: outsider }, outsider, 9);
+    const photoRecord = signed(t, outsider, "photo", photoId, photo.record.body);
+    const grant = await grantRecord(t, { ...target, owner: outsider }, outsider, "viewer");
+    const tomb = signed(t, outsider, "tombstone", `photo.${victim.id}`, {
+      kind: "photo",
+      target: victim.id,
+      album: target.id,
+    });
+    const answers: string[] = [];
+    for (
+      const [route, rec] of [["/v1/photos", photoRecord], ["/v1/records", photoRecord], [
+        "/v1/records",
+        grant,
+      ], ["/v1/records", tomb]] as const
+    ) {
+      const res = await json(t, route, { body: { records: [rec] }, cookie: outsider.cookie });
+      const text = (await res.text()).replaceAll(target.id, "<album>").replaceAll(victim.id, "<p>");
+      answers.push(`${res.status} ${text}`);
+    }
+    return answers;
+  };
+  const asUnknown = await attempts(unknown, hiddenPhoto);
+  assert.deepEqual(await attempts(hidden, hiddenPhoto), asUnknown, "hidden album");
+  assert.deepEqual(
+    await attempts(purged, { id: hiddenPhoto.id }),
+    asUnknown,
+    "purged album",
+  );
+  // The victim photo of the purged album is no different either.
+  assert.deepEqual((await attempts(purged, purgedPhoto)).slice(3), asUnknown.slice(3));
+  for (const answer of asUnknown) assert.match(answer, /^403 /);
+  assert.equal(t.records.get("photo", photoId), undefined);
+});
