@@ -12,6 +12,13 @@ export const Key32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "expected base64url
 export const Hex64 = z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex characters");
 /** Random ids made by browsers: base64url of 16 bytes (22 characters). */
 export const RandomId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, "expected base64url of 16 bytes");
+/** A node id as displayed: eight groups of seven base32 characters (lib/core/node_id.ts). */
+export const NodeIdText = z.string().regex(
+  /^[A-Z2-7]{7}(-[A-Z2-7]{7}){7}$/,
+  "expected a grouped node id",
+);
+/** base64url (no padding) of a 64-byte Ed25519 signature: 86 characters. */
+export const Sig64 = z.string().regex(/^[A-Za-z0-9_-]{86}$/, "expected base64url of 64 bytes");
 export const Role = z.enum(["admin", "member"]);
 /**
  * A one-line name: no control characters, no leading or trailing spaces. Checked, never

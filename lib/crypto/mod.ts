@@ -1,6 +1,6 @@
 /**
  * p2pos cryptography: the encrypted blob format, member identities, key wrapping, signed
- * records and the login message, exactly as docs/FORMAT.md specifies them.
+ * records, the login message and upload receipts, exactly as docs/FORMAT.md specifies them.
  *
  * Browser-compatible: one code base for Deno and Chromium, no I/O, no Deno or Node APIs.
  * Bulk encryption and hashing use WebCrypto (native speed); Ed25519, X25519 and HKDF use
@@ -97,5 +97,6 @@ export {
   verifyRecord,
 } from "./records.ts";
 export { decryptBytes, decryptStream } from "./stream_decrypt.ts";
+export { uploadReceiptMessage, type UploadReceiptStatement } from "./upload_receipt.ts";
 export { encryptBytes, encryptStream, newFileKey } from "./stream_encrypt.ts";
 export { unwrapKey, WRAP_VERSION_X25519, wrapKey, WRAPPED_KEY_SIZE } from "./wrap.ts";

@@ -12,8 +12,9 @@
  * - grant (id `<album>.<member>`): only the owner shares (a wrapped album key
  *   for the member's X25519 key, at the album's current epoch), changes a
  *   role, or un-shares (`revoked`).
- * - photo: the owner or a contributor adds one (as its uploader); afterwards
- *   only the owner may re-wrap its file key for a new epoch.
+ * - photo: the owner or a contributor adds one (as its uploader), naming only
+ *   blobs she uploaded herself (an upload receipt from a family node on each);
+ *   afterwards only the owner may re-wrap its file key for a new epoch.
  * - tombstone (id `photo.<photo id>`): deletes a photo; by the owner or the
  *   photo's uploader while they may still contribute.
  */
@@ -23,13 +24,24 @@ import { ForbiddenError, ValidationError } from "../core/errors.ts";
 import { activeMember, heldWhenSigned } from "../core/family_kinds.ts";
 import type { Origin, RecordKind, RecordView, TypedRecord } from "../core/record_kinds.ts";
 import { bodyParser, Hex64, Key32, RandomId } from "../core/schemas.ts";
+import { checkUploadReceipt, UploadReceipt } from "./upload_receipt.ts";
 
 export const TRASH_DAYS = 30;
 const TRASH_MS = TRASH_DAYS * 24 * 3600_000;
 
 /** base64url ciphertext produced by lib/crypto (never plaintext). */
 const Sealed = (max: number) => z.string().regex(/^[A-Za-z0-9_-]+$/).max(max);
-const BlobRef = z.object({ id: Hex64, size: z.number().int().nonnegative() }).strict();
+/**
+ * A photo's blob. `receipt` shows its uploader sent these bytes to a family node; a photo a
+ * node had not seen before is admitted only with one on every blob (see `checkUploadReceipt`).
+ * Optional in the schema so that photos registered before receipts can still be re-wrapped on
+ * the nodes that hold them.
+ */
+const BlobRef = z.object({
+  id: Hex64,
+  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  receipt: UploadReceipt.optional(),
+}).strict();
 
 export const AlbumBody = z.object({
   owner: Key32,
@@ -229,6 +241,12 @@ export const photoKind: RecordKind<PhotoBody> = {
       throw new ForbiddenError("that photo was deleted");
     }
     if (!previous) {
+      // A photo names only blobs its uploader could read: her own uploads (issue #10 §2).
+      // Checked on every node, whoever relays it; later versions keep the same blobs.
+      const { uploader, original, thumb, meta } = record.body;
+      checkUploadReceipt(view, uploader, original, origin, "original");
+      if (thumb) checkUploadReceipt(view, uploader, thumb, origin, "thumbnail");
+      checkUploadReceipt(view, uploader, meta, origin, "metadata");
       // A peer may relay the owner's re-wrapped version of a photo this node never saw.
       if (
         fromPeer && record.author === album.body.owner && record.author !== record.body.uploader

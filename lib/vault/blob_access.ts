@@ -1,8 +1,10 @@
 /**
- * The vault's blob read policy (seed §9, DESIGN §4): a blob is served to a
- * member who may see an album containing a live photo that references it
- * (as original, thumbnail or metadata), or to the member who uploaded it
- * (before the photo is registered). Everyone else is told it does not exist.
+ * The vault's blob read policy (seed §9, DESIGN §4; SECURITY.md, "Reading blobs"): a blob
+ * is served to a member who may see an album containing a live photo that references it (as
+ * original, thumbnail or metadata), or to the member who uploaded its bytes to this node
+ * (before the photo is registered). Everyone else is told it does not exist. A photo can name only blobs its uploader sent
+ * herself (upload receipts, lib/vault/upload_receipt.ts), so nobody gains a read by pointing
+ * a photo of her own album at someone else's blob.
  */
 
 import type { IndexDb, RecordLog } from "../store/mod.ts";
@@ -25,17 +27,22 @@ export class BlobAccess {
     return rows.map((r) => JSON.parse(r.json) as TypedRecord<PhotoBody>);
   }
 
+  /** Whether `memberKey` uploaded all the bytes of `blobId` to this node. */
+  isUploader(blobId: string, memberKey: string): boolean {
+    return this.index.db.prepare(
+      "SELECT 1 FROM blob_uploaders WHERE blob_id = ? AND member_key = ?",
+    ).get(blobId, memberKey) !== undefined;
+  }
+
   /**
    * Once a photo references a blob, the albums decide (a deleted photo grants nothing, a
    * purged album nothing); before that, only the member who uploaded it may read it back.
+   * Only its uploader's own photos can reference it (upload receipts), so nobody else can
+   * take her read away by naming her blob first.
    */
   canRead(blobId: string, memberKey: string): boolean {
     const photos = this.photosWithBlob(blobId);
-    if (photos.length === 0) {
-      return this.index.db.prepare(
-        "SELECT 1 FROM blob_uploaders WHERE blob_id = ? AND member_key = ?",
-      ).get(blobId, memberKey) !== undefined;
-    }
+    if (photos.length === 0) return this.isUploader(blobId, memberKey);
     return photos.some((p) =>
       !this.records.get("tombstone", `photo.${p.id}`) &&
       albumRole(this.records, p.body.album, memberKey) !== undefined

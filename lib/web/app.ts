@@ -15,6 +15,7 @@ import type { HybridClock } from "../core/hlc.ts";
 import type { BlobStore, IndexDb, NodeKey, RecordLog, UploadSessions } from "../store/mod.ts";
 import { AlbumQueries } from "../vault/album_queries.ts";
 import { BlobAccess } from "../vault/blob_access.ts";
+import { issueUploadReceipt } from "../vault/upload_receipt.ts";
 import { createKindRegistry } from "../vault/kinds.ts";
 import { Replicator } from "../replication/mod.ts";
 import { eventRoutes } from "./api/events.ts";
@@ -181,14 +182,19 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const access = new BlobAccess(deps.db, deps.records);
   const albums = new AlbumQueries(deps.db, deps.records);
   const now = deps.now ?? Date.now;
-  const uploaded = (blobId: string, memberKey: string) =>
+  const receipt = (blobId: string, memberKey: string, size: number) =>
+    issueUploadReceipt(deps.nodeKey, memberKey, blobId, size);
+  const uploaded = (blobId: string, memberKey: string, size: number) => {
     access.recordUploader(blobId, memberKey, now());
+    return receipt(blobId, memberKey, size);
+  };
+  const isUploader = (blobId: string, memberKey: string) => access.isUploader(blobId, memberKey);
   app.get("/v1/openapi.json", (c) => c.json(openApiDocument()));
   app.route("/v1", recordRoutes(deps));
   app.route("/v1", albumRoutes({ ...deps, albums }));
   app.route(
     "/v1",
-    uploadRoutes({ ...deps, maxBlobBytes: deps.config.maxBlobBytes, uploaded }),
+    uploadRoutes({ ...deps, maxBlobBytes: deps.config.maxBlobBytes, receipt, isUploader }),
   );
   app.route(
     "/v1/blobs",

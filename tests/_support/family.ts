@@ -106,7 +106,13 @@ export async function setupFamily(t: TestApp, familyName = "River"): Promise<Tes
     founder: founder.key,
   });
   const me = memberRecord(t, founder, founder, { role: "admin" });
-  const res = await json(t, "/v1/setup", { body: { code, records: [family, me] } });
+  // This node's own node record, as the setup page signs it: its key checks upload receipts.
+  const node = signed(t, founder, "node", t.nodeKey.nodeId, {
+    publicKey: toBase64Url(t.nodeKey.publicKey),
+    name: "Oak",
+    removed: false,
+  });
+  const res = await json(t, "/v1/setup", { body: { code, records: [family, me, node] } });
   if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
   founder.cookie = cookieOf(res);
   return founder;

@@ -68,7 +68,20 @@ export async function setupRemoteFamily(
     hlc: clock.next(),
     body: { x25519, name, role: "admin", removed: false },
   }, id.signingSecretKey);
-  const res = await postJson(`${baseUrl}/v1/setup`, { code: setupCode, records: [family, me] });
+  // The node's own node record, as the setup page signs it: its key checks upload receipts.
+  const ch = await (await postJson(`${baseUrl}/v1/auth/challenge`, {})).json();
+  const node = signRecord({
+    v: 1,
+    kind: "node",
+    id: ch.nodeId,
+    author: key,
+    hlc: clock.next(),
+    body: { publicKey: ch.nodePublicKey, url: ch.nodeUrl, name: "First node", removed: false },
+  }, id.signingSecretKey);
+  const res = await postJson(`${baseUrl}/v1/setup`, {
+    code: setupCode,
+    records: [family, me, node],
+  });
   if (res.status !== 201) throw new Error(`Setup failed: ${res.status} ${await res.text()}`);
   return {
     seed,

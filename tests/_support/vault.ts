@@ -89,11 +89,14 @@ export interface TestPhoto {
   record: ReturnType<typeof signed>;
 }
 
-async function putBlob(
-  t: TestApp,
-  who: TestMember,
-  bytes: Uint8Array,
-): Promise<{ id: string; size: number }> {
+/** A photo's reference to a blob: its id, size and the uploader's receipt (FORMAT §13). */
+export interface BlobRef {
+  id: string;
+  size: number;
+  receipt: { node: string; sig: string };
+}
+
+export async function putBlob(t: TestApp, who: TestMember, bytes: Uint8Array): Promise<BlobRef> {
   const id = await blobId(bytes);
   const res = await t.app.request(`/v1/blobs/${id}`, {
     method: "PUT",
@@ -101,7 +104,8 @@ async function putBlob(
     headers: { cookie: who.cookie! },
   });
   if (res.status >= 300) throw new Error(`blob put failed: ${res.status} ${await res.text()}`);
-  return { id, size: bytes.length };
+  const { receipt } = await res.json();
+  return { id, size: bytes.length, receipt };
 }
 
 /** Encrypts and uploads a photo's three blobs, then builds (not posts) its signed record. */

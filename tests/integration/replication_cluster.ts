@@ -124,19 +124,28 @@ export async function blobFiles(dataDir: string): Promise<Map<string, number>> {
   return out;
 }
 
+/** A photo's reference to a blob, with the receipt of the node that took the upload. */
+export interface RemoteBlobRef {
+  id: string;
+  size: number;
+  receipt: { node: string; sig: string };
+}
+
 /** Uploads `bytes` as a blob through `url`'s API as `admin`. */
-export async function putBlob(admin: Admin, url: string, bytes: Uint8Array): Promise<string> {
+export async function putBlob(
+  admin: Admin,
+  url: string,
+  bytes: Uint8Array,
+): Promise<RemoteBlobRef> {
   const id = await blobId(bytes);
   const res = await fetch(`${url}/v1/blobs/${id}`, {
     method: "PUT",
     headers: { cookie: await cookieOn(admin, url) },
     body: bytes as Uint8Array<ArrayBuffer>,
   });
-  if (res.status !== 201 && res.status !== 200) {
-    throw new Error(`PUT blob: ${res.status} ${await res.text()}`);
-  }
-  await res.body?.cancel();
-  return id;
+  if (res.status !== 201) throw new Error(`PUT blob: ${res.status} ${await res.text()}`);
+  const { receipt } = await res.json();
+  return { id, size: bytes.length, receipt };
 }
 
 export interface RemoteAlbum {
@@ -196,9 +205,9 @@ export async function uploadPhoto(
     return out;
   };
   const parts = [rand(size), rand(Math.min(size, 2_000)), rand(300)];
-  const ids: string[] = [];
-  for (const p of parts) ids.push(await putBlob(admin, url, p));
-  const ref = (i: number) => ({ id: ids[i], size: parts[i].length });
+  const refs: RemoteBlobRef[] = [];
+  for (const p of parts) refs.push(await putBlob(admin, url, p));
+  const ref = (i: number) => refs[i];
   const id = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
   const record = signAs(admin, "photo", id, {
     album: album.id,
@@ -221,5 +230,5 @@ export async function uploadPhoto(
     ),
   );
   if (res.status !== 201) throw new Error(`photo: ${res.status} ${await res.text()}`);
-  return { id, blobs: ids };
+  return { id, blobs: refs.map((r) => r.id) };
 }

@@ -10,7 +10,8 @@ import { z } from "zod";
 import { ForbiddenError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import { RandomId } from "../../core/schemas.ts";
 import type { BlobStore, RecordLog } from "../../store/mod.ts";
-import { type AlbumBody, albumRole, isPurged, type PhotoBody } from "../../vault/album_kinds.ts";
+import { type AlbumBody, albumRole, isPurged, PhotoBody } from "../../vault/album_kinds.ts";
+import { checkUploadReceipt } from "../../vault/upload_receipt.ts";
 import type { AlbumQueries } from "../../vault/album_queries.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { readJson } from "../validate.ts";
@@ -27,6 +28,10 @@ export interface AlbumRoutesDeps {
  * this node already holds (a file key re-wrapped for a new album epoch) that
  * keeps the same blobs is let through: this node may still be fetching them
  * from a peer, and the version it holds already points at them.
+ *
+ * Each blob's upload receipt is checked first (the record log checks it again):
+ * a blob the uploader did not send herself is refused before the store is
+ * asked, so no answer tells whether someone else's blob is here, or its size.
  */
 export async function checkPhotoBlobs(
   records: unknown[],
@@ -34,26 +39,33 @@ export async function checkPhotoBlobs(
   log: RecordLog,
 ): Promise<void> {
   for (const [i, r] of records.entries()) {
-    const rec = r as { kind?: unknown; id?: unknown; body?: Partial<PhotoBody> };
-    if (rec?.kind !== "photo" || typeof rec.body !== "object" || rec.body === null) continue;
+    const rec = r as { kind?: unknown; id?: unknown; body?: unknown };
+    // A malformed body is for the record log to explain.
+    const parsed = rec?.kind === "photo" ? PhotoBody.safeParse(rec.body) : undefined;
+    if (!parsed?.success) continue;
+    const body = parsed.data;
     const held = typeof rec.id === "string" && RandomId.safeParse(rec.id).success
       ? log.get<PhotoBody>("photo", rec.id)?.body
       : undefined;
-    for (const role of ["original", "thumb", "meta"] as const) {
-      const ref = rec.body[role];
-      if (held && held[role]?.id === ref?.id && held[role]?.size === ref?.size) continue;
-      if (ref && typeof ref.id === "string" && /^[0-9a-f]{64}$/.test(ref.id)) {
-        const stat = await blobs.stat(ref.id);
-        if (!stat) {
-          throw new ValidationError(
-            `Record ${i}: its ${role} blob ${ref.id} is not stored on this node; upload it first`,
-          );
-        }
-        if (stat.size !== ref.size) {
-          throw new ValidationError(
-            `Record ${i}: its ${role} blob has ${stat.size} bytes, not ${ref.size}`,
-          );
-        }
+    for (
+      const [role, what] of [["original", "original"], ["thumb", "thumbnail"], [
+        "meta",
+        "metadata",
+      ]] as const
+    ) {
+      const ref = body[role];
+      if (!ref || (held && held[role]?.id === ref.id && held[role]?.size === ref.size)) continue;
+      try {
+        checkUploadReceipt(log, body.uploader, ref, { via: "api" }, what);
+      } catch (err) {
+        if (err instanceof ForbiddenError) err.message = `Record ${i}: ${err.message}`;
+        throw err;
+      }
+      if (!(await blobs.stat(ref.id))) {
+        throw new ValidationError(
+          `Record ${i}: its ${what} blob has not reached this node yet; upload it here, ` +
+            `or wait until it has come from the node that took the upload`,
+        );
       }
     }
   }

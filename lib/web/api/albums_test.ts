@@ -66,12 +66,22 @@ Deno.test("A photo pointing at a missing blob is refused with a clear error and 
   };
   const forged = signed(t, owner, "photo", photo.id, body);
   const res = await json(t, "/v1/photos", { body: { records: [forged] }, cookie: owner.cookie });
-  assert.equal(res.status, 400);
+  assert.equal(res.status, 403);
+  assert.match((await res.json()).error.message, /original blob carries no upload receipt/);
+  // Her own upload, taken by another node and not here yet: she is told to wait or upload.
+  const fresh = await makePhoto(t, album, owner, 2);
+  await t.blobs.delete(fresh.original);
+  const early = await json(t, "/v1/photos", {
+    body: { records: [fresh.record] },
+    cookie: owner.cookie,
+  });
+  assert.equal(early.status, 400);
   assert.match(
-    (await res.json()).error.message,
-    /original blob e{64} is not stored on this node; upload it first/,
+    (await early.json()).error.message,
+    /original blob has not reached this node yet; upload it here, or wait/,
   );
   assert.equal(t.records.get("photo", photo.id), undefined);
+  assert.equal(t.records.get("photo", fresh.id), undefined);
 });
 
 Deno.test("Only the owner shares: a grant signed by anyone else is refused", async () => {
@@ -206,8 +216,8 @@ Deno.test("A re-wrapped photo is accepted on a node still fetching its blobs; ne
     body: { records: [moved] },
     cookie: owner.cookie,
   });
-  assert.equal(refused.status, 400);
-  assert.match((await refused.json()).error.message, /not stored on this node/);
+  assert.equal(refused.status, 403);
+  assert.match((await refused.json()).error.message, /original blob carries no upload receipt/);
 });
 
 Deno.test("Writes to an album the caller cannot see answer exactly as for one that does not exist", async () => {

@@ -3,7 +3,9 @@
  *
  * Every id is validated before the store is touched, so path tricks never
  * reach the filesystem. Uploads stream to disk through the store, which
- * verifies the SHA-256 and acknowledges only after fsync.
+ * verifies the SHA-256 and acknowledges only after fsync; the answer carries
+ * the uploader's receipt (FORMAT §13) and is the same whether the bytes were
+ * stored already or not.
  */
 
 import { type Context, Hono } from "hono";
@@ -12,6 +14,7 @@ import { rethrowBodyFailure } from "../errors.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { assertBlobId, type BlobStore } from "../../store/mod.ts";
 import { parseRange } from "../range.ts";
+import type { UploadReceipt } from "../../vault/upload_receipt.ts";
 
 export interface BlobRoutesDeps {
   blobs: BlobStore;
@@ -20,8 +23,8 @@ export interface BlobRoutesDeps {
   stallMs: number;
   /** The read policy: may this member read this blob? (Only asked about valid ids.) */
   canRead(blobId: string, memberKey: string): boolean;
-  /** Called after a member stored a blob through this route. */
-  uploaded(blobId: string, memberKey: string): void;
+  /** Called after a member stored a blob's bytes; returns her upload receipt. */
+  uploaded(blobId: string, memberKey: string, size: number): Promise<UploadReceipt>;
 }
 
 export function blobRoutes(deps: BlobRoutesDeps): Hono<AppEnv> {
@@ -52,11 +55,9 @@ export function blobRoutes(deps: BlobRoutesDeps): Hono<AppEnv> {
       // The store has already removed its temp file; nothing was acknowledged.
       rethrowBodyFailure(err, "Blob upload");
     }
-    deps.uploaded(id, auth.memberKey);
-    return c.json(
-      { id: result.id, size: result.size, created: result.created },
-      result.created ? 201 : 200,
-    );
+    const receipt = await deps.uploaded(id, auth.memberKey, result.size);
+    // The same answer whether these bytes were here already or not: no existence oracle.
+    return c.json({ id: result.id, size: result.size, receipt }, 201);
   });
 
   const read = async (

@@ -21,10 +21,15 @@ Deno.test("PUT then GET /v1/blobs/:id round-trips the bytes", async () => {
   const id = await sha256Hex(body);
   const put = await req(`/v1/blobs/${id}`, { method: "PUT", body });
   assert.equal(put.status, 201);
-  assert.deepEqual(await put.json(), { id, size: body.length, created: true });
+  const first = await put.json();
+  assert.deepEqual(Object.keys(first).sort(), ["id", "receipt", "size"]);
+  assert.equal(first.id, id);
+  assert.equal(first.size, body.length);
+  assert.equal(first.receipt.node, t.nodeKey.nodeId);
+  // The same bytes again: the same answer (whether they were here is not said).
   const again = await req(`/v1/blobs/${id}`, { method: "PUT", body });
-  assert.equal(again.status, 200);
-  assert.equal((await again.json()).created, false);
+  assert.equal(again.status, 201);
+  assert.deepEqual(await again.json(), first);
   const get = await req(`/v1/blobs/${id}`);
   assert.equal(get.status, 200);
   assert.equal(get.headers.get("content-length"), String(body.length));

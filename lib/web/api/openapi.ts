@@ -44,18 +44,26 @@ export const OPERATIONS: Record<string, Op> = {
   "POST /v1/albums": { summary: "Create an album: album record + owner grant", body: "records" },
   "GET /v1/albums/{id}": { summary: "One album and its grants" },
   "GET /v1/albums/{id}/photos": { summary: "A page of an album's photos (?after=&limit=)" },
-  "POST /v1/photos": { summary: "Register photos whose blobs are stored", body: "records" },
+  "POST /v1/photos": {
+    summary: "Register photos naming my own uploads, each with its receipt",
+    body: "records",
+  },
   "GET /v1/photos/{id}": { summary: "One photo record" },
-  "POST /v1/uploads": { summary: "Open a resumable upload for {blob, size}" },
+  "POST /v1/uploads": {
+    summary: "Open a resumable upload for {blob, size} (complete at once only for my own)",
+  },
   "GET /v1/uploads/{id}": {
     summary: "The acknowledged offset of an upload (finished: true once stored)",
   },
   "PATCH /v1/uploads/{id}": { summary: "Append a chunk at Upload-Offset (409 tells the offset)" },
   "POST /v1/uploads/{id}/finish": {
-    summary: "Store the blob if the bytes hash to its id (else 422); asked again, the same answer",
+    summary: "Store the blob if the bytes hash to its id (else 422); answers my receipt; " +
+      "asked again, the same answer",
   },
   "DELETE /v1/uploads/{id}": { summary: "Cancel an upload" },
-  "PUT /v1/blobs/{id}": { summary: "Store a blob in one request (streamed; 422 on hash mismatch)" },
+  "PUT /v1/blobs/{id}": {
+    summary: "Store a blob in one request (streamed; 422 on hash mismatch); answers my receipt",
+  },
   "GET /v1/blobs/{id}": { summary: "Read a blob I may read (Range supported); 404 otherwise" },
   "HEAD /v1/blobs/{id}": { summary: "Blob size, if I may read it" },
   "GET /v1/openapi.json": { summary: "This document", auth: false },

@@ -3,7 +3,9 @@
  * session; `PATCH /v1/uploads/:id` with `Upload-Offset: N` appends a chunk at
  * N (409 with the current offset otherwise, so a client resumes after a
  * dropped connection); `GET` tells the offset; `POST …/finish` stores the blob
- * only if the bytes hash to the expected id; `DELETE` cancels.
+ * only if the bytes hash to the expected id, and answers with the uploader's
+ * receipt (FORMAT §13); `DELETE` cancels. Opening a session for a blob that is
+ * stored already answers as for a new one: the bytes must still be sent.
  */
 
 import { Hono } from "hono";
@@ -14,12 +16,16 @@ import type { BlobStore, UploadSessions } from "../../store/mod.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { readJson } from "../validate.ts";
 import { rethrowBodyFailure } from "../errors.ts";
+import type { UploadReceipt } from "../../vault/upload_receipt.ts";
 
 export interface UploadRoutesDeps {
   uploads: UploadSessions;
   blobs: BlobStore;
   maxBlobBytes: number;
-  uploaded(blobId: string, memberKey: string): void;
+  /** Whether this member uploaded all of this blob's bytes to this node before. */
+  isUploader(blobId: string, memberKey: string): boolean;
+  /** This node's upload receipt for a member who uploaded a blob (FORMAT §13). */
+  receipt(blobId: string, memberKey: string, size: number): Promise<UploadReceipt>;
 }
 
 export function uploadRoutes(deps: UploadRoutesDeps): Hono<AppEnv> {
@@ -36,11 +42,14 @@ export function uploadRoutes(deps: UploadRoutesDeps): Hono<AppEnv> {
         `A blob of ${size} bytes exceeds this node's limit of ${deps.maxBlobBytes}`,
       );
     }
-    const stat = await deps.blobs.stat(blob);
-    if (stat?.size === size) {
-      // Already here (another member's identical upload, or a retry after success).
-      deps.uploaded(blob, auth.memberKey);
-      return c.json({ upload: null, blob, size, complete: true });
+    // Her own earlier upload (a retry after a lost answer) is complete. Anyone else sends
+    // the bytes, whether they are stored already or not: the answer must not tell, and
+    // only having the bytes makes her an uploader (SECURITY.md, "Reading blobs").
+    if (
+      deps.isUploader(blob, auth.memberKey) && (await deps.blobs.stat(blob))?.size === size
+    ) {
+      const receipt = await deps.receipt(blob, auth.memberKey, size);
+      return c.json({ upload: null, blob, size, complete: true, receipt });
     }
     const s = deps.uploads.create(auth.memberKey, blob, size);
     return c.json(
@@ -91,7 +100,10 @@ export function uploadRoutes(deps: UploadRoutesDeps): Hono<AppEnv> {
     // The session's end and the uploader's right to read the blob commit together (the
     // sessions' onFinished), so a crash never leaves one without the other.
     const result = await deps.uploads.finish(c.req.param("id"), auth.memberKey);
-    return c.json({ blob: result.id, size: result.size, created: result.created }, 201);
+    // All her bytes arrived and hashed right: she had them, so she is an uploader (noted with
+    // the session's end) and gets her receipt, the same whether the bytes were new or not.
+    const receipt = await deps.receipt(result.id, auth.memberKey, result.size);
+    return c.json({ blob: result.id, size: result.size, receipt }, 201);
   });
 
   app.delete("/uploads/:id", async (c) => {

@@ -8,6 +8,7 @@
  */
 
 import { ApiError, UNREACHABLE_MESSAGE } from "../api.ts";
+import type { UploadReceipt } from "./types.ts";
 
 /** Chunk size asked for; the node's `chunkLimit` caps it. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -30,6 +31,15 @@ interface Session {
   offset?: number;
   chunkLimit?: number;
   complete?: boolean;
+  /** With `complete`: this member's own earlier upload of the blob. */
+  receipt?: UploadReceipt;
+}
+
+function receiptOf(body: { receipt?: UploadReceipt }): UploadReceipt {
+  if (!body.receipt) {
+    throw new ApiError(0, "no_receipt", "The node stored the upload but gave no receipt for it.");
+  }
+  return body.receipt;
 }
 
 const defaultBackoff = (attempt: number) =>
@@ -57,12 +67,15 @@ function transient(err: unknown): boolean {
   return err instanceof TypeError; // fetch's "Failed to fetch"
 }
 
-/** Uploads `blob` as blob `id`; resolves once the node has stored and verified it. */
+/**
+ * Uploads `blob` as blob `id`; resolves once the node has stored and verified it, with the
+ * node's receipt for it, which the photo record that names the blob must carry.
+ */
 export async function uploadBlob(
   blob: Blob,
   id: string,
   options: UploadBlobOptions,
-): Promise<void> {
+): Promise<UploadReceipt> {
   const doFetch = options.fetch;
   const signal = options.signal;
   const backoff = options.backoff ?? defaultBackoff;
@@ -102,17 +115,18 @@ export async function uploadBlob(
     if (!res.ok) throw await errorOf(res, "to start the upload");
     return await res.json() as Session;
   };
+  /** After a lost finish answer: the node says "complete" only for this member's own upload. */
   const alreadyStored = async () => {
     const again = await start();
     if (again.upload) {
       await doFetch(`/v1/uploads/${encodeURIComponent(again.upload)}`, { method: "DELETE" });
     }
-    return again.complete === true;
+    return again.complete === true ? receiptOf(again) : undefined;
   };
   const open = await withRetry(start);
   if (open.complete || open.upload === null) {
     options.onProgress?.(size, size);
-    return;
+    return receiptOf(open);
   }
   const session = open.upload;
   const url = `/v1/uploads/${encodeURIComponent(session)}`;
@@ -151,18 +165,21 @@ export async function uploadBlob(
       options.onProgress?.(offset, size);
     }
     let tries = 0;
-    await withRetry(async () => {
+    return await withRetry(async () => {
+      tries++;
       const res = await doFetch(`${url}/finish`, {
         method: "POST",
         headers: json,
         body: "{}",
         signal,
       });
-      if (res.status === 404 && tries++ > 0) {
+      if (res.status === 404 && tries > 1) {
         // An earlier finish landed but its answer was lost: the session is gone, the blob stored.
-        if (await alreadyStored()) return;
+        const receipt = await alreadyStored();
+        if (receipt) return receipt;
       }
       if (!res.ok) throw await errorOf(res, "to store the upload");
+      return receiptOf(await res.json());
     });
   } catch (err) {
     // Cancelled or failed for good: let the node drop the partial upload now, not at expiry.

@@ -86,17 +86,22 @@ Deno.test("A chunk that landed although its answer was lost is not sent twice", 
   assert.ok(await t.blobs.stat(id));
 });
 
-Deno.test("A blob the node already holds is not uploaded again", async () => {
+Deno.test("A blob this member already uploaded is not uploaded again, and her receipt comes back", async () => {
   await using t = await makeTestApp();
   const owner = await setupFamily(t);
   const data = bytes(5000);
   const id = await blobId(data);
-  await uploadBlob(new Blob([data]), id, { fetch: memberFetch(t, owner) });
+  const receipt = await uploadBlob(new Blob([data]), id, { fetch: memberFetch(t, owner) });
+  assert.equal(receipt.node, t.nodeKey.nodeId);
   const { fetch, calls } = tap(memberFetch(t, owner), () => undefined);
   let progress = 0;
-  await uploadBlob(new Blob([data]), id, { fetch, onProgress: (n) => (progress = n) });
+  const again = await uploadBlob(new Blob([data]), id, {
+    fetch,
+    onProgress: (n) => (progress = n),
+  });
   assert.deepEqual(calls.map((c) => c.method), ["POST"]);
   assert.equal(progress, data.length);
+  assert.deepEqual(again, receipt, "the same receipt: her own upload");
 });
 
 Deno.test("Bytes that do not hash to the expected id are refused and nothing is stored", async () => {
@@ -130,4 +135,26 @@ Deno.test("Cancelling an upload stops sending and drops the session on the node"
     404,
   );
   assert.equal(await t.blobs.stat(id), null);
+});
+
+Deno.test("When the answer to finishing is lost, the receipt still comes back", async () => {
+  await using t = await makeTestApp();
+  const owner = await setupFamily(t);
+  const data = bytes(4000, 5);
+  const id = await blobId(data);
+  const inner = memberFetch(t, owner);
+  let lost = false;
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const res = await inner(input, init);
+    if (String(input).endsWith("/finish") && !lost) {
+      lost = true; // stored on the node, but the answer never reaches the browser
+      await res.body?.cancel();
+      throw new TypeError("Failed to fetch");
+    }
+    return res;
+  };
+  const receipt = await uploadBlob(new Blob([data]), id, { fetch, backoff: noWait });
+  assert.ok(lost);
+  assert.equal(receipt.node, t.nodeKey.nodeId);
+  assert.match(receipt.sig, /^[A-Za-z0-9_-]{86}$/);
 });

@@ -12,9 +12,17 @@ import type { SignedRecord } from "../../../crypto/mod.ts";
 
 export type AlbumRole = "owner" | "contributor" | "viewer";
 
+/** What the node that took an upload signs for its uploader (FORMAT §13). */
+export interface UploadReceipt {
+  node: string;
+  sig: string;
+}
+
 export interface BlobRef {
   id: string;
   size: number;
+  /** Proof that the photo's uploader sent these bytes; photos registered earlier lack it. */
+  receipt?: UploadReceipt;
 }
 
 /** `album` record body: everything a person typed is inside `meta`, encrypted. */

@@ -19,7 +19,7 @@ import type { ExifInfo } from "./exif.ts";
 import { dedupValue, sealFileKey, sealSort } from "./photo_crypto.ts";
 import { uploadBlob } from "./resumable_upload.ts";
 import type { Picture } from "./thumbnail.ts";
-import type { PhotoBody, PhotoMeta } from "./types.ts";
+import type { BlobRef, PhotoBody, PhotoMeta, UploadReceipt } from "./types.ts";
 
 export type JobState =
   | "waiting"
@@ -304,14 +304,20 @@ export class UploadQueue {
     const blobs = [original, thumb, metaBlob].filter((b): b is SealedBlob => b !== null);
     const total = blobs.reduce((n, b) => n + b.size, 0);
     let before = 0;
+    // Each node's receipt goes into the photo record: proof that these are her own bytes.
+    const receipts = new Map<string, UploadReceipt>();
     for (const b of blobs) {
-      await uploadBlob(b.blob, b.id, {
-        fetch: vault.fetch,
-        signal,
-        chunkBytes: this.#deps.chunkBytes,
-        backoff: this.#deps.backoff,
-        onProgress: (acked) => progress(W_READ + W_ENCRYPT + W_UPLOAD * ((before + acked) / total)),
-      });
+      receipts.set(
+        b.id,
+        await uploadBlob(b.blob, b.id, {
+          fetch: vault.fetch,
+          signal,
+          chunkBytes: this.#deps.chunkBytes,
+          backoff: this.#deps.backoff,
+          onProgress: (acked) =>
+            progress(W_READ + W_ENCRYPT + W_UPLOAD * ((before + acked) / total)),
+        }),
+      );
       before += b.size;
     }
 
@@ -324,9 +330,9 @@ export class UploadQueue {
       uploader: vault.me.key,
       epoch: keys.epoch,
       key: await sealFileKey(keys.current, fileKey),
-      original: { id: original.id, size: original.size },
-      thumb: thumb ? { id: thumb.id, size: thumb.size } : null,
-      meta: { id: metaBlob.id, size: metaBlob.size },
+      original: refTo(original, receipts),
+      thumb: thumb ? refTo(thumb, receipts) : null,
+      meta: refTo(metaBlob, receipts),
       sort: await sealSort(keys.current, meta.takenAt),
       dedup,
     };
@@ -334,6 +340,10 @@ export class UploadQueue {
     await vault.call("POST", "/v1/photos", { records: [record] });
     return photoId;
   }
+}
+
+function refTo(blob: SealedBlob, receipts: Map<string, UploadReceipt>): BlobRef {
+  return { id: blob.id, size: blob.size, receipt: receipts.get(blob.id) };
 }
 
 function explain(err: unknown): string {
