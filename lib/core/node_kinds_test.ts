@@ -7,7 +7,7 @@ import { activeNodes, decodeJoinCode, encodeJoinCode, nodeIdOfKey } from "./node
 
 Deno.test("An admin adds, renames and removes a node; the family's nodes follow", async () => {
   await using t = await makeTestApp();
-  const admin = await setupFamily(t);
+  const admin = await setupFamily(t, "River", { nodeRecord: false });
   const node = await newNodeSigner();
   const body = { publicKey: toBase64Url(node.publicKey), name: "Pine", removed: false };
   t.records.apply([signed(t, admin, "node", node.nodeId, body)], { via: "api" });
@@ -24,7 +24,7 @@ Deno.test("An admin adds, renames and removes a node; the family's nodes follow"
 
 Deno.test("A member who is not an admin cannot add a node", async () => {
   await using t = await makeTestApp();
-  const admin = await setupFamily(t);
+  const admin = await setupFamily(t, "River", { nodeRecord: false });
   const bob = await inviteAndJoin(t, admin, "Bob");
   const node = await newNodeSigner();
   const record = signed(t, bob, "node", node.nodeId, {

@@ -8,7 +8,7 @@ import { applyFromPeer, applyWithRetry } from "./record_apply.ts";
 /** Oak's feed after Alice added a node and then renamed herself: the node comes first. */
 async function reorderedFeed() {
   const oak = await makeTestApp();
-  const alice = await setupFamily(oak);
+  const alice = await setupFamily(oak, "River", { nodeRecord: false });
   const node = await newNodeSigner();
   oak.records.apply([signed(oak, alice, "node", node.nodeId, {
     publicKey: toBase64Url(node.publicKey),

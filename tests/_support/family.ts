@@ -97,8 +97,16 @@ export async function json(
   });
 }
 
-/** Creates the family through the setup API and returns its signed-in founder. */
-export async function setupFamily(t: TestApp, familyName = "River"): Promise<TestMember> {
+/**
+ * Creates the family through the setup API and returns its signed-in founder. Like the setup
+ * page, it signs this node's own node record too (its key checks upload receipts), unless
+ * `nodeRecord` is false: a node set up that way works alone.
+ */
+export async function setupFamily(
+  t: TestApp,
+  familyName = "River",
+  { nodeRecord = true } = {},
+): Promise<TestMember> {
   const founder = newMember("Alice");
   const code = issueSetupCode(t.db);
   const family = signed(t, founder, "family", randomId(), {
@@ -112,7 +120,8 @@ export async function setupFamily(t: TestApp, familyName = "River"): Promise<Tes
     name: "Oak",
     removed: false,
   });
-  const res = await json(t, "/v1/setup", { body: { code, records: [family, me, node] } });
+  const records = nodeRecord ? [family, me, node] : [family, me];
+  const res = await json(t, "/v1/setup", { body: { code, records } });
   if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
   founder.cookie = cookieOf(res);
   return founder;
