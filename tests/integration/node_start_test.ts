@@ -80,7 +80,8 @@ Deno.test({
       const { cookie } = await setupRemoteFamily(node.url, node.setupCode!);
       const id = "ab".repeat(32);
       const conn = await Deno.connect({ hostname: "127.0.0.1", port: node.port });
-      const head = `PUT /v1/blobs/${id} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${cookie}\r\n` +
+      const head =
+        `PUT /v1/blobs/${id} HTTP/1.1\r\nHost: 127.0.0.1:${node.port}\r\nCookie: ${cookie}\r\n` +
         `Content-Type: application/octet-stream\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n`;
       await conn.write(new TextEncoder().encode(head));
       await conn.write(new Uint8Array(256 * 1024).fill(1));
