@@ -51,6 +51,16 @@ const BENCHES: Bench[] = [
     },
   },
   {
+    name: "photo_admission",
+    title: "Admitting a photo from a peer: upload receipts vs the record's signature",
+    async run() {
+      const { runPhotoAdmissionBench, formatAdmissionBench } = await import(
+        "./photo_admission.ts"
+      );
+      return formatAdmissionBench(await runPhotoAdmissionBench(300), 300);
+    },
+  },
+  {
     name: "replication",
     title: "Replication between nodes vs Syncthing; catch-up; peak RSS",
     async run() {
