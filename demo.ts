@@ -412,40 +412,58 @@ async function main(): Promise<void> {
   Deno.exit(0);
 }
 
-/** Reads "stop pine" / "start pine" / "quit" from the terminal until quit or end of input. */
+/**
+ * Reads "stop pine" / "start pine" / "quit" line by line from standard input, a terminal or a
+ * pipe alike (scripts and tests drive the demo through a pipe). The end of the input is not
+ * "quit": the nodes run on until "quit", Ctrl-C or SIGTERM, as they do with no input at all.
+ */
 async function commands(dir: string, running: Running[], ports: Record<string, number>) {
-  if (!Deno.stdin.isTerminal()) {
-    await Promise.all(running.map((r) => r.child.status));
-    return;
-  }
   const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
   let buffer = "";
   for await (const chunk of lines) {
     buffer += chunk;
     let nl;
     while ((nl = buffer.indexOf("\n")) >= 0) {
-      const [cmd, arg] = buffer.slice(0, nl).trim().toLowerCase().split(/\s+/);
+      const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
-      if (cmd === "quit" || cmd === "exit") return;
-      const i = running.findIndex((r) => r.name.toLowerCase() === arg);
-      if ((cmd !== "stop" && cmd !== "start") || i < 0) {
-        if (cmd) console.log('  Commands: "stop oak|pine|cedar", "start oak|pine|cedar", "quit"');
-        continue;
-      }
-      const node = running[i];
-      if (cmd === "stop") {
-        node.child.kill("SIGTERM");
-        await node.child.status;
-        console.log(`  ${node.name} stopped. Its data stays in .demo/${arg}/.`);
-      } else {
-        try {
-          await node.child.status.then(() => {}, () => {});
-          running[i] = await startDemoNode(dir, node.name, ports[node.name]);
-          console.log(`  ${node.name} is back at ${running[i].url}/ and catching up.`);
-        } catch (err) {
-          console.log(`  Cannot start ${node.name}: ${(err as Error).message.split("\n")[0]}`);
-        }
-      }
+      if (await command(line, dir, running, ports) === "quit") return;
+    }
+  }
+  if (buffer.trim() !== "" && await command(buffer, dir, running, ports) === "quit") return;
+  await Promise.all(running.map((r) => r.child.status));
+}
+
+/** Carries out one command line; "quit" when the demo should stop. */
+async function command(
+  line: string,
+  dir: string,
+  running: Running[],
+  ports: Record<string, number>,
+): Promise<"quit" | undefined> {
+  const [cmd, arg] = line.trim().toLowerCase().split(/\s+/);
+  if (cmd === "quit" || cmd === "exit") return "quit";
+  const i = running.findIndex((r) => r.name.toLowerCase() === arg);
+  if ((cmd !== "stop" && cmd !== "start") || i < 0) {
+    if (cmd) console.log('  Commands: "stop oak|pine|cedar", "start oak|pine|cedar", "quit"');
+    return;
+  }
+  const node = running[i];
+  const exited = await Promise.race([
+    node.child.status.then(() => true, () => true),
+    new Promise<false>((r) => setTimeout(() => r(false), 0)),
+  ]);
+  if (cmd === "stop") {
+    if (exited) return void console.log(`  ${node.name} is already stopped.`);
+    node.child.kill("SIGTERM");
+    await node.child.status;
+    console.log(`  ${node.name} stopped. Its data stays in .demo/${arg}/.`);
+  } else {
+    if (!exited) return void console.log(`  ${node.name} is already running at ${node.url}/.`);
+    try {
+      running[i] = await startDemoNode(dir, node.name, ports[node.name]);
+      console.log(`  ${node.name} is back at ${running[i].url}/ and catching up.`);
+    } catch (err) {
+      console.log(`  Cannot start ${node.name}: ${(err as Error).message.split("\n")[0]}`);
     }
   }
 }

@@ -22,7 +22,55 @@ async function runDemo(dir: string): Promise<string> {
   return text;
 }
 
-Deno.test("The demo starts Oak, Pine and Cedar, paired, and says what to do next", async () => {
+/** Runs the demo with commands written to its standard input; resolves to what it printed. */
+async function driveDemo(dir: string): Promise<string> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", DEMO],
+    env: { P2POS_DEMO_DIR: dir, NO_COLOR: "1" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(180_000),
+  }).spawn();
+  let text = "";
+  const decoder = new TextDecoder();
+  const pumps = [child.stdout, child.stderr].map(async (s) => {
+    for await (const chunk of s) text += decoder.decode(chunk, { stream: true });
+  });
+  const writer = child.stdin.getWriter();
+  const send = (line: string) => writer.write(new TextEncoder().encode(line + "\n"));
+  const waitFor = async (pattern: RegExp) => {
+    while (!pattern.test(text)) {
+      const status = await Promise.race([child.status, new Promise((r) => setTimeout(r, 50))]);
+      if (status) throw new Error(`The demo exited while waiting for ${pattern}:\n${text}`);
+    }
+  };
+  try {
+    await waitFor(/Commands: "stop <node>"/);
+    await send("stop pine");
+    await waitFor(/Pine stopped\./);
+    await send("stop pine");
+    await waitFor(/Pine is already stopped\./);
+    await send("start pine");
+    await waitFor(/Pine is back at/);
+    await send("start oak");
+    await waitFor(/Oak is already running/);
+    await send("quit");
+    await writer.close();
+    const status = await child.status;
+    await Promise.all(pumps);
+    assert.ok(status.success, text);
+    return text;
+  } catch (err) {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* gone */ }
+    await child.status;
+    throw err;
+  }
+}
+
+Deno.test("The demo starts Oak, Pine and Cedar, paired, says what to do next, and takes commands from a pipe", async () => {
   const dir = await Deno.makeTempDir({ prefix: "p2pos-demo-" });
   try {
     const first = await runDemo(dir);
@@ -40,11 +88,17 @@ Deno.test("The demo starts Oak, Pine and Cedar, paired, and says what to do next
       assert.equal([...r.keys()].filter((k) => k.startsWith("family/")).length, 1, name);
       assert.ok([...r.keys()].filter((k) => k.startsWith("node/")).length >= 2, name);
     }
-    // Again: the same family, the same words, the same addresses.
-    const second = await runDemo(dir);
+    // Again, driven through a pipe as a script would: the same family, the same words, the
+    // same addresses; Pine stops and starts on command, and "quit" stops everything.
+    const second = await driveDemo(dir);
     assert.ok(second.includes(words!), "the same founder");
     const urls = (t: string) => t.match(/http:\/\/127\.0\.0\.1:\d+\//g)?.slice(0, 3);
     assert.deepEqual(urls(second), urls(first));
+    const pineUrl = urls(first)![1];
+    assert.match(second, /Pine stopped\. Its data stays in \.demo\/pine\/\./);
+    assert.match(second, /Pine is already stopped\./);
+    assert.ok(second.includes(`Pine is back at ${pineUrl} and catching up.`), second);
+    assert.match(second, /Oak is already running/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
