@@ -13,10 +13,11 @@ import {
 } from "../lib/web/browser/vault/albums.ts";
 import { countPhotos, daysLeftText } from "../lib/web/browser/vault/format.ts";
 import { openSort } from "../lib/web/browser/vault/photo_crypto.ts";
+import { writeAlbumIndex } from "../lib/web/browser/vault/album_index.ts";
+import { allPhotos, checkTakenAt, firstPhotos } from "../lib/web/browser/vault/album_photos.ts";
 import {
   byTakenAt,
   type LibraryPhoto,
-  loadOrderedPhotos,
   PhotoDecryptor,
 } from "../lib/web/browser/vault/photo_library.ts";
 import {
@@ -77,7 +78,13 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
   const [confirmTrash, setConfirmTrash] = useState(false);
   const [busy, setBusy] = useState(false);
   const [whereOpen, setWhereOpen] = useState(false);
+  /** True while only the first photos (from the album index) are listed. */
+  const [partial, setPartial] = useState(false);
   const pushed = useRef(false);
+  /** The complete, checked list, for writing the album index after a change. */
+  const complete = useRef<LibraryPhoto[] | undefined>(undefined);
+  const decryptorRef = useRef<PhotoDecryptor | undefined>(undefined);
+  const indexTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   const fail = (err: unknown) => {
     if (isSignedOut(err)) setSignedOut(true);
@@ -98,16 +105,66 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
       fail(err);
     }
   };
-  const loadPhotos = async (keys: AlbumKeys) => {
+  /** Whoever may add photos keeps the album index (FORMAT §12.5) up to date. */
+  const mayWriteIndex = (a: Loaded) =>
+    (a.view.role === "owner" || a.view.role === "contributor") && a.view.trashedAt === null;
+  const writeIndex = (
+    a: Loaded,
+    list: LibraryPhoto[],
+    current?: Parameters<
+      typeof writeAlbumIndex
+    >[3],
+  ) =>
+    deps && mayWriteIndex(a)
+      ? writeAlbumIndex(
+        deps,
+        a.keys,
+        list.map((p) => ({ id: p.view.id, takenAt: p.takenAt })),
+        current,
+      )
+        .catch(() => {}) // only a cache: the next visit tries again
+      : undefined;
+  /** After uploads and deletions: one index write once things are quiet. */
+  const writeIndexSoon = () => {
+    clearTimeout(indexTimer.current);
+    indexTimer.current = setTimeout(() => {
+      if (album && complete.current) writeIndex(album, complete.current);
+    }, 1500);
+  };
+
+  const loadPhotos = async (a: Loaded) => {
     if (!deps) return;
+    const keys = a.keys;
     try {
-      const ordered = await loadOrderedPhotos(
-        keys,
-        (onPage) =>
-          listPhotos(deps, albumId, onPage).then(() => performance.mark("p2pos:photos-listed")),
-      );
-      setPhotos(ordered);
+      // The album index orders the album at once; only the first photos' records are fetched.
+      const fast = await firstPhotos(deps, keys).catch(() => undefined);
+      if (fast && fast.photos.length > 0) {
+        setPhotos(fast.photos);
+        setPartial(fast.total > fast.photos.length);
+        performance.mark("p2pos:photos-first"); // bench/album_page.ts reads these marks
+        // The first screen of thumbnails goes first; the rest of the album is listed after it.
+        const d = decryptorRef.current;
+        if (d) await Promise.allSettled(fast.photos.slice(0, 60).map((p) => d.thumbUrl(p.view)));
+      }
+      const all = await allPhotos(deps, keys, fast?.index);
+      performance.mark("p2pos:photos-listed");
+      complete.current = all.photos;
+      setPhotos(all.photos);
+      setPartial(false);
       performance.mark("p2pos:photos-ordered");
+      let list = all.photos;
+      let stale = all.stale;
+      if (fast) {
+        // Dates read from the index are checked against the signed records, off the path.
+        const checked = await checkTakenAt(keys, list);
+        if (checked.differed) {
+          stale = true;
+          list = checked.photos;
+          complete.current = list;
+          setPhotos(list);
+        }
+      }
+      if (stale) await writeIndex(a, list, fast?.index);
     } catch (err) {
       fail(err);
     }
@@ -115,14 +172,16 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
   useEffect(() => {
     if (!deps) return;
     familyMembers(deps).then(setMembers, () => {});
-    loadAlbum().then((a) => a && loadPhotos(a.keys));
+    loadAlbum().then((a) => a && loadPhotos(a));
   }, [deps]);
+  useEffect(() => () => clearTimeout(indexTimer.current), []);
 
   // Same epoch, same keys (a rename only changes the name): keep the decrypted thumbnails.
   const decryptor = useMemo(
     () => (album && deps ? new PhotoDecryptor(album.keys, deps.fetch) : undefined),
     [album?.keys.epoch, deps],
   );
+  decryptorRef.current = decryptor;
   useEffect(() => () => decryptor?.dispose(), [decryptor]);
   // One set for the page's lifetime: the upload queue keeps a reference to it.
   const existing = useRef(new Set<string>()).current;
@@ -169,8 +228,11 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
       const takenAt = await openSort(album.keys.keyFor(photo.epoch), photo.sort).catch(() => 0);
       setPhotos((list) => {
         if (!list || list.some((p) => p.view.id === photo.id)) return list;
-        return [...list, { view: photo, takenAt }].sort(byTakenAt);
+        const next = [...list, { view: photo, takenAt }].sort(byTakenAt);
+        if (complete.current) complete.current = next;
+        return next;
       });
+      writeIndexSoon();
     } catch (err) {
       fail(err);
     }
@@ -182,7 +244,7 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
   const view = album?.view;
   const inTrash = view ? view.trashedAt !== null : trashed;
   const canUpload = (role === "owner" || role === "contributor") && !inTrash;
-  const count = photos?.length ?? view?.photoCount;
+  const count = partial ? view?.photoCount : photos?.length ?? view?.photoCount;
   const shared = album?.grants.filter((g) => !g.revoked && g.role !== "owner").length ?? 0;
   const behind = photos && view ? photosBehind(photos.map((p) => p.view), view.epoch).length : 0;
   const names = new Map(members.map((m) => [m.key, m.name]));
@@ -350,7 +412,7 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
             onChanged={async () => {
               const a = await loadAlbum();
               if (a) {
-                await loadPhotos(a.keys);
+                await loadPhotos(a);
               }
             }}
             onRewrap={async (progress) => {
@@ -359,13 +421,13 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
                 return;
               }
               await rewrapPhotos(deps, a.keys, await listPhotos(deps, albumId), progress);
-              await loadPhotos(a.keys);
+              await loadPhotos(a);
             }}
           />
         </section>
       )}
 
-      {canUpload && album && deps && (
+      {canUpload && album && deps && !partial && (
         <UploadPanel deps={deps} keys={album.keys} existing={existing} onUploaded={added} />
       )}
 
@@ -384,7 +446,7 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
           : <PhotoGrid photos={photos} decryptor={decryptor} onOpen={show} />
         : <GridSkeleton count={Math.min(view?.photoCount ?? 12, 24)} />}
 
-      {photos && photos.length > 0 && (
+      {photos && photos.length > 0 && !partial && (
         <details
           class="card album-where"
           onToggle={(e) => setWhereOpen((e.target as HTMLDetailsElement).open)}
@@ -421,6 +483,12 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
             await deletePhoto(deps!, albumId, p.view.id);
             const rest = photos.filter((x) => x.view.id !== p.view.id);
             setPhotos(rest);
+            if (complete.current) {
+              complete.current = complete.current.filter((x) =>
+                x.view.id !== p.view.id
+              );
+              writeIndexSoon();
+            }
             if (rest.length === 0) {
               close();
             } else show(Math.min(open, rest.length - 1), rest);

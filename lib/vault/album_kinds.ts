@@ -90,6 +90,25 @@ export const TombstoneBody = z.object({
 }).strict();
 export type TombstoneBody = z.infer<typeof TombstoneBody>;
 
+/** Shards of an album's index (FORMAT §12.5): photo ids are spread over them by first character. */
+export const INDEX_SHARDS = 16;
+/** Largest sealed shard: well under a JSON request's and a feed page's limits (≈ 16,000 photos). */
+export const MAX_INDEX_SHARD_CHARS = 524_288;
+
+export const AlbumIndexBody = z.object({
+  album: RandomId,
+  shard: z.number().int().min(0).max(INDEX_SHARDS - 1),
+  /** The album key epoch the shard is sealed under. */
+  epoch: z.number().int().min(0),
+  /** (photo id, taken-at) of the shard's photos, sealed under the album key of `epoch`. */
+  sealed: Sealed(MAX_INDEX_SHARD_CHARS),
+}).strict();
+export type AlbumIndexBody = z.infer<typeof AlbumIndexBody>;
+
+export function albumIndexId(album: string, shard: number): string {
+  return `${album}.${shard.toString(16)}`;
+}
+
 export function isPurged(album: TypedRecord<AlbumBody>, now: number): boolean {
   return album.body.trashedAt !== null && now > album.body.trashedAt + TRASH_MS;
 }
@@ -308,6 +327,43 @@ export const tombstoneKind: RecordKind<TombstoneBody> = {
     const uploaderMayDelete = record.author === photo.body.uploader && role === "contributor";
     if (role !== "owner" && !uploaderMayDelete) {
       throw new ForbiddenError("only the album's owner or the photo's uploader deletes a photo");
+    }
+  },
+};
+
+/**
+ * An album's index shard (FORMAT §12.5): a cache that lets a browser order a large album
+ * without decrypting every photo record. Written by whoever may add photos (owner,
+ * contributors); browsers check it against the photo records, so a wrong one costs speed,
+ * never a photo.
+ */
+export const albumIndexKind: RecordKind<AlbumIndexBody> = {
+  kind: "album_index",
+  parseBody: bodyParser(AlbumIndexBody, "Album index"),
+  authorize(record, previous, view, origin) {
+    if (record.id !== albumIndexId(record.body.album, record.body.shard)) {
+      throw new ValidationError("an album index shard's id is <album>.<shard in hex>");
+    }
+    if (previous && previous.body.album !== record.body.album) {
+      throw new ForbiddenError("an album index shard's album never changes");
+    }
+    const album = liveAlbum(view, record.body.album);
+    const fromPeer = origin.via === "peer";
+    if (album.body.trashedAt !== null && !fromPeer) {
+      throw new ForbiddenError("that album is in the trash");
+    }
+    const role = roleWhenSigned(view, album, record.author, { hlc: record.hlc, origin });
+    if (role !== "owner" && role !== "contributor") {
+      throw new ForbiddenError("only the album's owner and contributors write its index");
+    }
+    // From a peer, an index sealed before the album's key moved on keeps its epoch.
+    const epochOk = fromPeer
+      ? record.body.epoch <= album.body.epoch
+      : record.body.epoch === album.body.epoch;
+    if (!epochOk) {
+      throw new ForbiddenError(
+        `an album index is sealed under the album's current key (epoch ${album.body.epoch})`,
+      );
     }
   },
 };

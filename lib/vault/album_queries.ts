@@ -8,6 +8,7 @@ import type { IndexDb, RecordLog } from "../store/mod.ts";
 import type { TypedRecord } from "../core/record_kinds.ts";
 import {
   type AlbumBody,
+  type AlbumIndexBody,
   albumRole,
   type GrantBody,
   grantId,
@@ -117,6 +118,38 @@ export class AlbumQueries {
     return this.records.find<GrantBody>("grant", "album", albumId);
   }
 
+  /** The album's index shards (FORMAT §12.5), as stored: sealed, so only members read them. */
+  indexShards(albumId: string): TypedRecord<AlbumIndexBody>[] {
+    return this.records.find<AlbumIndexBody>("album_index", "album", albumId)
+      .sort((a, b) => a.body.shard - b.body.shard);
+  }
+
+  /**
+   * Photos by id, for a browser that knows which ones it wants to show (from an album index):
+   * those the member may see and that are not deleted; any other id is left out, exactly as
+   * if it did not exist.
+   */
+  photosByIds(ids: string[], memberKey: string): PhotoView[] {
+    const roles = new Map<string, boolean>();
+    const out: PhotoView[] = [];
+    const get = this.index.db.prepare(
+      `SELECT p.json FROM records AS p WHERE p.kind = 'photo' AND p.id = ?
+         AND NOT EXISTS (SELECT 1 FROM records AS t WHERE t.kind = 'tombstone' AND t.id = 'photo.' || p.id)`,
+    );
+    for (const id of new Set(ids)) {
+      const row = get.get(id) as { json: string } | undefined;
+      if (!row) continue;
+      const p = JSON.parse(row.json) as TypedRecord<PhotoBody>;
+      let visible = roles.get(p.body.album);
+      if (visible === undefined) {
+        visible = albumRole(this.records, p.body.album, memberKey) !== undefined;
+        roles.set(p.body.album, visible);
+      }
+      if (visible) out.push(photoView(p));
+    }
+    return out;
+  }
+
   /** One page of an album's live photos, ordered by id (stable while photos change). */
   photos(
     albumId: string,
@@ -131,20 +164,24 @@ export class AlbumQueries {
     ).all(albumId, after, limit + 1) as { json: string }[];
     const records = rows.slice(0, limit).map((r) => JSON.parse(r.json) as TypedRecord<PhotoBody>);
     return {
-      photos: records.map((p) => ({
-        id: p.id,
-        uploader: p.body.uploader,
-        epoch: p.body.epoch,
-        key: p.body.key,
-        original: p.body.original,
-        thumb: p.body.thumb,
-        meta: p.body.meta,
-        sort: p.body.sort,
-        dedup: p.body.dedup,
-        hlc: p.hlc,
-        record: p,
-      })),
+      photos: records.map(photoView),
       next: rows.length > limit ? records[records.length - 1].id : null,
     };
   }
+}
+
+function photoView(p: TypedRecord<PhotoBody>): PhotoView {
+  return {
+    id: p.id,
+    uploader: p.body.uploader,
+    epoch: p.body.epoch,
+    key: p.body.key,
+    original: p.body.original,
+    thumb: p.body.thumb,
+    meta: p.body.meta,
+    sort: p.body.sort,
+    dedup: p.body.dedup,
+    hlc: p.hlc,
+    record: p,
+  };
 }

@@ -7,7 +7,7 @@
 import { familyKind, inviteKind, memberKind } from "../core/family_kinds.ts";
 import { nodeKind } from "../core/node_kinds.ts";
 import { KindRegistry } from "../core/record_kinds.ts";
-import { albumKind, grantKind, photoKind, tombstoneKind } from "./album_kinds.ts";
+import { albumIndexKind, albumKind, grantKind, photoKind, tombstoneKind } from "./album_kinds.ts";
 
 export function createKindRegistry(): KindRegistry {
   return new KindRegistry()
@@ -18,5 +18,6 @@ export function createKindRegistry(): KindRegistry {
     .register(albumKind)
     .register(grantKind)
     .register(photoKind)
-    .register(tombstoneKind);
+    .register(tombstoneKind)
+    .register(albumIndexKind);
 }

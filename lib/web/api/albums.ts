@@ -134,6 +134,26 @@ export function albumRoutes(deps: AlbumRoutesDeps): Hono<AppEnv> {
     return c.json(deps.albums.photos(id, page.data.after, page.data.limit));
   });
 
+  // The album's index shards (FORMAT §12.5): one request, whatever the album's size.
+  app.get("/albums/:id/index", (c) => {
+    const auth = requireAuth(c);
+    const id = c.req.param("id");
+    if (!RandomId.safeParse(id).success || !albumRole(deps.records, id, auth.memberKey)) {
+      throw new NotFoundError("No such album");
+    }
+    return c.json({ shards: deps.albums.indexShards(id) });
+  });
+
+  // Photos by id (`?ids=a,b,…`, at most 200): what a browser shows first, known from an index.
+  app.get("/photos", (c) => {
+    const auth = requireAuth(c);
+    const ids = (c.req.query("ids") ?? "").split(",").filter((s) => s !== "");
+    if (ids.length === 0 || ids.length > 200 || !ids.every((i) => RandomId.safeParse(i).success)) {
+      throw new ValidationError("Use ?ids=<photo id>,<photo id>,… (1 to 200 photo ids)");
+    }
+    return c.json({ photos: deps.albums.photosByIds(ids, auth.memberKey) });
+  });
+
   app.post("/photos", async (c) => {
     const auth = requireAuth(c);
     const { records } = await readJson(

@@ -102,7 +102,7 @@ export class PhotoDecryptor {
   ) {
     this.#thumbs = new LruCache(options.thumbs ?? 600, (url) => URL.revokeObjectURL(url));
     this.#originals = new LruCache(options.originals ?? 4, (o) => URL.revokeObjectURL(o.url));
-    this.#run = limiter(options.concurrency ?? 6);
+    this.#run = limiter(options.concurrency ?? 16);
   }
 
   fileKey(photo: PhotoView): Promise<Uint8Array> {
