@@ -108,6 +108,11 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
 
   // Before anything reads the Host: sign-in origins and links must not follow it.
   app.use("*", deps.origins.guard());
+  const cookieSuffix = deps.nodeKey.nodeId.replaceAll("-", "").slice(0, 8);
+  app.use("*", (c, next) => {
+    c.set("sessionCookie", cookieSuffix);
+    return next();
+  });
   app.use("*", sameOriginGuard(publicUrl));
   app.use("*", sessionMiddleware(deps));
 

@@ -30,7 +30,7 @@ Deno.test("Setup with the right code creates the family, signs the founder in wi
   });
   assert.equal(ok.status, 201);
   const cookie = ok.headers.get("set-cookie")!;
-  assert.match(cookie, /^__Host-p2pos_session=[A-Za-z0-9_-]{43};/);
+  assert.match(cookie, /^__Host-p2pos_session_[A-Z2-7]{8}=[A-Za-z0-9_-]{43};/);
   for (const attr of ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"]) {
     assert.ok(cookie.includes(attr), attr);
   }
@@ -208,4 +208,22 @@ Deno.test("Every /v1 route except health, challenge, verify, setup and join need
   }
   assert.equal((await t.app.request("/health")).status, 200);
   assert.equal((await json(t, "/v1/auth/challenge", { body: {} })).status, 200);
+});
+
+Deno.test("Two nodes on one host keep separate sessions: each node's cookie has its own name", async () => {
+  await using oak = await makeTestApp();
+  await using pine = await makeTestApp();
+  const alice = await setupFamily(oak);
+  const oakCookie = alice.cookie!;
+  const bob = await setupFamily(pine);
+  const pineCookie = bob.cookie!;
+  const name = (c: string) => c.slice(0, c.indexOf("="));
+  assert.notEqual(name(oakCookie), name(pineCookie));
+  // A browser on 127.0.0.1 sends both nodes' cookies to either node (cookies ignore ports).
+  const both = `${pineCookie}; ${oakCookie}`;
+  for (const [t, who] of [[oak, alice], [pine, bob]] as const) {
+    const res = await t.app.request("/v1/session", { headers: { cookie: both } });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).member.key, who.key);
+  }
 });

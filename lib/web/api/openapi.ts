@@ -139,7 +139,11 @@ export function openApiDocument(extra: Record<string, Op> = {}): Record<string, 
     paths,
     components: {
       securitySchemes: {
-        session: { type: "apiKey", in: "cookie", name: "__Host-p2pos_session" },
+        session: {
+          type: "apiKey",
+          in: "cookie",
+          name: "__Host-p2pos_session_<first 8 characters of the node id>",
+        },
       },
       schemas: {
         Error: {

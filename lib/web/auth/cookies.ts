@@ -11,6 +11,17 @@ import { getCookie } from "hono/cookie";
 const SECURE_NAME = "__Host-p2pos_session";
 const PLAIN_NAME = "p2pos_session";
 
+/**
+ * The cookie's name on this node: the base name plus the start of the node's id (set by the
+ * app as the `sessionCookie` context variable). Cookies do not tell ports apart, so two family
+ * nodes on one host (the demo, a NAS running two) would otherwise overwrite each other's session.
+ */
+function cookieName(c: Context, secure: boolean): string {
+  const suffix = c.get("sessionCookie") as string | undefined;
+  const base = secure ? SECURE_NAME : PLAIN_NAME;
+  return suffix ? `${base}_${suffix}` : base;
+}
+
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** Whether the browser sees this request's origin as secure. */
@@ -21,7 +32,7 @@ export function isSecureOrigin(origin: string): boolean {
 }
 
 export function readSessionToken(c: Context): string | undefined {
-  return getCookie(c, SECURE_NAME) ?? getCookie(c, PLAIN_NAME);
+  return getCookie(c, cookieName(c, true)) ?? getCookie(c, cookieName(c, false));
 }
 
 export function setSessionCookie(
@@ -34,7 +45,7 @@ export function setSessionCookie(
   const secure = isSecureOrigin(origin);
   const maxAge = Math.max(0, Math.floor((expiresAt - now) / 1000));
   const parts = [
-    `${secure ? SECURE_NAME : PLAIN_NAME}=${token}`,
+    `${cookieName(c, secure)}=${token}`,
     "Path=/",
     "HttpOnly",
     "SameSite=Strict",
@@ -46,7 +57,7 @@ export function setSessionCookie(
 
 export function clearSessionCookie(c: Context, origin: string): void {
   const secure = isSecureOrigin(origin);
-  const name = secure ? SECURE_NAME : PLAIN_NAME;
+  const name = cookieName(c, secure);
   c.header(
     "Set-Cookie",
     `${name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure ? "; Secure" : ""}`,

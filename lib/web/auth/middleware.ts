@@ -18,7 +18,13 @@ export interface AuthInfo {
   member: TypedRecord<MemberBody>;
 }
 
-export type AppEnv = { Variables: { auth?: AuthInfo } };
+export type AppEnv = {
+  Variables: {
+    auth?: AuthInfo;
+    /** This node's session cookie name suffix (lib/web/auth/cookies.ts). */
+    sessionCookie?: string;
+  };
+};
 
 /**
  * The origin this node is reached at: its public URL when configured (behind
