@@ -8,6 +8,7 @@ import * as $index from "./routes/index.tsx";
 import * as $join__token_ from "./routes/join/[token].tsx";
 import * as $members from "./routes/members.tsx";
 import * as $nodes from "./routes/nodes.tsx";
+import * as $photos from "./routes/photos.tsx";
 import * as $settings from "./routes/settings.tsx";
 import * as $island_AccountActions from "./islands/AccountActions.tsx";
 import * as $island_AlbumList from "./islands/AlbumList.tsx";
@@ -26,6 +27,7 @@ import * as $island_SessionList from "./islands/SessionList.tsx";
 import * as $island_SetupWizard from "./islands/SetupWizard.tsx";
 import * as $island_SignIn from "./islands/SignIn.tsx";
 import * as $island_ThemeToggle from "./islands/ThemeToggle.tsx";
+import * as $island_Timeline from "./islands/Timeline.tsx";
 import * as $island_WhereStored from "./islands/WhereStored.tsx";
 import type { Manifest } from "./lib/web/types.ts";
 
@@ -38,6 +40,7 @@ export const manifest: Manifest = {
     "./routes/join/[token].tsx": $join__token_,
     "./routes/members.tsx": $members,
     "./routes/nodes.tsx": $nodes,
+    "./routes/photos.tsx": $photos,
     "./routes/settings.tsx": $settings,
   },
   islands: {
@@ -58,6 +61,7 @@ export const manifest: Manifest = {
     "SetupWizard": $island_SetupWizard,
     "SignIn": $island_SignIn,
     "ThemeToggle": $island_ThemeToggle,
+    "Timeline": $island_Timeline,
     "WhereStored": $island_WhereStored,
   },
   baseUrl: import.meta.url,

@@ -4,6 +4,7 @@ import { currentFamily } from "../lib/core/family_kinds.ts";
 
 const NAV = [
   { href: "/", label: "Home" },
+  { href: "/photos", label: "Photos" },
   { href: "/albums", label: "Albums" },
   { href: "/members", label: "Members" },
   { href: "/nodes", label: "Nodes" },

@@ -95,20 +95,27 @@ export class PhotoDecryptor {
   readonly #originals: LruCache<string, OriginalFile>;
   readonly #run: ReturnType<typeof limiter>;
 
+  readonly #keysOf: (photo: PhotoView) => AlbumKeys;
+
+  /**
+   * `keys` are one album's keys, or (for the timeline, across albums) a function giving the
+   * keys of a photo's album.
+   */
   constructor(
-    private readonly keys: AlbumKeys,
+    keys: AlbumKeys | ((photo: PhotoView) => AlbumKeys),
     private readonly doFetch: typeof fetch,
     options: { thumbs?: number; originals?: number; concurrency?: number } = {},
   ) {
     this.#thumbs = new LruCache(options.thumbs ?? 600, (url) => URL.revokeObjectURL(url));
     this.#originals = new LruCache(options.originals ?? 4, (o) => URL.revokeObjectURL(o.url));
     this.#run = limiter(options.concurrency ?? 16);
+    this.#keysOf = typeof keys === "function" ? keys : () => keys;
   }
 
   fileKey(photo: PhotoView): Promise<Uint8Array> {
     let p = this.#fileKeys.get(photo.id);
     if (!p) {
-      p = openFileKey(this.keys.keyFor(photo.epoch), photo.key);
+      p = openFileKey(this.#keysOf(photo).keyFor(photo.epoch), photo.key);
       p.catch(() => this.#fileKeys.delete(photo.id));
       this.#fileKeys.set(photo.id, p);
     }

@@ -61,9 +61,18 @@ export interface PhotoGridProps {
   photos: LibraryPhoto[];
   decryptor: PhotoDecryptor;
   onOpen(index: number): void;
+  /** Headings: chosen from how the dates spread (default), or always by month (timeline). */
+  group?: "auto" | "month";
+  /** The total when `photos` is only the start of a longer list (for tile labels). */
+  total?: number;
+  /** More photos exist beyond `photos`; `onMore` is asked for them near the end. */
+  more?: boolean;
+  onMore?(): void;
 }
 
-export function PhotoGrid({ photos, decryptor, onOpen }: PhotoGridProps) {
+export function PhotoGrid(
+  { photos, decryptor, onOpen, group = "auto", total, more, onMore }: PhotoGridProps,
+) {
   const [shown, setShown] = useState(SLICE);
   const visibility = useMemo(() => new Visibility("600px 0px"), []);
   const sentinel = useRef<HTMLDivElement>(null);
@@ -71,17 +80,24 @@ export function PhotoGrid({ photos, decryptor, onOpen }: PhotoGridProps) {
   useEffect(() => {
     const el = sentinel.current;
     if (!el) return;
-    return visibility.watch(el, (v) => v && setShown((n) => Math.min(n + SLICE, photos.length)));
-  }, [photos.length, shown]);
+    return visibility.watch(el, (v) => {
+      if (!v) return;
+      if (shown >= photos.length && more) onMore?.();
+      setShown((n) => Math.min(n + SLICE, photos.length));
+    });
+  }, [photos.length, shown, more]);
 
-  const level = useMemo(() => groupLevel(photos.map((p) => p.takenAt)), [photos]);
+  const level = useMemo(
+    () => group === "month" ? "month" : groupLevel(photos.map((p) => p.takenAt)),
+    [photos, group],
+  );
   const items = [];
-  let group = "";
+  let heading = "";
   for (let i = 0; i < Math.min(shown, photos.length); i++) {
     const p = photos[i];
     const g = level === "none" ? "" : headingOf(p.takenAt, level);
-    if (g !== group) {
-      group = g;
+    if (g !== heading) {
+      heading = g;
       items.push(<h3 class="grid-month" key={`g-${g}`}>{g}</h3>);
     }
     items.push(
@@ -89,7 +105,7 @@ export function PhotoGrid({ photos, decryptor, onOpen }: PhotoGridProps) {
         key={p.view.id}
         photo={p}
         index={i}
-        total={photos.length}
+        total={total ?? photos.length}
         decryptor={decryptor}
         visibility={visibility}
         onOpen={onOpen}
@@ -99,7 +115,9 @@ export function PhotoGrid({ photos, decryptor, onOpen }: PhotoGridProps) {
   return (
     <section class="photo-grid-wrap" aria-label="Photos">
       <div class="grid photo-grid">{items}</div>
-      {shown < photos.length && <div ref={sentinel} class="grid-sentinel" aria-hidden="true" />}
+      {(shown < photos.length || more) && (
+        <div ref={sentinel} class="grid-sentinel" aria-hidden="true" />
+      )}
     </section>
   );
 }

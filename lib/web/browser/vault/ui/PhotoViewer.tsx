@@ -38,6 +38,8 @@ export interface PhotoViewerProps {
   onClose(): void;
   onDelete(photo: LibraryPhoto): Promise<void>;
   onCover(photo: LibraryPhoto): Promise<void>;
+  /** A link to the photo in its album (the timeline shows photos of many albums). */
+  albumLink?: (photo: LibraryPhoto) => string;
   /** Replication status for these blob ids (islands/WhereStored), when the page provides it. */
   whereStored?: (blobIds: string[]) => ComponentChildren;
 }
@@ -268,6 +270,7 @@ export function PhotoViewer(props: PhotoViewerProps) {
                 Download original
               </button>
             )}
+          {props.albumLink && <a class="btn" href={props.albumLink(photo)}>Open in its album</a>}
           {props.isOwner && props.coverId !== photo.view.id && (
             <button
               type="button"
