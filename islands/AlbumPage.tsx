@@ -28,6 +28,7 @@ import {
 } from "../lib/web/browser/vault/sharing.ts";
 import type { AlbumRole, AlbumView, GrantView, PhotoView } from "../lib/web/browser/vault/types.ts";
 import { useVault } from "../lib/web/browser/vault/ui/hooks.ts";
+import { useViewerHash } from "../lib/web/browser/vault/ui/viewer_hash.ts";
 import { PhotoGrid } from "../lib/web/browser/vault/ui/PhotoGrid.tsx";
 import { PhotoViewer } from "../lib/web/browser/vault/ui/PhotoViewer.tsx";
 import { SharePanel } from "../lib/web/browser/vault/ui/SharePanel.tsx";
@@ -55,11 +56,6 @@ const ROLE_TEXT: Record<AlbumRole, string> = {
   viewer: "You can view",
 };
 
-function photoFromHash(): string | undefined {
-  const m = /^#photo=([A-Za-z0-9_-]{22})$/.exec(location.hash);
-  return m?.[1];
-}
-
 /**
  * One album: its name and photos decrypted in this browser, the grid, the viewer, adding
  * photos, and — for the owner — renaming, sharing, the cover and the trash.
@@ -72,7 +68,6 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
   const [members, setMembers] = useState<FamilyMember[]>([]);
   const [error, setError] = useState<string | undefined>();
   const [signedOut, setSignedOut] = useState(false);
-  const [open, setOpen] = useState<number | undefined>();
   const [renaming, setRenaming] = useState<string | undefined>();
   const [sharing, setSharing] = useState(false);
   const [confirmTrash, setConfirmTrash] = useState(false);
@@ -80,7 +75,6 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
   const [whereOpen, setWhereOpen] = useState(false);
   /** True while only the first photos (from the album index) are listed. */
   const [partial, setPartial] = useState(false);
-  const pushed = useRef(false);
   /** The complete, checked list, for writing the album index after a change. */
   const complete = useRef<LibraryPhoto[] | undefined>(undefined);
   const decryptorRef = useRef<PhotoDecryptor | undefined>(undefined);
@@ -183,43 +177,13 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
   );
   decryptorRef.current = decryptor;
   useEffect(() => () => decryptor?.dispose(), [decryptor]);
+  const { open, show, close } = useViewerHash(photos);
   // One set for the page's lifetime: the upload queue keeps a reference to it.
   const existing = useRef(new Set<string>()).current;
   useEffect(() => {
     existing.clear();
     for (const p of photos ?? []) existing.add(p.view.dedup);
   }, [photos]);
-
-  // The viewer follows the address (#photo=…), so Back closes it and links open it.
-  useEffect(() => {
-    if (!photos) return;
-    const sync = () => {
-      const id = photoFromHash();
-      const i = id ? photos.findIndex((p) => p.view.id === id) : -1;
-      setOpen(i >= 0 ? i : undefined);
-      if (i < 0) pushed.current = false;
-    };
-    sync();
-    addEventListener("popstate", sync);
-    return () => removeEventListener("popstate", sync);
-  }, [photos]);
-
-  const show = (i: number, list = photos!) => {
-    const id = list[i].view.id;
-    if (open === undefined) {
-      history.pushState(null, "", `#photo=${id}`);
-      pushed.current = true;
-    } else {
-      history.replaceState(null, "", `#photo=${id}`);
-    }
-    setOpen(i);
-  };
-  const close = () => {
-    setOpen(undefined);
-    if (pushed.current) history.back();
-    else history.replaceState(null, "", location.pathname + location.search);
-    pushed.current = false;
-  };
 
   const added = async (photoId: string) => {
     if (!deps || !album) return;

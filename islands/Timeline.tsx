@@ -1,18 +1,15 @@
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import { isSignedOut, messageOf } from "../lib/web/browser/api.ts";
 import { countPhotos } from "../lib/web/browser/vault/format.ts";
 import { type LibraryPhoto, PhotoDecryptor } from "../lib/web/browser/vault/photo_library.ts";
 import { type FamilyMember, familyMembers } from "../lib/web/browser/vault/sharing.ts";
 import { Timeline as TimelineData } from "../lib/web/browser/vault/timeline.ts";
 import { useVault } from "../lib/web/browser/vault/ui/hooks.ts";
+import { useViewerHash } from "../lib/web/browser/vault/ui/viewer_hash.ts";
 import { PhotoGrid } from "../lib/web/browser/vault/ui/PhotoGrid.tsx";
 import { PhotoViewer } from "../lib/web/browser/vault/ui/PhotoViewer.tsx";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
 import { SignedOutAlert } from "../lib/web/browser/ui/SignedOutAlert.tsx";
-
-function photoFromHash(): string | undefined {
-  return /^#photo=([A-Za-z0-9_-]{22})$/.exec(location.hash)?.[1];
-}
 
 /**
  * Every photo the member can open, across albums, newest first and grouped by month; the
@@ -27,8 +24,6 @@ export default function Timeline(_props: Record<string, never>) {
   const [members, setMembers] = useState<FamilyMember[]>([]);
   const [error, setError] = useState<string | undefined>();
   const [signedOut, setSignedOut] = useState(false);
-  const [open, setOpen] = useState<number | undefined>();
-  const pushed = useRef(false);
 
   const fail = (err: unknown) => {
     if (isSignedOut(err)) setSignedOut(true);
@@ -66,36 +61,12 @@ export default function Timeline(_props: Record<string, never>) {
     }
   };
 
-  // The viewer follows the address (#photo=…), so Back closes it and links open it.
-  useEffect(() => {
-    if (!photos) return;
-    const sync = () => {
-      const id = photoFromHash();
-      const i = id ? photos.findIndex((p) => p.view.id === id) : -1;
-      setOpen(i >= 0 ? i : undefined);
-      if (i < 0) pushed.current = false;
-    };
-    sync();
-    addEventListener("popstate", sync);
-    return () => removeEventListener("popstate", sync);
-  }, [photos]);
-
+  const viewer = useViewerHash(photos);
+  const { open, close } = viewer;
   const show = (i: number) => {
-    if (!photos) return;
-    const id = photos[i].view.id;
-    if (open === undefined) {
-      history.pushState(null, "", `#photo=${id}`);
-      pushed.current = true;
-    } else history.replaceState(null, "", `#photo=${id}`);
-    setOpen(i);
+    viewer.show(i);
     // Stepping towards the end of what is loaded brings the next slice in.
-    if (i >= photos.length - 3) more();
-  };
-  const close = () => {
-    setOpen(undefined);
-    if (pushed.current) history.back();
-    else history.replaceState(null, "", location.pathname + location.search);
-    pushed.current = false;
+    if (photos && i >= photos.length - 3) more();
   };
 
   if (vault.signedOut || signedOut) return <SignedOutAlert />;
