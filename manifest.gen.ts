@@ -8,6 +8,7 @@ import * as $index from "./routes/index.tsx";
 import * as $join__token_ from "./routes/join/[token].tsx";
 import * as $members from "./routes/members.tsx";
 import * as $nodes from "./routes/nodes.tsx";
+import * as $offline from "./routes/offline.tsx";
 import * as $photos from "./routes/photos.tsx";
 import * as $settings from "./routes/settings.tsx";
 import * as $island_AccountActions from "./islands/AccountActions.tsx";
@@ -18,7 +19,9 @@ import * as $island_InvitePanel from "./islands/InvitePanel.tsx";
 import * as $island_JoinAsNode from "./islands/JoinAsNode.tsx";
 import * as $island_JoinFamily from "./islands/JoinFamily.tsx";
 import * as $island_MemberActions from "./islands/MemberActions.tsx";
+import * as $island_NodeFinder from "./islands/NodeFinder.tsx";
 import * as $island_NodeList from "./islands/NodeList.tsx";
+import * as $island_NodeWatch from "./islands/NodeWatch.tsx";
 import * as $island_PairNode from "./islands/PairNode.tsx";
 import * as $island_RecentAlbums from "./islands/RecentAlbums.tsx";
 import * as $island_RecoveryWords from "./islands/RecoveryWords.tsx";
@@ -40,6 +43,7 @@ export const manifest: Manifest = {
     "./routes/join/[token].tsx": $join__token_,
     "./routes/members.tsx": $members,
     "./routes/nodes.tsx": $nodes,
+    "./routes/offline.tsx": $offline,
     "./routes/photos.tsx": $photos,
     "./routes/settings.tsx": $settings,
   },
@@ -52,7 +56,9 @@ export const manifest: Manifest = {
     "JoinAsNode": $island_JoinAsNode,
     "JoinFamily": $island_JoinFamily,
     "MemberActions": $island_MemberActions,
+    "NodeFinder": $island_NodeFinder,
     "NodeList": $island_NodeList,
+    "NodeWatch": $island_NodeWatch,
     "PairNode": $island_PairNode,
     "RecentAlbums": $island_RecentAlbums,
     "RecoveryWords": $island_RecoveryWords,

@@ -9,6 +9,7 @@ import {
   saveIdentity,
 } from "../lib/web/browser/keystore.ts";
 import { safeNext, signIn } from "../lib/web/browser/session.ts";
+import { movedFrom } from "../lib/web/browser/family_nodes.ts";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
 import { useInsecureContext } from "../lib/web/browser/ui/hooks.ts";
 import { SecureContextNotice } from "../lib/web/browser/ui/SecureContextNotice.tsx";
@@ -35,11 +36,19 @@ export default function SignIn({ nodeId, familyName, next }: Props) {
   /** The node said the held key is not a member (removed, or another family's key). */
   const [refused, setRefused] = useState(false);
 
+  /** The family node this page was moved from, when that one stopped answering. */
+  const [movedFromNode, setMovedFromNode] = useState<string | undefined>();
+
   useEffect(() => {
+    const from = movedFrom(new URL(location.href));
+    setMovedFromNode(from);
     identityMeta()
       .then((m) => {
         setMeta(m);
         setMode(m ? "known" : "words");
+        // Moved here because another node stopped answering: the key this browser holds for
+        // this node signs in at once, so moving between the family's nodes is seamless.
+        if (m && from) signInKnown();
       })
       .catch(() => setMode("words")); // no storage here: typing the words still works
   }, []);
@@ -125,9 +134,16 @@ export default function SignIn({ nodeId, familyName, next }: Props) {
     return <p class="loading" aria-live="polite">Looking for your key in this browser…</p>;
   }
 
+  const movedNote = movedFromNode && (
+    <p class="alert alert-warn moved-note" role="status">
+      {movedFromNode} is not answering, so this page moved to this node of {familyName}.
+    </p>
+  );
+
   if (mode === "known" && meta) {
     return (
       <div class="signin">
+        {movedNote}
         <ErrorAlert message={error} />
         <p>
           This browser holds the key of <strong>{meta.name}</strong>.
@@ -151,6 +167,7 @@ export default function SignIn({ nodeId, familyName, next }: Props) {
 
   return (
     <form class="signin add-device" onSubmit={signInWithWords} noValidate>
+      {movedNote}
       <h2>Add this device</h2>
       <p>
         Type the 24 recovery words you wrote down when you joined{" "}

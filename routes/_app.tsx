@@ -1,6 +1,7 @@
 import type { AppProps } from "../lib/web/types.ts";
 import { services, sessionOf } from "../lib/web/page_helpers.ts";
 import { currentFamily } from "../lib/core/family_kinds.ts";
+import NodeWatch from "../islands/NodeWatch.tsx";
 
 const NAV = [
   { href: "/", label: "Home" },
@@ -14,6 +15,7 @@ const NAV = [
 /** The shared layout: every page renders inside it. */
 export default function App({ Component, state, url }: AppProps) {
   const session = sessionOf(state);
+  const asset = state.asset ?? ((name: string) => `/static/${name}`);
   const family = session ? currentFamily(services(state).records) : undefined;
   const current = (href: string) =>
     href === "/"
@@ -25,14 +27,17 @@ export default function App({ Component, state, url }: AppProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
+        <meta name="theme-color" content="#1f8a66" />
         <title>{state.title ? `${state.title} · p2pos` : "p2pos"}</title>
-        <link rel="stylesheet" href="/static/style.css" />
-        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href={asset("style.css")} />
+        <link rel="icon" href={asset("favicon.svg")} type="image/svg+xml" />
+        <link rel="manifest" href={asset("manifest.webmanifest")} />
+        <link rel="apple-touch-icon" href={asset("icons/icon-192.png")} />
       </head>
       <body>
         <header class="topbar">
           <a class="brand" href="/">
-            <img src="/static/favicon.svg" alt="" width="28" height="28" />
+            <img src={asset("favicon.svg")} alt="" width="28" height="28" />
             <span>p2pos</span>
             {family && <span class="brand-family">{family.body.name}</span>}
           </a>
@@ -55,6 +60,7 @@ export default function App({ Component, state, url }: AppProps) {
           )}
         </header>
         <main class="page">
+          <NodeWatch signedIn={session !== undefined} />
           <Component />
         </main>
         <footer class="footer">

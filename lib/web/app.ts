@@ -42,6 +42,8 @@ import { securityHeaders } from "./security_headers.ts";
 import { serveFileFrom } from "./static_files.ts";
 import type { Manifest, PageState } from "./types.ts";
 import { ROOT } from "./build.ts";
+import { appShell } from "./app_shell.ts";
+import { familyOrigins } from "./family_origins.ts";
 
 export interface AppDeps {
   config: ResolvedNodeConfig;
@@ -103,7 +105,9 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const https = Boolean(deps.config.tlsCert) ||
     deps.config.publicUrl?.startsWith("https:") === true;
 
-  app.use("*", securityHeaders({ https }));
+  const origins = familyOrigins(deps.records, deps.nodeKey.nodeId);
+  const shell = appShell(ROOT);
+  app.use("*", securityHeaders({ https, familyOrigins: origins }));
   app.onError(handleError);
 
   // Before anything reads the Host: sign-in origins and links must not follow it.
@@ -145,7 +149,22 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   });
 
   // Liveness for probes and peers: nothing about the family, members or data.
-  app.get("/health", (c) => c.json({ status: "ok", version: VERSION }));
+  // Family nodes' pages may ask it across origins (a page looking for a healthy node).
+  app.get("/health", (c) => {
+    const origin = c.req.header("origin");
+    if (origin && origins().includes(origin)) {
+      c.header("Access-Control-Allow-Origin", origin);
+      c.header("Vary", "Origin");
+    }
+    return c.json({ status: "ok", version: VERSION });
+  });
+
+  // The installed app's service worker: its version and file list change with every build.
+  app.get("/sw.js", (c) => {
+    c.header("Content-Type", "text/javascript; charset=utf-8");
+    c.header("Cache-Control", "no-cache");
+    return c.body(shell.serviceWorker(deps.buildId()));
+  });
 
   // JSON bodies are small; blobs have their own streaming limit.
   const jsonLimit = bodyLimit({
@@ -244,6 +263,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
         services: deps,
         session: c.get("auth"),
         theme: theme === "light" || theme === "dark" ? theme : undefined,
+        asset: shell.asset,
       };
     },
   });

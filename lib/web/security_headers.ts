@@ -20,7 +20,21 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-export function securityHeaders(options: { https: boolean }): MiddlewareHandler {
+/**
+ * The policy with `connect-src` also naming `origins`: the family's other nodes, whose
+ * `/health` a page probes when its own node stops answering (lib/web/browser/family_nodes.ts).
+ */
+export function contentSecurityPolicy(origins: string[] = []): string {
+  if (origins.length === 0) return CONTENT_SECURITY_POLICY;
+  return CONTENT_SECURITY_POLICY.replace(
+    "connect-src 'self'",
+    `connect-src 'self' ${origins.join(" ")}`,
+  );
+}
+
+export function securityHeaders(
+  options: { https: boolean; familyOrigins?: () => string[] },
+): MiddlewareHandler {
   return async (c, next) => {
     await next();
     const h = c.res.headers;
@@ -33,7 +47,7 @@ export function securityHeaders(options: { https: boolean }): MiddlewareHandler 
         c.res.headers.set(name, value);
       }
     };
-    set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+    set("Content-Security-Policy", contentSecurityPolicy(options.familyOrigins?.()));
     set("X-Content-Type-Options", "nosniff");
     set("X-Frame-Options", "DENY");
     set("Referrer-Policy", "no-referrer");

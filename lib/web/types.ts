@@ -20,6 +20,8 @@ export interface PageState {
   theme?: "light" | "dark";
   /** Title shown in the browser tab; pages set it through their handler. */
   title?: string;
+  /** The versioned URL of a static asset (`/static/style.css?v=…`); plain without a shell. */
+  asset?: (name: string) => string;
 }
 
 export interface PageProps<Data = unknown> {

@@ -39,6 +39,7 @@ export interface TestApp {
 export async function makeTestApp(
   config: Partial<ResolvedNodeConfig> = {},
   sessionOptions: SessionOptions = {},
+  appOptions: { buildId?: () => string } = {},
 ): Promise<TestApp> {
   let offset = 0;
   const now = () => Date.now() + offset;
@@ -66,7 +67,7 @@ export async function makeTestApp(
     clock: new HybridClock(now),
     now,
     manifest,
-    buildId: () => "test",
+    buildId: appOptions.buildId ?? (() => "test"),
   });
   return {
     app,
