@@ -14,6 +14,7 @@ import * as $settings from "./routes/settings.tsx";
 import * as $island_AccountActions from "./islands/AccountActions.tsx";
 import * as $island_AlbumList from "./islands/AlbumList.tsx";
 import * as $island_AlbumPage from "./islands/AlbumPage.tsx";
+import * as $island_DownloadEverything from "./islands/DownloadEverything.tsx";
 import * as $island_EditThisNode from "./islands/EditThisNode.tsx";
 import * as $island_InvitePanel from "./islands/InvitePanel.tsx";
 import * as $island_JoinAsNode from "./islands/JoinAsNode.tsx";
@@ -51,6 +52,7 @@ export const manifest: Manifest = {
     "AccountActions": $island_AccountActions,
     "AlbumList": $island_AlbumList,
     "AlbumPage": $island_AlbumPage,
+    "DownloadEverything": $island_DownloadEverything,
     "EditThisNode": $island_EditThisNode,
     "InvitePanel": $island_InvitePanel,
     "JoinAsNode": $island_JoinAsNode,

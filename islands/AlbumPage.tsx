@@ -34,6 +34,9 @@ import { PhotoViewer } from "../lib/web/browser/vault/ui/PhotoViewer.tsx";
 import { SharePanel } from "../lib/web/browser/vault/ui/SharePanel.tsx";
 import { UPLOAD_INPUT_ID, UploadPanel } from "../lib/web/browser/vault/ui/UploadPanel.tsx";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
+import { downloadAlbum } from "../lib/web/browser/vault/album_download.ts";
+import type { ZipProgress } from "../lib/web/browser/vault/zip_download.ts";
+import { DownloadProgress } from "../lib/web/browser/vault/ui/DownloadProgress.tsx";
 import { SignedOutAlert } from "../lib/web/browser/ui/SignedOutAlert.tsx";
 // Rendered as a plain component inside this island (only in the browser, never nested markup).
 import WhereStored from "./WhereStored.tsx";
@@ -75,6 +78,9 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
   const [whereOpen, setWhereOpen] = useState(false);
   /** True while only the first photos (from the album index) are listed. */
   const [partial, setPartial] = useState(false);
+  const [download, setDownload] = useState<
+    { progress: ZipProgress; stop: AbortController; done?: boolean } | undefined
+  >();
   /** The complete, checked list, for writing the album index after a change. */
   const complete = useRef<LibraryPhoto[] | undefined>(undefined);
   const decryptorRef = useRef<PhotoDecryptor | undefined>(undefined);
@@ -202,6 +208,24 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
     }
   };
 
+  const startDownload = async () => {
+    if (!deps || !album || !photos || download) return;
+    const stop = new AbortController();
+    const start = { files: 0, totalFiles: photos.length, bytes: 0, totalBytes: 0 };
+    setDownload({ progress: start, stop });
+    setError(undefined);
+    try {
+      await downloadAlbum(deps, album.keys, photos, {
+        signal: stop.signal,
+        onProgress: (progress) => setDownload({ progress, stop }),
+      });
+      setDownload((d) => d && { ...d, done: true });
+    } catch (err) {
+      setDownload(undefined);
+      if (!stop.signal.aborted) fail(err);
+    }
+  };
+
   if (vault.signedOut || signedOut) return <SignedOutAlert />;
 
   const isOwner = role === "owner";
@@ -306,6 +330,34 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
       </header>
 
       <ErrorAlert message={vault.error ?? error} />
+
+      {album && photos && photos.length > 0 && !partial && (
+        <div class="album-download">
+          {download
+            ? (
+              <>
+                <DownloadProgress
+                  progress={download.progress}
+                  label={download.done ? "Downloaded:" : "Downloading the originals:"}
+                  onCancel={download.done ? undefined : () => {
+                    download.stop.abort();
+                    setDownload(undefined);
+                  }}
+                />
+                {download.done && (
+                  <p class="muted small">
+                    The zip holds every photo as it was uploaded, with its file name and date.
+                  </p>
+                )}
+              </>
+            )
+            : (
+              <button type="button" class="btn" onClick={startDownload}>
+                Download album (.zip)
+              </button>
+            )}
+        </div>
+      )}
 
       {confirmTrash && view && (
         <div class="confirm-panel" role="group" aria-label="Move to trash">

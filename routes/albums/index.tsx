@@ -2,6 +2,7 @@ import type { Handlers, PageProps } from "../../lib/web/types.ts";
 import { services, sessionOf, toSignIn } from "../../lib/web/page_helpers.ts";
 import { currentFamily } from "../../lib/core/family_kinds.ts";
 import AlbumList from "../../islands/AlbumList.tsx";
+import DownloadEverything from "../../islands/DownloadEverything.tsx";
 
 interface AlbumsData {
   familyName: string;
@@ -30,6 +31,7 @@ export default function Albums({ data }: PageProps<AlbumsData>) {
         cannot read.
       </p>
       <AlbumList startCreating={data.startCreating} />
+      <DownloadEverything />
     </section>
   );
 }
