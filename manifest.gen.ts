@@ -6,6 +6,7 @@ import * as $albums__id_ from "./routes/albums/[id].tsx";
 import * as $albums_index from "./routes/albums/index.tsx";
 import * as $index from "./routes/index.tsx";
 import * as $join__token_ from "./routes/join/[token].tsx";
+import * as $link from "./routes/link.tsx";
 import * as $members from "./routes/members.tsx";
 import * as $nodes from "./routes/nodes.tsx";
 import * as $offline from "./routes/offline.tsx";
@@ -19,6 +20,8 @@ import * as $island_EditThisNode from "./islands/EditThisNode.tsx";
 import * as $island_InvitePanel from "./islands/InvitePanel.tsx";
 import * as $island_JoinAsNode from "./islands/JoinAsNode.tsx";
 import * as $island_JoinFamily from "./islands/JoinFamily.tsx";
+import * as $island_LinkDevice from "./islands/LinkDevice.tsx";
+import * as $island_LinkThisDevice from "./islands/LinkThisDevice.tsx";
 import * as $island_MemberActions from "./islands/MemberActions.tsx";
 import * as $island_NodeFinder from "./islands/NodeFinder.tsx";
 import * as $island_NodeList from "./islands/NodeList.tsx";
@@ -42,6 +45,7 @@ export const manifest: Manifest = {
     "./routes/albums/index.tsx": $albums_index,
     "./routes/index.tsx": $index,
     "./routes/join/[token].tsx": $join__token_,
+    "./routes/link.tsx": $link,
     "./routes/members.tsx": $members,
     "./routes/nodes.tsx": $nodes,
     "./routes/offline.tsx": $offline,
@@ -57,6 +61,8 @@ export const manifest: Manifest = {
     "InvitePanel": $island_InvitePanel,
     "JoinAsNode": $island_JoinAsNode,
     "JoinFamily": $island_JoinFamily,
+    "LinkDevice": $island_LinkDevice,
+    "LinkThisDevice": $island_LinkThisDevice,
     "MemberActions": $island_MemberActions,
     "NodeFinder": $island_NodeFinder,
     "NodeList": $island_NodeList,

@@ -206,6 +206,10 @@ export default function SignIn({ nodeId, familyName, next }: Props) {
           {busy ? "Signing in…" : "Sign in"}
         </button>
       </div>
+      <p class="hint">
+        Signed in on another device? <a href="/link">Link from a signed-in device</a>{" "}
+        instead of typing the words.
+      </p>
       {meta === undefined && (
         <p class="hint">
           New to {familyName}? Ask a family admin for an invite link.

@@ -4,6 +4,7 @@ import RecoveryWords from "../islands/RecoveryWords.tsx";
 import SessionList from "../islands/SessionList.tsx";
 import ThemeToggle from "../islands/ThemeToggle.tsx";
 import AccountActions from "../islands/AccountActions.tsx";
+import LinkDevice from "../islands/LinkDevice.tsx";
 
 interface SettingsData {
   name: string;
@@ -56,6 +57,8 @@ export default function Settings({ data, state }: PageProps<SettingsData>) {
       <div class="card">
         <h2>Devices</h2>
         <SessionList />
+        <h3>Link a new device</h3>
+        <LinkDevice />
       </div>
       <div class="card">
         <h2>Appearance</h2>

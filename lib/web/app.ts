@@ -29,6 +29,7 @@ import { uploadRoutes } from "./api/uploads.ts";
 import { authRoutes } from "./api/auth.ts";
 import { blobRoutes } from "./api/blobs.ts";
 import { memberRoutes } from "./api/members.ts";
+import { deviceLinkRoutes } from "./api/device_links.ts";
 import { recordRoutes } from "./api/records.ts";
 import { setupRoutes } from "./api/setup.ts";
 import { AttemptLimiter } from "./auth/attempt_limiter.ts";
@@ -89,6 +90,7 @@ const PUBLIC_API = new Set([
   "/v1/openapi.json",
   "/v1/nodes/join-code",
   "/v1/nodes/join-status",
+  "/v1/device-links/claim",
 ]);
 
 export function createApp(appDeps: AppDeps): Hono<AppEnv> {
@@ -203,6 +205,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     setupRoutes({ ...deps, limiter: new AttemptLimiter(10, 60_000, deps.now), publicUrl }),
   );
   app.route("/v1", memberRoutes({ ...deps, publicUrl }));
+  app.route("/v1", deviceLinkRoutes(deps));
   const access = new BlobAccess(deps.db, deps.records);
   const albums = new AlbumQueries(deps.db, deps.records);
   const now = deps.now ?? Date.now;

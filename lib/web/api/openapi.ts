@@ -44,6 +44,9 @@ export const OPERATIONS: Record<string, Op> = {
   "POST /v1/albums": { summary: "Create an album: album record + owner grant", body: "records" },
   "GET /v1/albums/{id}": { summary: "One album and its grants" },
   "GET /v1/albums/{id}/photos": { summary: "A page of an album's photos (?after=&limit=)" },
+  "POST /v1/device-links": { summary: "Leave my sealed seed for a device I link (10 min)" },
+  "GET /v1/device-links/{lookup}": { summary: "Is my device link still waiting? (404 once used)" },
+  "POST /v1/device-links/claim": { summary: "Fetch a sealed device link once, by its lookup" },
   "GET /v1/albums/{id}/index": { summary: "The album's sealed index shards (FORMAT §12.5)" },
   "GET /v1/photos": { summary: "Photo records by id (?ids=a,b,…; up to 200), those I may see" },
   "POST /v1/photos": {
