@@ -159,7 +159,7 @@ async function putBlob(url: string, cookie: string, bytes: Uint8Array) {
 }
 
 /** An album owned by `owner`, made through the API as the browser makes it; its key. */
-async function makeAlbum(url: string, owner: RemoteMember, name: string) {
+export async function makeAlbum(url: string, owner: RemoteMember, name: string) {
   const albumKey = newFileKey();
   const albumId = randomId();
   const doc: AlbumDoc = {

@@ -43,6 +43,14 @@ const BENCHES: Bench[] = [
     },
   },
   {
+    name: "sign_in",
+    title: "Sign-in with the 24 words on a new device: where the time goes",
+    async run() {
+      const { runSignInBench, formatSignInBench } = await import("./sign_in.ts");
+      return formatSignInBench(await runSignInBench());
+    },
+  },
+  {
     name: "album_page",
     title: "A 10,000-photo album: node time vs /health, Chromium time to 60 thumbnails",
     async run() {

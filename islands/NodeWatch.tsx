@@ -27,7 +27,12 @@ export default function NodeWatch({ signedIn }: Props) {
       history.replaceState(history.state, "", here.pathname + here.search + here.hash);
     }
     if ("serviceWorker" in navigator && globalThis.isSecureContext) {
-      navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+      // After the page has loaded: installing fetches the whole shell, which must not compete
+      // with what the page itself shows first.
+      const register = () =>
+        navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+      if (document.readyState === "complete") setTimeout(register, 1000);
+      else addEventListener("load", () => setTimeout(register, 1000), { once: true });
     }
     if (!signedIn) return;
     fetchFamilyNodes().then((nodes) => {

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { listAlbums, type OpenedAlbum } from "../lib/web/browser/vault/albums.ts";
 import { countPhotos } from "../lib/web/browser/vault/format.ts";
 import { useVault } from "../lib/web/browser/vault/ui/hooks.ts";
+import { timingStep } from "../lib/web/browser/timing.ts";
 
 /** The dashboard's albums card: the latest albums by name (decrypted here), and what to do next. */
 export default function RecentAlbums(_props: Record<string, never>) {
@@ -11,7 +12,10 @@ export default function RecentAlbums(_props: Record<string, never>) {
   useEffect(() => {
     if (!vault.deps) return;
     listAlbums(vault.deps).then(
-      (list) => setAlbums(list.filter((a) => a.view.trashedAt === null)),
+      (list) => {
+        setAlbums(list.filter((a) => a.view.trashedAt === null));
+        timingStep("albums shown");
+      },
       () => setFailed(true),
     );
   }, [vault.deps]);

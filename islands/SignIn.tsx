@@ -10,6 +10,7 @@ import {
 } from "../lib/web/browser/keystore.ts";
 import { safeNext, signIn } from "../lib/web/browser/session.ts";
 import { movedFrom } from "../lib/web/browser/family_nodes.ts";
+import { timingStart, timingStep } from "../lib/web/browser/timing.ts";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
 import { useInsecureContext } from "../lib/web/browser/ui/hooks.ts";
 import { SecureContextNotice } from "../lib/web/browser/ui/SecureContextNotice.tsx";
@@ -82,9 +83,11 @@ export default function SignIn({ nodeId, familyName, next }: Props) {
     e.preventDefault();
     if (busy) return;
     setError(undefined);
+    timingStart("sign-in"); // bench/sign_in.ts reads these steps
     let seed: Uint8Array;
     try {
       seed = mnemonicToSeed(words);
+      timingStep("words read");
     } catch (err) {
       setError(
         err instanceof MnemonicError
@@ -96,6 +99,7 @@ export default function SignIn({ nodeId, familyName, next }: Props) {
     setBusy(true);
     try {
       const member = await signIn(seed);
+      timingStep("session opened");
       const memberKey = toBase64Url(deriveIdentity(seed).signingPublicKey);
       await saveIdentity(seed, {
         memberKey,
@@ -105,6 +109,7 @@ export default function SignIn({ nodeId, familyName, next }: Props) {
       }).catch(() => {
         // Signed in; this browser just cannot keep the key (private mode). Next time, words again.
       });
+      timingStep("key kept");
       setWords("");
       done();
     } catch (err) {

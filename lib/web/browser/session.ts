@@ -13,12 +13,14 @@ import { api, ApiError } from "./api.ts";
 import type { ChallengeResponse, MemberSummary } from "./api_types.ts";
 import { forgetIdentity, lockIdentity } from "./keystore.ts";
 import { observeServerHlc } from "./records.ts";
+import { timingStep } from "./timing.ts";
 
 /** Proves possession of `seed`'s signing key to the node; resolves to the member signed in. */
 export async function signIn(seed: Uint8Array): Promise<MemberSummary> {
   const keys = deriveIdentity(seed);
   try {
     const ch = await api<ChallengeResponse>("POST", "/v1/auth/challenge", {});
+    timingStep("challenge");
     observeServerHlc(ch.serverHlc);
     const origin = location.origin;
     if (ch.origin && ch.origin !== origin) {
@@ -32,6 +34,7 @@ export async function signIn(seed: Uint8Array): Promise<MemberSummary> {
     }
     const message = loginMessage({ origin, nodeId: ch.nodeId, challenge: ch.challenge });
     const signature = toBase64Url(sign(message, keys.signingSecretKey));
+    timingStep("signed");
     const res = await api<{ member: MemberSummary }>("POST", "/v1/auth/verify", {
       member: toBase64Url(keys.signingPublicKey),
       challenge: ch.challenge,
