@@ -8,7 +8,7 @@
  */
 
 import type { AlbumKeys } from "./album_keys.ts";
-import { readAlbumIndex } from "./album_index.ts";
+import { readAlbumIndex, writeAlbumIndex } from "./album_index.ts";
 import { allPhotos, photosById } from "./album_photos.ts";
 import { listAlbums } from "./albums.ts";
 import type { VaultDeps } from "./client.ts";
@@ -51,8 +51,16 @@ export class Timeline {
       if (index && !index.stale && index.entries.size === view.photoCount) {
         return [...index.entries].map(([id, takenAt]) => ({ id, album: view.id, takenAt }));
       }
-      // No usable index: this album's records are listed and read in full.
-      const all = await allPhotos(deps, keys!, index);
+      // No usable index: this album's records are listed and read in full, and whoever may
+      // write its index writes it, so the next visit is quick.
+      // Dates from the records, not from an index that was found wanting.
+      const all = await allPhotos(deps, keys!, undefined);
+      const writer = (view.role === "owner" || view.role === "contributor") &&
+        view.trashedAt === null;
+      if (writer) {
+        const entries = all.photos.map((p) => ({ id: p.view.id, takenAt: p.takenAt }));
+        writeAlbumIndex(deps, keys!, entries, index).catch(() => {}); // a cache: best effort
+      }
       return all.photos.map((p) => ({
         id: p.view.id,
         album: view.id,
