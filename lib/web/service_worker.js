@@ -17,8 +17,14 @@ const OFFLINE = "/offline";
 const downloads = new Map();
 
 self.addEventListener("install", (event) => {
+  // API calls and blobs never wait for this worker: where the browser supports static routes,
+  // they go straight to the network (a large album makes hundreds of them).
+  const routes = event.addRoutes?.([
+    { condition: { urlPattern: new URLPattern({ pathname: "/v1/*" }) }, source: "network" },
+  ]).catch(() => {});
   event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()),
+    Promise.all([routes, caches.open(CACHE).then((cache) => cache.addAll(SHELL))])
+      .then(() => self.skipWaiting()),
   );
 });
 

@@ -57,7 +57,7 @@ export interface FirstPhotos {
 export async function firstPhotos(
   deps: VaultDeps,
   keys: AlbumKeys,
-  count = 240,
+  count = 120,
 ): Promise<FirstPhotos | undefined> {
   const index = await readAlbumIndex(deps, keys);
   if (!index || index.shards.size === 0) return undefined;
