@@ -189,16 +189,11 @@ export async function makeAlbum(url: string, owner: RemoteMember, name: string) 
   return { albumId, albumKey, doc };
 }
 
-/**
- * Makes the family and two albums of `count` photos each: "indexed", whose uploader wrote the
- * album index (FORMAT §12.5) as the browser does after an upload, and "plain", without one (as
- * albums made before the index existed), the baseline of the same run.
- */
-async function populate(url: string, setupCode: string, count: number) {
-  const owner = await setupRemoteFamily(url, setupCode, { family: "Bench", founder: "Ada" });
+/** Encrypted blob sets (original, thumbnail, metadata) uploaded once and shared by photos. */
+export async function makeBlobSets(url: string, owner: RemoteMember, count = OWN + SHARED) {
   const jpegs = await makeThumbnails(8);
   const sets = [];
-  for (let s = 0; s < OWN + SHARED; s++) {
+  for (let s = 0; s < count; s++) {
     const fileKey = newFileKey();
     const thumb = jpegs[s % jpegs.length];
     const meta = {
@@ -220,41 +215,75 @@ async function populate(url: string, setupCode: string, count: number) {
       meta: await putBlob(url, owner.cookie, await encryptMetadata(meta, fileKey)),
     });
   }
-  const base = Date.UTC(2020, 0, 1);
-  const albums: Record<"indexed" | "plain", string> = { indexed: "", plain: "" };
-  for (const which of ["indexed", "plain"] as const) {
-    const { albumId, albumKey, doc } = await makeAlbum(url, owner, `Ten thousand, ${which}`);
-    albums[which] = albumId;
-    const entries: { id: string; takenAt: number }[] = [];
-    for (let i = 0; i < count; i += 200) {
-      const batch = [];
-      for (let j = i; j < Math.min(count, i + 200); j++) {
-        const set = sets[j < OWN ? j : OWN + (j % SHARED)];
-        const takenAt = base + j * 3_600_000;
-        const id = randomId();
-        entries.push({ id, takenAt });
-        batch.push(sign(owner, "photo", id, {
-          album: albumId,
-          uploader: owner.key,
-          epoch: 0,
-          key: toBase64Url(await encryptBytes(albumKey, set.fileKey)),
-          original: set.original,
-          thumb: set.thumb,
-          meta: set.meta,
-          sort: toBase64Url(await encryptBytes(albumKey, encodeTakenAt(takenAt))),
-          dedup: toHex(crypto.getRandomValues(new Uint8Array(32))),
-        }));
-      }
-      const res = await postJson(`${url}/v1/photos`, { records: batch }, owner.cookie);
-      if (res.status !== 201) throw new Error(`Photos failed: ${res.status} ${await res.text()}`);
-      await res.body?.cancel();
+  return sets;
+}
+
+export type BlobSet = Awaited<ReturnType<typeof makeBlobSets>>[number];
+
+/**
+ * Adds photos to a new album: photo `j` is taken at `takenAt(j)` and uses blob set `setOf(j)`;
+ * with `index`, the album index is written afterwards, as the uploader's browser does.
+ */
+export async function fillAlbum(
+  url: string,
+  owner: RemoteMember,
+  name: string,
+  count: number,
+  photo: { takenAt: (j: number) => number; set: (j: number) => BlobSet },
+  index: boolean,
+): Promise<string> {
+  const { albumId, albumKey, doc } = await makeAlbum(url, owner, name);
+  const entries: { id: string; takenAt: number }[] = [];
+  for (let i = 0; i < count; i += 200) {
+    const batch = [];
+    for (let j = i; j < Math.min(count, i + 200); j++) {
+      const set = photo.set(j);
+      const takenAt = photo.takenAt(j);
+      const id = randomId();
+      entries.push({ id, takenAt });
+      batch.push(sign(owner, "photo", id, {
+        album: albumId,
+        uploader: owner.key,
+        epoch: 0,
+        key: toBase64Url(await encryptBytes(albumKey, set.fileKey)),
+        original: set.original,
+        thumb: set.thumb,
+        meta: set.meta,
+        sort: toBase64Url(await encryptBytes(albumKey, encodeTakenAt(takenAt))),
+        dedup: toHex(crypto.getRandomValues(new Uint8Array(32))),
+      }));
     }
-    if (which === "indexed") {
-      const deps = benchVaultDeps(url, owner);
-      await writeAlbumIndex(deps, new AlbumKeys(albumId, 0, albumKey, doc), entries);
-    }
+    const res = await postJson(`${url}/v1/photos`, { records: batch }, owner.cookie);
+    if (res.status !== 201) throw new Error(`Photos failed: ${res.status} ${await res.text()}`);
+    await res.body?.cancel();
   }
-  return { owner, albums };
+  if (index) {
+    const deps = benchVaultDeps(url, owner);
+    await writeAlbumIndex(deps, new AlbumKeys(albumId, 0, albumKey, doc), entries);
+  }
+  return albumId;
+}
+
+/**
+ * Makes the family and two albums of `count` photos each: "indexed", whose uploader wrote the
+ * album index (FORMAT §12.5) as the browser does after an upload, and "plain", without one (as
+ * albums made before the index existed), the baseline of the same run.
+ */
+async function populate(url: string, setupCode: string, count: number) {
+  const owner = await setupRemoteFamily(url, setupCode, { family: "Bench", founder: "Ada" });
+  const sets = await makeBlobSets(url, owner);
+  const base = Date.UTC(2020, 0, 1);
+  const photo = {
+    takenAt: (j: number) => base + j * 3_600_000,
+    set: (j: number) => sets[j < OWN ? j : OWN + (j % SHARED)],
+  };
+  return {
+    owner,
+    albums: {
+      indexed: await fillAlbum(url, owner, "Ten thousand, indexed", count, photo, true),
+      plain: await fillAlbum(url, owner, "Ten thousand, plain", count, photo, false),
+    },
+  };
 }
 
 /** Just enough of the browser's vault deps for writing an index from Deno. */

@@ -51,6 +51,14 @@ const BENCHES: Bench[] = [
     },
   },
   {
+    name: "timeline",
+    title: "The timeline at 10,000 photos in 20 albums: Chromium time to 60 thumbnails",
+    async run() {
+      const { runTimelineBench, formatTimelineBench } = await import("./timeline.ts");
+      return formatTimelineBench(await runTimelineBench());
+    },
+  },
+  {
     name: "album_page",
     title: "A 10,000-photo album: node time vs /health, Chromium time to 60 thumbnails",
     async run() {
