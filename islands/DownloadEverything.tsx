@@ -86,7 +86,7 @@ export default function DownloadEverything(_props: Record<string, never>) {
             const s = status[a.view.id];
             const d = done[a.view.id];
             return (
-              <tr key={a.view.id} data-album={a.view.id}>
+              <tr key={a.view.id} data-download-album={a.view.id}>
                 <td>{a.keys!.name}</td>
                 <td class="muted">{countPhotos(a.view.photoCount)}</td>
                 <td>

@@ -95,7 +95,7 @@ Deno.test({
       // "Download everything" knows this album is done, so it would only continue with others.
       await page.goto(node.url + "/albums");
       await waitHydrated(page, "DownloadEverything");
-      const row = page.locator(`.downloads tr[data-album="${albumId}"]`);
+      const row = page.locator(`.downloads tr[data-download-album="${albumId}"]`);
       await row.getByText(/^Downloaded /).waitFor();
       await page.getByText("Every album is downloaded in this browser.").waitFor();
       await screenshot(page, "download_everything");
