@@ -79,6 +79,14 @@ const READS: Record<string, Action> = {
   "GET original blob": (w, me) => authed(w.t, me)(`/v1/blobs/${w.photo.original}`),
   "GET thumbnail blob": (w, me) => authed(w.t, me)(`/v1/blobs/${w.photo.thumb}`),
   "GET metadata blob": (w, me) => authed(w.t, me)(`/v1/blobs/${w.photo.meta}`),
+  "GET album index": (w, me) => json(w.t, `/v1/albums/${w.album.id}/index`, { cookie: me.cookie }),
+  // Answers 200 with the photos the caller may see: a cell allows when the photo is among them.
+  "GET photos by id": async (w, me) => {
+    const res = await json(w.t, `/v1/photos?ids=${w.photo.id}`, { cookie: me.cookie });
+    if (res.status !== 200) return res;
+    const { photos } = await res.json();
+    return new Response(null, { status: photos.length === 1 ? 200 : 404 });
+  },
 };
 
 const WRITES: Record<string, Action> = {
@@ -116,6 +124,13 @@ const WRITES: Record<string, Action> = {
       target: w.photo.id,
       album: w.album.id,
     })]),
+  "write album index": (w, me) =>
+    records(w, me, [signed(w.t, me, "album_index", `${w.album.id}.0`, {
+      album: w.album.id,
+      shard: 0,
+      epoch: 0,
+      sealed: "AAAA",
+    })]),
   "re-wrap photo key": (w, me) => {
     const p = w.t.records.get<Record<string, unknown>>("photo", w.photo.id)!;
     return records(w, me, [signed(w.t, me, "photo", w.photo.id, { ...p.body })]);
@@ -130,6 +145,7 @@ const EXPECTED: Record<string, Role[]> = {
   "share album": ["owner"],
   "delete photo": ["owner"],
   "re-wrap photo key": ["owner"],
+  "write album index": ["owner", "contributor"],
 };
 
 Deno.test("Role × object matrix: every album, photo and blob route allows exactly the roles it should", async () => {
@@ -165,7 +181,7 @@ Deno.test("Role × object matrix: every album, photo and blob route allows exact
     }
   }
   const cells = (Object.keys(READS).length + Object.keys(WRITES).length) * ROLES.length;
-  assert.equal(cells, 72);
+  assert.equal(cells, 90);
   assert.deepEqual(
     surprises,
     [],
