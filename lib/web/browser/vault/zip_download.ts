@@ -126,14 +126,22 @@ export async function saveStream(
   stream: ReadableStream<Uint8Array>,
 ): Promise<"service-worker" | "file-picker" | "blob"> {
   const sw = navigator.serviceWorker?.controller;
+  let handed = false;
+  const id = crypto.randomUUID();
+  const channel = new MessageChannel();
+  const ready = new Promise<void>((resolve) => (channel.port1.onmessage = () => resolve()));
   if (sw) {
-    const id = crypto.randomUUID();
-    const channel = new MessageChannel();
-    const ready = new Promise<void>((resolve) => (channel.port1.onmessage = () => resolve()));
-    sw.postMessage({ type: "download", id, name, stream }, [
-      channel.port2,
-      stream as unknown as Transferable,
-    ]);
+    try {
+      sw.postMessage({ type: "download", id, name, stream }, [
+        channel.port2,
+        stream as unknown as Transferable,
+      ]);
+      handed = true;
+    } catch {
+      // This browser cannot hand a stream to the worker: one of the ways below.
+    }
+  }
+  if (handed) {
     await ready;
     const frame = document.createElement("iframe");
     frame.hidden = true;
