@@ -144,6 +144,16 @@ export function albumRoutes(deps: AlbumRoutesDeps): Hono<AppEnv> {
     return c.json({ shards: deps.albums.indexShards(id) });
   });
 
+  // Every readable album's index shards at once (the timeline): album id → its shards.
+  app.get("/album-indexes", (c) => {
+    const auth = requireAuth(c);
+    const albums: Record<string, unknown[]> = {};
+    for (const a of deps.albums.albumsFor(auth.memberKey)) {
+      albums[a.id] = deps.albums.indexShards(a.id);
+    }
+    return c.json({ albums });
+  });
+
   // Photos by id (`?ids=a,b,…`, at most 200): what a browser shows first, known from an index.
   app.get("/photos", (c) => {
     const auth = requireAuth(c);

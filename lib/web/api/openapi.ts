@@ -48,6 +48,7 @@ export const OPERATIONS: Record<string, Op> = {
   "GET /v1/device-links/{lookup}": { summary: "Is my device link still waiting? (404 once used)" },
   "POST /v1/device-links/claim": { summary: "Fetch a sealed device link once, by its lookup" },
   "GET /v1/albums/{id}/index": { summary: "The album's sealed index shards (FORMAT §12.5)" },
+  "GET /v1/album-indexes": { summary: "Every album I can open: its sealed index shards" },
   "GET /v1/photos": { summary: "Photo records by id (?ids=a,b,…; up to 200), those I may see" },
   "POST /v1/photos": {
     summary: "Register photos naming my own uploads, each with its receipt",

@@ -133,10 +133,28 @@ export async function readAlbumIndex(
   deps: VaultDeps,
   keys: AlbumKeys,
 ): Promise<AlbumIndex | undefined> {
-  const { shards: records } = await deps.call<{ shards: IndexShardRecord[] }>(
+  const { shards } = await deps.call<{ shards: IndexShardRecord[] }>(
     "GET",
     `/v1/albums/${encodeURIComponent(keys.albumId)}/index`,
   );
+  return await openAlbumIndex(keys, shards);
+}
+
+/** Every readable album's index shards, in one request (album id → shard records). */
+export async function fetchAllIndexShards(
+  deps: VaultDeps,
+): Promise<Record<string, IndexShardRecord[]>> {
+  return (await deps.call<{ albums: Record<string, IndexShardRecord[]> }>(
+    "GET",
+    "/v1/album-indexes",
+  )).albums;
+}
+
+/** Decrypts and checks an album's index shards; undefined when there are none. */
+export async function openAlbumIndex(
+  keys: AlbumKeys,
+  records: IndexShardRecord[],
+): Promise<AlbumIndex | undefined> {
   if (records.length === 0) return undefined;
   const index: AlbumIndex = { entries: new Map(), shards: new Map(), stale: false };
   await Promise.all(records.map(async (r) => {

@@ -126,7 +126,7 @@ Deno.test("A stale or forged index never hides or misorders a photo for long", a
   assert.equal(read?.shards.has(3), false);
 });
 
-Deno.test("Only the owner and contributors write an album's index; non-members cannot read it", async () => {
+Deno.test("Only the owner and contributors write an album's index; only members it is shared with read it", async () => {
   await using t = await makeTestApp();
   const owner = await setupFamily(t);
   const viewer = await inviteAndJoin(t, owner, "Victor");
@@ -161,6 +161,11 @@ Deno.test("Only the owner and contributors write an album's index; non-members c
     t.app.request(`/v1/albums/${album.id}/index`, { headers: { cookie: who.cookie! } });
   assert.equal((await read(viewer)).status, 200);
   assert.equal((await read(stranger)).status, 404);
+  const all = async (who: typeof owner) =>
+    (await (await t.app.request("/v1/album-indexes", { headers: { cookie: who.cookie! } }))
+      .json()).albums;
+  assert.equal((await all(viewer))[album.id].length, 1);
+  assert.deepEqual(await all(stranger), {}, "albums one cannot open are not listed");
 });
 
 Deno.test("GET /v1/photos?ids= returns only photos the member may see, never deleted ones", async () => {

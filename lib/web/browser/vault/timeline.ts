@@ -8,7 +8,7 @@
  */
 
 import type { AlbumKeys } from "./album_keys.ts";
-import { readAlbumIndex, writeAlbumIndex } from "./album_index.ts";
+import { fetchAllIndexShards, openAlbumIndex, writeAlbumIndex } from "./album_index.ts";
 import { allPhotos, photosById } from "./album_photos.ts";
 import { listAlbums } from "./albums.ts";
 import type { VaultDeps } from "./client.ts";
@@ -46,8 +46,9 @@ export class Timeline {
   static async open(deps: VaultDeps): Promise<Timeline> {
     const opened = (await listAlbums(deps)).filter((a) => a.keys && a.view.trashedAt === null);
     const albums = new Map(opened.map((a) => [a.view.id, a.keys!]));
+    const shards = await fetchAllIndexShards(deps);
     const parts = await Promise.all(opened.map(async ({ view, keys }) => {
-      const index = await readAlbumIndex(deps, keys!).catch(() => undefined);
+      const index = await openAlbumIndex(keys!, shards[view.id] ?? []).catch(() => undefined);
       if (index && !index.stale && index.entries.size === view.photoCount) {
         return [...index.entries].map(([id, takenAt]) => ({ id, album: view.id, takenAt }));
       }
