@@ -347,7 +347,7 @@ export const albumIndexKind: RecordKind<AlbumIndexBody> = {
     if (previous && previous.body.album !== record.body.album) {
       throw new ForbiddenError("an album index shard's album never changes");
     }
-    const album = liveAlbum(view, record.body.album);
+    const album = writableAlbum(view, record.body.album, record.author, origin);
     const fromPeer = origin.via === "peer";
     if (album.body.trashedAt !== null && !fromPeer) {
       throw new ForbiddenError("that album is in the trash");

@@ -33,6 +33,8 @@ export interface TestApp {
   blobs: BlobStore;
   nodeKey: NodeKey;
   config: ResolvedNodeConfig;
+  /** The addresses the app answers at; a test serving it on a real port adds that port. */
+  origins: NodeOrigins;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -50,6 +52,9 @@ export async function makeTestApp(
   const resolved: ResolvedNodeConfig = { ...DEFAULTS, dataDir: dir, ...config };
   const records = new RecordLog(db, createKindRegistry(), now);
   const sessions = new SessionStore(db, { now, ...sessionOptions });
+  // `app.request("/path")` asks for http://localhost/path: as if listening on port 80.
+  const origins = new NodeOrigins({ publicUrl: resolved.publicUrl, https: false })
+    .listening([], 80);
   const app = createApp({
     config: resolved,
     nodeKey,
@@ -62,8 +67,7 @@ export async function makeTestApp(
       maxChunkBytes: 1024 * 1024,
       onFinished: (s) => addUploader(db, s.blobId, s.memberKey, now()),
     }),
-    // `app.request("/path")` asks for http://localhost/path: as if listening on port 80.
-    origins: new NodeOrigins({ publicUrl: resolved.publicUrl, https: false }).listening([], 80),
+    origins,
     clock: new HybridClock(now),
     now,
     manifest,
@@ -79,6 +83,7 @@ export async function makeTestApp(
     sessions,
     advance: (ms) => (offset += ms),
     config: resolved,
+    origins,
     async [Symbol.asyncDispose]() {
       db.close();
       await Deno.remove(dir, { recursive: true });

@@ -19,6 +19,7 @@ Deno.test({
     await using t = await makeTestApp({}, {}, { buildId: () => build });
     let server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, t.app.fetch);
     const port = server.addr.port;
+    t.origins.listening(["127.0.0.1"], port);
     const url = `http://127.0.0.1:${port}`;
     const browser = await launchBrowser();
     try {
