@@ -10,6 +10,7 @@ import { helpText, parseCommandLine, type ResolvedNodeConfig } from "./lib/core/
 import { configureLogging, getLogger } from "./lib/core/log.ts";
 import { HybridClock } from "./lib/core/hlc.ts";
 import {
+  FsBlobStore,
   IndexDb,
   loadOrCreateNodeKey,
   RecordLog,
@@ -67,7 +68,8 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
     throw err;
   }
   // Observed: blobs stored through the API are pushed to the other family nodes at once.
-  const blobs = await ObservedBlobStore.open(dataDir, { directIo: config.directIo });
+  const store = await FsBlobStore.open(dataDir, { directIo: config.directIo });
+  const blobs = new ObservedBlobStore(store);
   // A compiled binary serves the bundles it was built with: it has no `deno` to bundle with.
   const build = await ensureIslandBundles({
     log: (m) => log.info(m),
@@ -139,7 +141,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
         `  Node id:   ${nodeKey.nodeId}`,
         `  Data dir:  ${dataDir}`,
       ];
-      if (config.directIo && !blobs.directIo) {
+      if (config.directIo && !store.directIo) {
         lines.push("  Blob writes: through the page cache (this filesystem refuses O_DIRECT)");
       }
       if (isFirstRun(records)) {

@@ -18,7 +18,7 @@ import { setupRemoteFamily } from "../tests/_support/remote_family.ts";
 import { createCipheriv, createHash } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { BlobStore } from "../lib/store/mod.ts";
+import { FsBlobStore } from "../lib/store/mod.ts";
 
 export interface BenchBlob {
   id: string;
@@ -163,7 +163,7 @@ async function rawPutter(dir: string): Promise<Putter> {
 }
 
 async function storePutter(dir: string): Promise<Putter> {
-  const store = await BlobStore.open(dir);
+  const store = await FsBlobStore.open(dir);
   return async ({ id, bytes }) => {
     const { created } = await store.put(id, chunked(bytes));
     if (!created) throw new Error(`Blob ${id} was already stored: the bench needs a fresh store`);

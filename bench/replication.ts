@@ -21,7 +21,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { BlobStore } from "../lib/store/mod.ts";
+import { FsBlobStore } from "../lib/store/mod.ts";
 import { call, createFamily, pairNode, type Running, signIn, spawnNode } from "../demo.ts";
 import { createAlbum, uploadPhoto } from "../tests/integration/replication_cluster.ts";
 
@@ -213,7 +213,7 @@ async function p2posUploadAndPush(set: DataSet): Promise<Row> {
 async function storeCeiling(set: DataSet, parallel: number): Promise<Row> {
   const dir = await Deno.makeTempDir({ prefix: "p2pos-bench-" });
   try {
-    const store = await BlobStore.open(dir);
+    const store = await FsBlobStore.open(dir);
     await sh("sync");
     let next = 0;
     const t0 = performance.now();
@@ -389,7 +389,7 @@ export async function runRssBench(mib: number): Promise<string> {
     // The blob goes into A's store while A is stopped, so A's process has never held it:
     // its peak RSS is what serving it costs.
     await stop(a);
-    const store = await BlobStore.open(a.dataDir);
+    const store = await FsBlobStore.open(a.dataDir);
     const { createHash } = await import("node:crypto");
     const hash = createHash("sha256");
     for await (const chunk of bigStream(mib)) hash.update(chunk);

@@ -79,3 +79,17 @@ export class StalledError extends P2posError {
     super("stalled", message, options);
   }
 }
+
+/**
+ * The blob store's backend cannot take or give bytes right now: an object store that is
+ * down, refuses the node's credentials, lacks its bucket, or rejects this machine's clock.
+ * The message says which, and what to do; it never carries a credential.
+ */
+export class StoreUnavailableError extends P2posError {
+  /** Suggested wait before trying again (HTTP `Retry-After`). */
+  readonly retryAfterSeconds: number;
+  constructor(message: string, options?: ErrorOptions & { retryAfterSeconds?: number }) {
+    super("store_unavailable", message, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? 30;
+  }
+}

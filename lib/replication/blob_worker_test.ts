@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Transport } from "../core/transport.ts";
-import { BlobStore, IndexDb, type PutOptions } from "../store/mod.ts";
+import { FsBlobStore, IndexDb, type PutOptions } from "../store/mod.ts";
 import { BlobJobQueue } from "./blob_jobs.ts";
 import { BlobWorker } from "./blob_worker.ts";
 import { LocationStore } from "./locations.ts";
@@ -36,7 +36,7 @@ Deno.test("A pull frees its transfer slot once its bytes are in, and acks only o
   } as unknown as PeerDirectory;
   const worker = new BlobWorker({
     jobs,
-    blobs: await BlobStore.open(root),
+    blobs: await FsBlobStore.open(root),
     ingest: async (id: string, stream: ReadableStream<Uint8Array>, o: PutOptions) => {
       await new Response(stream).arrayBuffer();
       o.onReceived?.();

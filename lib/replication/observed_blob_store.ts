@@ -4,20 +4,42 @@
  * that arrive from peers go through {@link ObservedBlobStore.ingest}, which
  * does not announce them: only the node that received an upload pushes it,
  * and every node pulls what it lacks, so no blob crosses a link twice.
+ *
+ * It wraps any {@link BlobStore} backend and passes every other call through.
  */
 
-import { BlobStore, type BlobStoreOptions, type PutOptions, type PutResult } from "../store/mod.ts";
+import type {
+  BlobId,
+  BlobRead,
+  BlobStat,
+  BlobStore,
+  BlobStoreInfo,
+  ByteRange,
+  ListOptions,
+  ListPage,
+  PutOptions,
+  PutResult,
+  ScrubOptions,
+  ScrubReport,
+} from "../store/mod.ts";
 
 export type StoredListener = (id: string, size: number) => void;
 
-export class ObservedBlobStore extends BlobStore {
+export class ObservedBlobStore implements BlobStore {
   readonly #listeners = new Set<StoredListener>();
+  readonly inner: BlobStore;
 
-  static override async open(
-    root: string,
-    options: Omit<BlobStoreOptions, "root"> = {},
-  ): Promise<ObservedBlobStore> {
-    return await new ObservedBlobStore({ ...options, root }).open();
+  constructor(inner: BlobStore) {
+    this.inner = inner;
+  }
+
+  get root(): string {
+    return this.inner.root;
+  }
+
+  async open(): Promise<this> {
+    await this.inner.open();
+    return this;
   }
 
   onStored(listener: StoredListener): () => void {
@@ -25,33 +47,62 @@ export class ObservedBlobStore extends BlobStore {
     return () => this.#listeners.delete(listener);
   }
 
-  override async put(
-    id: string,
-    stream: ReadableStream<Uint8Array>,
-    options: PutOptions = {},
-  ): Promise<PutResult> {
-    const result = await super.put(id, stream, options);
+  #announce(result: PutResult): PutResult {
     if (result.created) {
       for (const l of this.#listeners) l(result.id, result.size);
     }
     return result;
   }
 
-  override async importFile(id: string, path: string): Promise<PutResult> {
-    const result = await super.importFile(id, path);
-    if (result.created) {
-      for (const l of this.#listeners) l(result.id, result.size);
-    }
-    return result;
+  async put(
+    id: string,
+    stream: ReadableStream<Uint8Array>,
+    options: PutOptions = {},
+  ): Promise<PutResult> {
+    return this.#announce(await this.inner.put(id, stream, options));
+  }
+
+  async importFile(id: string, path: string): Promise<PutResult> {
+    return this.#announce(await this.inner.importFile(id, path));
   }
 
   /** Stores a blob received from a peer, without announcing it as a local upload. */
-  async ingest(
-    id: string,
-    stream: ReadableStream<Uint8Array>,
-    options: PutOptions = {},
-  ): Promise<PutResult> {
-    return await super.put(id, stream, options);
+  ingest(id: string, stream: ReadableStream<Uint8Array>, options: PutOptions = {}) {
+    return this.inner.put(id, stream, options);
+  }
+
+  stat(id: BlobId): Promise<BlobStat | null> {
+    return this.inner.stat(id);
+  }
+  has(id: BlobId): Promise<boolean> {
+    return this.inner.has(id);
+  }
+  get(id: BlobId, range?: ByteRange): Promise<BlobRead> {
+    return this.inner.get(id, range);
+  }
+  readBytes(id: BlobId, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+    return this.inner.readBytes(id, maxBytes);
+  }
+  readable(id: BlobId): Promise<{ stream: ReadableStream<Uint8Array>; size: number }> {
+    return this.inner.readable(id);
+  }
+  list(options?: ListOptions): Promise<ListPage> {
+    return this.inner.list(options);
+  }
+  delete(id: BlobId): Promise<boolean> {
+    return this.inner.delete(id);
+  }
+  scrub(options?: ScrubOptions): Promise<ScrubReport> {
+    return this.inner.scrub(options);
+  }
+  count(): Promise<number> {
+    return this.inner.count();
+  }
+  totalBytes(): Promise<number> {
+    return this.inner.totalBytes();
+  }
+  describe(): Promise<BlobStoreInfo> {
+    return this.inner.describe();
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The read loop behind `BlobStore.put()`: pulls a stream one chunk at a time, hashing and
- * counting, and hands the bytes to a {@link BufferedWriter} before asking for more.
+ * counting, and hands the bytes to a {@link ByteSink} before asking for more.
  * Awaiting the writer is the backpressure that keeps memory bounded whatever the blob size.
  *
  * A byte stream (an HTTP request or response body in Deno) is read with a BYOB reader
@@ -16,7 +16,17 @@ import { createHash } from "node:crypto";
 import { StalledError, TooLargeError } from "../core/errors.ts";
 import { faultArmed } from "../core/faults.ts";
 import type { HashResult } from "./hash_file.ts";
-import type { BufferedWriter } from "./_buffered_writer.ts";
+
+/**
+ * Where {@link consumeStream} puts the bytes: a {@link BufferedWriter} (a file) or the S3
+ * store's part writer. `space()` lends the free part of a buffer for a BYOB read, which
+ * `filled()` takes back; `write()` copies a chunk in. Awaiting either is the backpressure.
+ */
+export interface ByteSink {
+  space(): Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>>;
+  filled(view: Uint8Array | undefined): Promise<void>;
+  write(chunk: Uint8Array): Promise<void>;
+}
 
 export interface ConsumeOptions {
   /** Fail with {@link TooLargeError} as soon as more bytes than this arrive. */
@@ -61,7 +71,7 @@ function readerFor(source: ReadableStream<Uint8Array>): { reader: Reader; byob: 
  */
 export async function consumeStream(
   source: ReadableStream<Uint8Array>,
-  writer: BufferedWriter,
+  writer: ByteSink,
   options: ConsumeOptions,
 ): Promise<HashResult> {
   const { maxBytes, stallMs, what } = options;
@@ -102,7 +112,7 @@ export async function consumeStream(
       let value: Uint8Array | undefined;
       let copy = !byob;
       if (byob) {
-        let view = writer.space();
+        let view = await writer.space();
         if (view.byteLength < minView) {
           view = scratch ?? new Uint8Array(MIN_BYOB_VIEW);
           copy = true;

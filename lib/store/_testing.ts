@@ -5,7 +5,7 @@
 
 import { createCipheriv, createHash } from "node:crypto";
 import { join, relative } from "node:path";
-import { BlobStore, type BlobStoreOptions } from "./blob_store.ts";
+import { FsBlobStore, type FsBlobStoreOptions } from "./fs_blob_store.ts";
 
 export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -13,12 +13,12 @@ export function sha256(bytes: Uint8Array): string {
 
 /** Opens a store in a fresh temp dir, runs `fn`, and removes the dir whatever happens. */
 export async function withStore(
-  fn: (store: BlobStore, root: string) => Promise<void>,
-  options: Omit<BlobStoreOptions, "root"> = {},
+  fn: (store: FsBlobStore, root: string) => Promise<void>,
+  options: Omit<FsBlobStoreOptions, "root"> = {},
 ) {
   const root = await Deno.makeTempDir({ prefix: "p2pos-store-" });
   try {
-    await fn(await BlobStore.open(root, options), root);
+    await fn(await FsBlobStore.open(root, options), root);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -1,17 +1,19 @@
 /**
  * @module
- * Storage on the local filesystem: the content-addressed blob store (`blobs/ab/cd/<id>`,
- * written atomically and durably, verified against the id on the way in and by `scrub()`),
+ * Storage: the content-addressed blob store ({@link BlobStore}: files in the data dir,
+ * `blobs/ab/cd/<id>`, or objects in an S3-compatible bucket; written atomically and
+ * durably, verified against the id on the way in and by `scrub()`),
  * the index database (`node:sqlite` with numbered migrations) and the node's own key.
  *
  * ```ts
- * const blobs = await BlobStore.open("./data");
+ * const blobs = await FsBlobStore.open("./data");
  * await blobs.put(id, request.body!, { maxBytes: 512 << 20 });
  * const { stream, size } = await blobs.get(id, { start: 0, end: 1023 });
  * ```
  */
 
-export { BlobStore, type BlobStoreOptions } from "./blob_store.ts";
+export type { BlobStore, BlobStoreInfo } from "./blob_store.ts";
+export { FsBlobStore, type FsBlobStoreOptions } from "./fs_blob_store.ts";
 export type {
   BlobRead,
   BlobStat,

@@ -26,6 +26,7 @@ import type { BlobStore } from "./blob_store.ts";
 import type { PutResult } from "./blob_store_types.ts";
 import type { IndexDb } from "./index_db.ts";
 import { removeIfExists, writeAll } from "./_durable.ts";
+import { PerIdQueue } from "./_per_id.ts";
 
 export interface UploadSession {
   id: string;
@@ -84,7 +85,7 @@ export class UploadSessions {
   readonly #dir: string;
   readonly #onFinished: (session: UploadSession) => void;
   /** One append or finish at a time per session. */
-  readonly #busy = new Map<string, Promise<unknown>>();
+  readonly #busy = new PerIdQueue();
 
   private constructor(
     private readonly index: IndexDb,
@@ -136,17 +137,6 @@ export class UploadSessions {
     return toSession(row);
   }
 
-  async #exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    while (this.#busy.has(id)) await this.#busy.get(id)!.catch(() => {});
-    const p = fn();
-    this.#busy.set(id, p);
-    try {
-      return await p;
-    } finally {
-      this.#busy.delete(id);
-    }
-  }
-
   /**
    * Appends `body` at `offset`, which must be the session's current offset
    * (ConflictError otherwise, so a client that lost a response asks again and
@@ -158,7 +148,7 @@ export class UploadSessions {
     offset: number,
     body: ReadableStream<Uint8Array>,
   ): Promise<number> {
-    return this.#exclusive(id, async () => {
+    return this.#busy.run(id, async () => {
       const s = this.get(id, memberKey);
       if (s.finished) {
         await body.cancel().catch(() => {});
@@ -209,7 +199,7 @@ export class UploadSessions {
    * and answers the same.
    */
   finish(id: string, memberKey: string): Promise<PutResult> {
-    return this.#exclusive(id, async () => {
+    return this.#busy.run(id, async () => {
       const s = this.get(id, memberKey);
       if (s.finished) return { id: s.blobId, size: s.size, created: s.finished.created };
       if (s.offset !== s.size) {

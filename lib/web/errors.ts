@@ -16,6 +16,7 @@ import {
   P2posError,
   RangeNotSatisfiableError,
   StalledError,
+  StoreUnavailableError,
   TooLargeError,
   UnauthorizedError,
   ValidationError,
@@ -54,6 +55,7 @@ export function statusOf(err: P2posError): ContentfulStatusCode {
   if (err instanceof RangeNotSatisfiableError) return 416;
   if (err instanceof IntegrityError) return 422;
   if (err instanceof StalledError) return 408;
+  if (err instanceof StoreUnavailableError) return 503;
   return 400;
 }
 

@@ -8,7 +8,8 @@ import type { AppEnv } from "../../lib/web/auth/middleware.ts";
 import { DEFAULTS, type ResolvedNodeConfig } from "../../lib/core/config.ts";
 import { HybridClock } from "../../lib/core/hlc.ts";
 import {
-  BlobStore,
+  type BlobStore,
+  FsBlobStore,
   IndexDb,
   loadOrCreateNodeKey,
   type NodeKey,
@@ -48,7 +49,7 @@ export async function makeTestApp(
   const dir = await Deno.makeTempDir({ prefix: "p2pos-app-" });
   const { key: nodeKey } = await loadOrCreateNodeKey(`${dir}/node.key`);
   const db = await IndexDb.open(`${dir}/index.db`);
-  const blobs = await BlobStore.open(dir);
+  const blobs = await FsBlobStore.open(dir);
   const resolved: ResolvedNodeConfig = { ...DEFAULTS, dataDir: dir, ...config };
   const records = new RecordLog(db, createKindRegistry(), now);
   const sessions = new SessionStore(db, { now, ...sessionOptions });

@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { BlobStore, hashFile } from "../../lib/store/mod.ts";
+import { FsBlobStore, hashFile } from "../../lib/store/mod.ts";
 
 const FIXTURE = new URL("./fixtures/slow_put.ts", import.meta.url).pathname;
 
@@ -77,7 +77,7 @@ Deno.test("A put killed with SIGKILL mid-stream leaves no blob and open() clears
     assert.deepEqual(await filesUnder(join(root, "blobs")), [], "no blob under a final name");
     assert.equal((await filesUnder(join(root, "tmp"))).length, 1, "the partial file survived");
 
-    const store = await BlobStore.open(root);
+    const store = await FsBlobStore.open(root);
     assert.deepEqual(await filesUnder(join(root, "tmp")), []);
     assert.deepEqual(await store.list(), { ids: [] });
   });
@@ -95,7 +95,7 @@ Deno.test("A blob acknowledged just before SIGKILL is stored whole after reopeni
     const [word, id, size] = line.split(" ");
     assert.equal(word, "acked");
 
-    const store = await BlobStore.open(root);
+    const store = await FsBlobStore.open(root);
     assert.deepEqual(await store.list(), { ids: [id] });
     assert.equal((await store.stat(id))?.size, Number(size));
     const path = join(root, "blobs", id.slice(0, 2), id.slice(2, 4), id);
