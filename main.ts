@@ -10,6 +10,7 @@ import { helpText, parseCommandLine, type ResolvedNodeConfig } from "./lib/core/
 import { configureLogging, getLogger } from "./lib/core/log.ts";
 import { HybridClock } from "./lib/core/hlc.ts";
 import {
+  type BlobStore,
   FsBlobStore,
   IndexDb,
   loadOrCreateNodeKey,
@@ -17,6 +18,9 @@ import {
   SchemaTooNewError,
   UploadSessions,
 } from "./lib/store/mod.ts";
+import { type Backend, checkBackend, migrateBlobs } from "./lib/store/blob_migration.ts";
+import { S3BlobStore, S3Config } from "./lib/store/s3/mod.ts";
+import { StoreUnavailableError } from "./lib/core/errors.ts";
 import { createKindRegistry } from "./lib/vault/kinds.ts";
 import { addUploader } from "./lib/vault/blob_access.ts";
 import { armFaults } from "./lib/core/faults.ts";
@@ -47,19 +51,18 @@ function interfaceAddresses(): Deno.NetworkInterfaceInfo[] {
   }
 }
 
-async function runNode(config: ResolvedNodeConfig): Promise<void> {
+/** Takes the data dir (one process per data dir) and opens its index database. */
+async function openDataDir(config: ResolvedNodeConfig): Promise<{ dataDir: string; db: IndexDb }> {
   await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const dataDir = await Deno.realPath(config.dataDir);
   // One node per data dir: two processes would race on tmp/ and the database.
   const lockFile = await Deno.open(`${dataDir}/.lock`, { create: true, write: true, mode: 0o600 });
   if (!(await lockFile.tryLock(true))) {
-    console.error(`p2pos cannot start: another p2pos node is already using ${dataDir}`);
+    console.error(`p2pos cannot start: another p2pos process is already using ${dataDir}`);
     Deno.exit(3);
   }
-  const { key: nodeKey, created } = await loadOrCreateNodeKey(`${dataDir}/node.key`);
-  let db: IndexDb;
   try {
-    db = await IndexDb.open(`${dataDir}/index.db`);
+    return { dataDir, db: await IndexDb.open(`${dataDir}/index.db`) };
   } catch (err) {
     if (err instanceof SchemaTooNewError) {
       console.error(`p2pos cannot start: ${err.message}`);
@@ -67,8 +70,63 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
     }
     throw err;
   }
+}
+
+/**
+ * Opens the blob store of `backend`. A bad setting or an object store that refuses the
+ * node (credentials, bucket, clock, unreachable) stops the start with the reason: nothing
+ * would be stored or served right.
+ */
+async function openBlobStore(
+  config: ResolvedNodeConfig,
+  dataDir: string,
+  backend: Backend,
+): Promise<BlobStore> {
+  if (backend === "fs") return await FsBlobStore.open(dataDir, { directIo: config.directIo });
+  try {
+    const s3 = new S3Config({
+      endpoint: config.s3Endpoint!,
+      bucket: config.s3Bucket!,
+      region: config.s3Region,
+      pathStyle: config.s3PathStyle,
+      prefix: config.s3Prefix,
+      accessKeyId: config.s3AccessKeyId!,
+      secretAccessKey: config.s3SecretAccessKey!,
+    });
+    return await S3BlobStore.open({
+      root: dataDir,
+      config: s3,
+      stallMs: Math.round(config.stallTimeoutSecs * 1000),
+    });
+  } catch (err) {
+    if (err instanceof SyntaxError || err instanceof StoreUnavailableError) {
+      console.error(`p2pos cannot start: ${err.message}`);
+      Deno.exit(err instanceof SyntaxError ? 64 : 2);
+    }
+    throw err;
+  }
+}
+
+/** Whether the data dir holds blob files (a node from before the backend was recorded). */
+async function fsHasBlobs(dataDir: string): Promise<boolean> {
+  const there = await Deno.stat(`${dataDir}/blobs`).then(() => true, () => false);
+  return there && (await (await FsBlobStore.open(dataDir)).list({ limit: 1 })).ids.length > 0;
+}
+
+async function runNode(config: ResolvedNodeConfig): Promise<void> {
+  const { dataDir, db } = await openDataDir(config);
+  const { key: nodeKey, created } = await loadOrCreateNodeKey(`${dataDir}/node.key`);
+  const refusal = checkBackend(
+    db,
+    config.blobStore,
+    config.blobStore === "s3" && await fsHasBlobs(dataDir),
+  );
+  if (refusal) {
+    console.error(`p2pos cannot start: ${refusal}`);
+    Deno.exit(2);
+  }
+  const store = await openBlobStore(config, dataDir, config.blobStore);
   // Observed: blobs stored through the API are pushed to the other family nodes at once.
-  const store = await FsBlobStore.open(dataDir, { directIo: config.directIo });
   const blobs = new ObservedBlobStore(store);
   // A compiled binary serves the bundles it was built with: it has no `deno` to bundle with.
   const build = await ensureIslandBundles({
@@ -141,7 +199,9 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
         `  Node id:   ${nodeKey.nodeId}`,
         `  Data dir:  ${dataDir}`,
       ];
-      if (config.directIo && !store.directIo) {
+      if (store instanceof S3BlobStore) {
+        lines.push(`  Blobs:     ${s3Location(config)} (S3)`);
+      } else if (config.directIo && !(store as FsBlobStore).directIo) {
         lines.push("  Blob writes: through the page cache (this filesystem refuses O_DIRECT)");
       }
       if (isFirstRun(records)) {
@@ -171,6 +231,49 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   db.close();
 }
 
+function s3Location(config: ResolvedNodeConfig): string {
+  return `${config.s3Endpoint}/${config.s3Bucket}/${config.s3Prefix}`;
+}
+
+/** `p2pos blobs migrate --to fs|s3`, with the node stopped. */
+async function runMigrate(config: ResolvedNodeConfig, to: Backend): Promise<void> {
+  const { dataDir, db } = await openDataDir(config);
+  const from: Backend = to === "s3" ? "fs" : "s3";
+  const source = await openBlobStore(config, dataDir, from);
+  const target = await openBlobStore(config, dataDir, to);
+  const names = { fs: `the data dir (${dataDir}/blobs)`, s3: `S3 (${s3Location(config)})` };
+  console.log(`Moving this node's blobs from ${names[from]} to ${names[to]}`);
+  let last = 0;
+  try {
+    const { total, copied } = await migrateBlobs(db, source, target, to, {
+      stallMs: Math.round(config.stallTimeoutSecs * 1000),
+      onProgress: ({ done, total, copied, bytes }) => {
+        if (done === total || Date.now() - last > 1000) {
+          last = Date.now();
+          console.log(
+            `  ${done} of ${total} blobs checked, ${copied} copied (${
+              (bytes / 1e6).toFixed(1)
+            } MB)`,
+          );
+        }
+      },
+    });
+    console.log(
+      `Done: all ${total} blobs are in ${names[to]} (${copied} copied, each verified against ` +
+        `its id). Start the node with --blob-store ${to} (P2POS_BLOB_STORE=${to}). The copies ` +
+        `in ${names[from]} were left in place; delete them once the node runs well.`,
+    );
+  } catch (err) {
+    console.error(
+      `p2pos blobs migrate stopped: ${(err as Error).message}\nRun it again: it goes on where ` +
+        `it stopped. The node keeps using ${names[from]} until the migration finishes.`,
+    );
+    Deno.exit(1);
+  } finally {
+    db.close();
+  }
+}
+
 async function main(): Promise<void> {
   let parsed;
   try {
@@ -197,6 +300,9 @@ async function main(): Promise<void> {
       return;
     case "node":
       await runNode(parsed.config);
+      return;
+    case "blobs":
+      await runMigrate(parsed.config, parsed.migrateTo!);
       return;
     default:
       console.error(`p2pos: unknown command "${parsed.command}" (see --help)`);

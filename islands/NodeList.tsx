@@ -57,6 +57,11 @@ function PeerRow(
       </td>
       <td>
         {peer.storage ? `${peer.storage.blobs} objects · ${formatBytes(peer.storage.bytes)}` : "—"}
+        {peer.storage?.backend && (
+          <div class="muted small">
+            {peer.storage.backend === "s3" ? "in S3 object storage" : "in files on its disk"}
+          </div>
+        )}
         <div class="muted small">
           {peer.held} known here, {peer.verified} verified
         </div>

@@ -23,7 +23,7 @@ export interface PeerStatus {
   lastSeen?: number;
   lastSync?: number;
   lastError?: string;
-  storage?: { blobs: number; bytes: number };
+  storage?: { blobs: number; bytes: number; backend?: string };
   held: number;
   verified: number;
   push: Backlog;

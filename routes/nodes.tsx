@@ -4,6 +4,7 @@ import { currentFamily } from "../lib/core/family_kinds.ts";
 import type { NodeBody } from "../lib/core/node_kinds.ts";
 import { toBase64Url } from "../lib/crypto/mod.ts";
 import type { ReplicationStatus } from "../lib/replication/mod.ts";
+import type { BlobStoreInfo } from "../lib/store/mod.ts";
 import EditThisNode from "../islands/EditThisNode.tsx";
 import NodeList from "../islands/NodeList.tsx";
 import PairNode from "../islands/PairNode.tsx";
@@ -22,6 +23,9 @@ interface NodesData {
     removed: boolean;
   };
   status: ReplicationStatus;
+  /** Where this node keeps its blobs; absent when the store cannot say right now. */
+  store?: BlobStoreInfo;
+  storeError?: string;
 }
 
 function bytes(n: number): string {
@@ -37,10 +41,17 @@ function bytes(n: number): string {
 }
 
 export const handler: Handlers<NodesData> = {
-  GET(_req, ctx) {
+  async GET(_req, ctx) {
     const session = sessionOf(ctx.state);
     if (!session) return toSignIn(ctx);
-    const { records, nodeKey, replication, config } = services(ctx.state);
+    const { records, nodeKey, replication, config, blobs } = services(ctx.state);
+    let store: BlobStoreInfo | undefined;
+    let storeError: string | undefined;
+    try {
+      store = await blobs.describe();
+    } catch (err) {
+      storeError = (err as Error).message;
+    }
     ctx.state.title = "Nodes";
     const record = records.get<NodeBody>("node", nodeKey.nodeId);
     return ctx.render({
@@ -56,6 +67,8 @@ export const handler: Handlers<NodesData> = {
         removed: record?.body.removed === true,
       },
       status: replication!.status(),
+      store,
+      storeError,
     });
   },
 };
@@ -89,6 +102,29 @@ export default function Nodes({ data }: PageProps<NodesData>) {
           <dt>Stores</dt>
           <dd>
             {status.storage.blobs} encrypted objects · {bytes(status.storage.bytes)}
+          </dd>
+          <dt>Blob store</dt>
+          <dd>
+            {data.store
+              ? (
+                <>
+                  {data.store.backend === "s3" ? "S3 object storage" : "Files in the data dir"}
+                  <div class="muted small mono">{data.store.location}</div>
+                  <div class="muted small">
+                    {data.store.capacity
+                      ? `${bytes(data.store.capacity.freeBytes)} free of ${
+                        bytes(data.store.capacity.totalBytes)
+                      }`
+                      : "Capacity: not reported by the object store"}
+                  </div>
+                </>
+              )
+              : (
+                <span class="badge badge-warn" title={data.storeError}>
+                  cannot be reached right now
+                </span>
+              )}
+            {data.storeError && <div class="muted small">{data.storeError.slice(0, 300)}</div>}
           </dd>
           <dt>Last scrub</dt>
           <dd>

@@ -49,17 +49,39 @@ export interface NodeConfig {
   /** TLS certificate and key (PEM files); when both are set the node serves HTTPS. */
   tlsCert?: string;
   tlsKey?: string;
+  /** Where blobs live: files in the data dir, or an S3-compatible bucket. @default "fs" */
+  blobStore?: "fs" | "s3";
+  /** S3 API URL (`https://s3.eu-central-1.amazonaws.com`, `http://127.0.0.1:7480`). */
+  s3Endpoint?: string;
+  s3Bucket?: string;
+  /** @default "us-east-1" */
+  s3Region?: string;
+  /** Path-style URLs (Ceph, MinIO) rather than virtual-hosted ones. @default true */
+  s3PathStyle?: boolean;
+  /** Every key the node writes starts with this. @default "p2pos/" */
+  s3Prefix?: string;
+  s3AccessKeyId?: string;
+  /** Never printed: not by --help, not in errors, not on pages. */
+  s3SecretAccessKey?: string;
 }
 
-export type ResolvedNodeConfig = Required<Omit<NodeConfig, "tlsCert" | "tlsKey" | "publicUrl">> & {
-  publicUrl?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-};
+/** Settings that have no default. */
+type Unset =
+  | "tlsCert"
+  | "tlsKey"
+  | "publicUrl"
+  | "s3Endpoint"
+  | "s3Bucket"
+  | "s3AccessKeyId"
+  | "s3SecretAccessKey";
+
+export type ResolvedNodeConfig = Required<Omit<NodeConfig, Unset>> & Pick<NodeConfig, Unset>;
 
 export interface ParsedCommand {
-  command: "node" | "help" | "version" | string;
+  command: "node" | "help" | "version" | "blobs" | string;
   config: ResolvedNodeConfig;
+  /** `blobs migrate --to fs|s3`: the backend to move the blobs to. */
+  migrateTo?: "fs" | "s3";
   /** Arguments after the command that are not flags. */
   rest: string[];
 }
@@ -67,7 +89,17 @@ export interface ParsedCommand {
 interface FlagSpec {
   key: keyof NodeConfig;
   env: string;
-  kind: "string" | "port" | "mib" | "level" | "list" | "secs" | "count" | "onoff";
+  kind:
+    | "string"
+    | "port"
+    | "mib"
+    | "level"
+    | "list"
+    | "secs"
+    | "count"
+    | "onoff"
+    | "backend"
+    | "secret";
   help: string;
 }
 
@@ -167,6 +199,44 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "tls-cert": { key: "tlsCert", env: "P2POS_TLS_CERT", kind: "string", help: "PEM certificate" },
   "tls-key": { key: "tlsKey", env: "P2POS_TLS_KEY", kind: "string", help: "PEM private key" },
+  "blob-store": {
+    key: "blobStore",
+    env: "P2POS_BLOB_STORE",
+    kind: "backend",
+    help: "where blobs live: fs (data dir) or s3",
+  },
+  "s3-endpoint": {
+    key: "s3Endpoint",
+    env: "P2POS_S3_ENDPOINT",
+    kind: "string",
+    help: "S3 API URL (http(s)://host[:port])",
+  },
+  "s3-bucket": { key: "s3Bucket", env: "P2POS_S3_BUCKET", kind: "string", help: "S3 bucket" },
+  "s3-region": { key: "s3Region", env: "P2POS_S3_REGION", kind: "string", help: "S3 region" },
+  "s3-path-style": {
+    key: "s3PathStyle",
+    env: "P2POS_S3_PATH_STYLE",
+    kind: "onoff",
+    help: "path-style URLs (on: Ceph, MinIO; off: bucket.host)",
+  },
+  "s3-prefix": {
+    key: "s3Prefix",
+    env: "P2POS_S3_PREFIX",
+    kind: "string",
+    help: "key prefix in the bucket, ends with /",
+  },
+  "s3-access-key-id": {
+    key: "s3AccessKeyId",
+    env: "P2POS_S3_ACCESS_KEY_ID",
+    kind: "string",
+    help: "S3 access key id",
+  },
+  "s3-secret-access-key": {
+    key: "s3SecretAccessKey",
+    env: "P2POS_S3_SECRET_ACCESS_KEY",
+    kind: "secret",
+    help: "S3 secret key (prefer the environment)",
+  },
 };
 
 export const DEFAULTS: ResolvedNodeConfig = {
@@ -187,6 +257,10 @@ export const DEFAULTS: ResolvedNodeConfig = {
   repScrubIntervalSecs: 86_400,
   stallTimeoutSecs: 60,
   directIo: true,
+  blobStore: "fs",
+  s3Region: "us-east-1",
+  s3PathStyle: true,
+  s3Prefix: "p2pos/",
 };
 
 const LEVELS = ["debug", "info", "warn", "error"];
@@ -238,6 +312,15 @@ function convert(flag: string, spec: FlagSpec, raw: string, source: string): unk
         throw new RangeError(`${where} must be on or off, got "${raw}"`);
       }
       return raw === "on";
+    case "backend":
+      if (raw !== "fs" && raw !== "s3") {
+        throw new RangeError(`${where} must be fs or s3, got "${raw.slice(0, 20)}"`);
+      }
+      return raw;
+    case "secret":
+      // Never echoed back: a typo here must not print the key.
+      if (raw === "") throw new SyntaxError(`${where} needs a value`);
+      return raw;
   }
 }
 
@@ -256,6 +339,7 @@ export function parseCommandLine(
     if (raw !== undefined && raw !== "") config[spec.key] = convert(flag, spec, raw, "environment");
   }
   let command: string | undefined;
+  let migrateTo: string | undefined;
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -265,6 +349,13 @@ export function parseCommandLine(
     }
     if (arg === "--version" || arg === "-V") {
       command = "version";
+      continue;
+    }
+    if (arg === "--to" || arg.startsWith("--to=")) {
+      migrateTo = arg === "--to" ? args[++i] : arg.slice(5);
+      if (migrateTo !== "fs" && migrateTo !== "s3") {
+        throw new RangeError(`--to must be fs or s3, got "${String(migrateTo).slice(0, 20)}"`);
+      }
       continue;
     }
     if (arg.startsWith("--")) {
@@ -297,6 +388,21 @@ export function parseCommandLine(
     }
     resolved.publicUrl = url.origin;
   }
+  if (resolved.blobStore === "s3" || migrateTo === "s3") {
+    const missing = (["s3Endpoint", "s3Bucket", "s3AccessKeyId", "s3SecretAccessKey"] as const)
+      .filter((k) => !resolved[k])
+      .map((k) => Object.values(FLAGS).find((f) => f.key === k)!.env);
+    if (missing.length) {
+      throw new SyntaxError(`Blobs in S3 need ${missing.join(", ")} (or their flags)`);
+    }
+  }
+  if (command === "blobs") {
+    if (rest[0] !== "migrate" || rest.length > 1 || !migrateTo) {
+      throw new SyntaxError("Usage: p2pos blobs migrate --to fs|s3");
+    }
+    return { command, config: resolved, rest, migrateTo: migrateTo as "fs" | "s3" };
+  }
+  if (migrateTo) throw new SyntaxError("--to is only for p2pos blobs migrate");
   if (rest.length > 0) {
     throw new SyntaxError(`Unexpected argument "${rest[0].slice(0, 60)}" after the command`);
   }
@@ -311,6 +417,9 @@ export function helpText(): string {
     "",
     "Commands:",
     "  node      run a family node (default)",
+    "  blobs migrate --to fs|s3",
+    "            copy every blob to the other backend, verify it, switch the node over",
+    "            (the node must be stopped; run it again after an interruption)",
     "  help      show this help (also -h, --help)",
     "  version   print the version (also -V, --version)",
     "",
@@ -326,6 +435,8 @@ export function helpText(): string {
       ? ""
       : spec.kind === "onoff"
       ? ` (default ${def ? "on" : "off"})`
+      : spec.kind === "secret"
+      ? ""
       : ` (default ${def})`;
     lines.push(`  --${flag.padEnd(28)} ${spec.env.padEnd(34)} ${spec.help}${shown}`);
   }

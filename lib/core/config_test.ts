@@ -71,3 +71,48 @@ Deno.test("parseCommandLine() recognises --help anywhere and the help names ever
     assert.match(text, new RegExp(v));
   }
 });
+
+Deno.test("parseCommandLine() reads the S3 blob store settings and asks for the missing ones by name", () => {
+  const env = {
+    P2POS_BLOB_STORE: "s3",
+    P2POS_S3_ENDPOINT: "http://127.0.0.1:7480",
+    P2POS_S3_BUCKET: "family",
+    P2POS_S3_ACCESS_KEY_ID: "AKID",
+    P2POS_S3_SECRET_ACCESS_KEY: "s3cr3t-value",
+  };
+  const { config } = parseCommandLine([], env);
+  assert.equal(config.blobStore, "s3");
+  assert.equal(config.s3Region, "us-east-1");
+  assert.equal(config.s3PathStyle, true);
+  assert.equal(config.s3Prefix, "p2pos/");
+  assert.equal(config.s3SecretAccessKey, "s3cr3t-value");
+  assert.equal(parseCommandLine(["--s3-path-style", "off"], env).config.s3PathStyle, false);
+  assert.equal(parseCommandLine([], {}).config.blobStore, "fs");
+  assert.throws(
+    () => parseCommandLine(["--blob-store", "s3"], { P2POS_S3_BUCKET: "family" }),
+    /Blobs in S3 need P2POS_S3_ENDPOINT, P2POS_S3_ACCESS_KEY_ID, P2POS_S3_SECRET_ACCESS_KEY/,
+  );
+  assert.throws(() => parseCommandLine(["--blob-store", "gcs"], {}), /must be fs or s3/);
+  // The secret is never shown: not as a default in --help, not in an error.
+  assert.ok(!helpText().includes("s3cr3t"));
+  assert.match(helpText(), /--s3-secret-access-key\s+P2POS_S3_SECRET_ACCESS_KEY/);
+  assert.match(helpText(), /blobs migrate --to fs\|s3/);
+});
+
+Deno.test("parseCommandLine() takes blobs migrate --to fs|s3 and nothing else after blobs", () => {
+  const s3 = {
+    P2POS_S3_ENDPOINT: "http://127.0.0.1:7480",
+    P2POS_S3_BUCKET: "family",
+    P2POS_S3_ACCESS_KEY_ID: "AKID",
+    P2POS_S3_SECRET_ACCESS_KEY: "secret",
+  };
+  const parsed = parseCommandLine(["blobs", "migrate", "--to", "s3"], s3);
+  assert.equal(parsed.command, "blobs");
+  assert.equal(parsed.migrateTo, "s3");
+  assert.equal(parseCommandLine(["blobs", "migrate", "--to=fs"], s3).migrateTo, "fs");
+  assert.throws(() => parseCommandLine(["blobs", "migrate", "--to", "s3"], {}), /need P2POS_S3/);
+  assert.throws(() => parseCommandLine(["blobs", "migrate"], s3), /Usage: p2pos blobs migrate/);
+  assert.throws(() => parseCommandLine(["blobs", "copy", "--to", "s3"], s3), /Usage/);
+  assert.throws(() => parseCommandLine(["blobs", "migrate", "--to", "gcs"], s3), /fs or s3/);
+  assert.throws(() => parseCommandLine(["node", "--to", "s3"], s3), /only for p2pos blobs migrate/);
+});

@@ -40,8 +40,8 @@ export interface PeerHello {
   lastSeq: number;
   /** The peer's cursor of the caller's feed (the index id the caller named). */
   cursor: number;
-  /** What the peer stores. */
-  storage?: { blobs: number; bytes: number };
+  /** What the peer stores, and where: its blob store's backend ("fs" or "s3"). */
+  storage?: { blobs: number; bytes: number; backend?: string };
 }
 
 /** One page of a peer's record feed: records with sequence in (after, lastSeq]. */

@@ -94,6 +94,10 @@ export class Replicator {
   readonly #now: () => number;
   #stopped = true;
   #storage = { blobs: 0, bytes: 0 };
+  /** This node's blob store backend, told to peers in hellos. */
+  #backend?: string;
+  /** Each peer's backend, from its last hello (not kept across restarts). */
+  readonly #peerBackends = new Map<string, string>();
   #lastScrub?: number;
   #pushTimer?: ReturnType<typeof setTimeout>;
   #statusTimer?: ReturnType<typeof setTimeout>;
@@ -328,6 +332,8 @@ export class Replicator {
       blobCount: hello.storage?.blobs,
       blobBytes: hello.storage?.bytes,
     });
+    const backend = hello.storage?.backend;
+    if (backend === "fs" || backend === "s3") this.#peerBackends.set(peer.nodeId, backend);
     if (connected) {
       log.info("Peer connected", { peer: peer.nodeId, name: peer.name, path: t.path });
       this.jobs.kickPeer(peer.nodeId);
@@ -449,19 +455,16 @@ export class Replicator {
     return r;
   };
 
+  /** Counts what the store holds (an object store lists sizes with its keys: no request per blob). */
   async #countStorage(): Promise<void> {
-    let blobs = 0;
-    let bytes = 0;
-    let after: string | undefined;
-    do {
-      const page = await this.deps.blobs.list({ after, limit: 5000 });
-      for (const id of page.ids) {
-        blobs++;
-        bytes += (await this.deps.blobs.stat(id))?.size ?? 0;
-      }
-      after = page.next;
-    } while (after && !this.#stopped);
-    this.#storage = { blobs, bytes };
+    try {
+      this.#backend = (await this.deps.blobs.describe()).backend;
+      const [blobs, bytes] = [await this.deps.blobs.count(), await this.deps.blobs.totalBytes()];
+      this.#storage = { blobs, bytes };
+    } catch (err) {
+      // An object store that is down now: the counts come with the next start or changes.
+      log.warn("Cannot count the stored blobs", { error: (err as Error).message });
+    }
   }
 
   #location(blobId: string, nodeId: string, state: "stored" | "verified" | "lost"): void {
@@ -494,7 +497,7 @@ export class Replicator {
       indexId: this.peerStore.indexId(),
       lastSeq: this.deps.records.lastSeq(),
       cursor: theirIndexId ? this.recordSync.cursorOf(from, theirIndexId) : 0,
-      storage: { ...this.#storage },
+      storage: { ...this.#storage, ...(this.#backend ? { backend: this.#backend } : {}) },
     };
   }
 
@@ -682,6 +685,7 @@ export class Replicator {
       reach: (id) => this.directory.reachability(id),
       transportPath: (p) => this.directory.transportFor(p)?.path,
       peerState: (id) => this.peerStore.get(id),
+      peerBackend: (id) => this.#peerBackends.get(id),
       jobCounts: this.jobs.counts(),
       held: this.locations.perNode(),
       storage: this.#storage,

@@ -26,7 +26,8 @@ export interface PeerStatus {
   lastSeen?: number;
   lastSync?: number;
   lastError?: string;
-  storage?: { blobs: number; bytes: number };
+  /** `backend`: where the peer keeps its blobs ("fs", "s3"), as its last hello said. */
+  storage?: { blobs: number; bytes: number; backend?: string };
   /** Blobs this node knows the peer holds, and how many of those passed a proof. */
   held: number;
   verified: number;
@@ -60,6 +61,7 @@ export function buildStatus(input: {
   reach: (nodeId: string) => Reachability;
   transportPath: (peer: Peer) => string | undefined;
   peerState: (nodeId: string) => PeerStateRow;
+  peerBackend: (nodeId: string) => string | undefined;
   jobCounts: { peerId: string; dir: JobDir; state: JobState; n: number; bytes: number }[];
   held: { nodeId: string; held: number; verified: number }[];
   storage: { blobs: number; bytes: number };
@@ -87,7 +89,11 @@ export function buildStatus(input: {
       lastSync: state.lastSync,
       lastError: reach.reachable ? undefined : reach.lastError ?? state.lastError,
       storage: state.blobCount !== undefined
-        ? { blobs: state.blobCount, bytes: state.blobBytes ?? 0 }
+        ? {
+          blobs: state.blobCount,
+          bytes: state.blobBytes ?? 0,
+          ...(input.peerBackend(p.nodeId) ? { backend: input.peerBackend(p.nodeId) } : {}),
+        }
         : undefined,
       held: h?.held ?? 0,
       verified: h?.verified ?? 0,
