@@ -12,7 +12,7 @@
  * each exchange (lib/web/internal).
  */
 
-import { ConflictError, IntegrityError } from "../core/errors.ts";
+import { ConflictError, IntegrityError, StoreUnavailableError } from "../core/errors.ts";
 import { getLogger } from "../core/log.ts";
 import type { KindRegistry } from "../core/record_kinds.ts";
 import type { FeedPage, PeerHello, Transport } from "../core/transport.ts";
@@ -354,6 +354,15 @@ export class Replicator {
 
   #down(peer: Peer, err: unknown): void {
     const message = (err as Error).message ?? String(err);
+    if (err instanceof StoreUnavailableError) {
+      // This node's own blob store failed, not the peer: it stays reachable, and the
+      // exchange is tried again at its next interval.
+      log.warn("Blob store unavailable; exchange with a peer put off", {
+        peer: peer.nodeId,
+        error: message,
+      });
+      return;
+    }
     if (this.directory.markDown(peer.nodeId, message)) {
       log.info("Peer unreachable", { peer: peer.nodeId, name: peer.name, error: message });
     }

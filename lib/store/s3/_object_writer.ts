@@ -10,6 +10,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { faultPoint } from "../../core/faults.ts";
 import { getLogger } from "../../core/log.ts";
 import type { ByteSink } from "../_consume_stream.ts";
 import type { S3Client } from "./s3_client.ts";
@@ -123,6 +124,7 @@ export class ObjectWriter implements ByteSink {
     }
     if (this.#used > 0) await this.#sendFull();
     await this.#pending;
+    faultPoint("s3.put.completing");
     const res = await this.#client.send({
       method: "POST",
       key: this.#key,

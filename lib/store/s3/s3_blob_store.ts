@@ -185,7 +185,6 @@ export class S3BlobStore implements BlobStore {
       const { hex, size } = await consumeStream(stream, writer, { ...options, what });
       if (hex !== id) throw new IntegrityError(`Cannot ${what}: the bytes hash to ${hex}`);
       options.onReceived?.();
-      faultPoint("s3.put.received");
       await writer.commit(hex);
       return { id, size, created: true };
     } finally {
@@ -342,6 +341,7 @@ export class S3BlobStore implements BlobStore {
     token: string | undefined,
     maxKeys: number,
     what: string,
+    tries?: number,
   ): Promise<{ objects: ListedObject[]; next?: string }> {
     const res = await this.client.send({
       method: "GET",
@@ -354,6 +354,7 @@ export class S3BlobStore implements BlobStore {
         ...(after && !token ? { "start-after": this.#key(after) } : {}),
       },
       what,
+      tries,
     });
     return parseListObjects(await res.text());
   }
@@ -409,9 +410,10 @@ export class S3BlobStore implements BlobStore {
     return bytes;
   }
 
-  // deno-lint-ignore require-await -- every method of the contract is async
+  /** Where the blobs are; asks the bucket once, so a store that is down says so. */
   async describe(): Promise<BlobStoreInfo> {
     this.#assertOpen("describe");
+    await this.#listPage(undefined, undefined, 1, "reach the bucket", 1);
     return { backend: "s3", location: this.#config.location };
   }
 

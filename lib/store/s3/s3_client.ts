@@ -48,6 +48,8 @@ export interface S3Request {
   what: string;
   /** Statuses that are answers rather than failures (404 for a HEAD). */
   expect?: number[];
+  /** Attempts for this request (a quick health check: 1). @default the client's */
+  tries?: number;
 }
 
 /** SigV4 refuses requests whose date is this far from the store's clock. */
@@ -79,6 +81,7 @@ export class S3Client {
    * abort reason when `signal` aborts.
    */
   async send(req: S3Request): Promise<Response> {
+    const tries = req.tries ?? this.#opt.tries;
     for (let attempt = 1;; attempt++) {
       let res: Response;
       try {
@@ -86,7 +89,7 @@ export class S3Client {
       } catch (err) {
         req.signal?.throwIfAborted();
         const reason = err instanceof StoreUnavailableError ? err.message : describe(err);
-        if (attempt < this.#opt.tries) {
+        if (attempt < tries) {
           await this.#backoff(attempt, req);
           continue;
         }
@@ -98,7 +101,7 @@ export class S3Client {
       }
       if (res.ok || req.expect?.includes(res.status)) return res;
       const failure = await this.#failure(req, res);
-      if (RETRY_STATUSES.has(res.status) && attempt < this.#opt.tries) {
+      if (RETRY_STATUSES.has(res.status) && attempt < tries) {
         log.debug("Object store busy or failing; trying again", { status: res.status, attempt });
         await this.#backoff(attempt, req);
         continue;
