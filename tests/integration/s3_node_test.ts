@@ -147,6 +147,38 @@ Deno.test({
     );
 
     await t.step(
+      "an object corrupted or deleted in the bucket is fetched again from a peer",
+      async () => {
+        const bucket = await freshBucket(ceph);
+        await using cluster = await startCluster(
+          ["Oak", "Cedar"],
+          { P2POS_REP_SCRUB_INTERVAL_SECS: "2" },
+          [{}, ceph.nodeEnv(bucket)],
+        );
+        const [oak, cedar] = cluster.nodes;
+        const [bad, gone] = [randomBytes(300_000), randomBytes(9 << 20)];
+        for (const b of [bad, gone]) await putBlob(cluster.admin, oak.url, b);
+        const [badId, goneId] = [sha256(bad), sha256(gone)];
+        await waitFor("Cedar to hold both", async () => (await allKeys(ceph, bucket)).length === 2);
+        // Bit rot, or an operator's mistake, behind the node's back.
+        const flipped = new Uint8Array(bad);
+        flipped[1234] ^= 0xff;
+        await ceph.putRaw(bucket, `p2pos/blobs/${badId}`, flipped);
+        await ceph.deleteRaw(bucket, `p2pos/blobs/${goneId}`);
+        await waitFor(
+          "Cedar to repair the corrupt object and fetch the missing one",
+          async () => {
+            const ids = await verifiedObjects(ceph, bucket).catch(() => new Set<string>());
+            return ids.has(badId) && ids.has(goneId);
+          },
+          60_000,
+          500,
+        );
+        assert.match(cedar.output(), /Blob corrupt on disk; fetching it again from a peer/);
+      },
+    );
+
+    await t.step(
       "kill -9 during uploads to an S3 node loses nothing acknowledged and leaves nothing half-written",
       async () => {
         const bucket = await freshBucket(ceph);
