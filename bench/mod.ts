@@ -77,6 +77,14 @@ const BENCHES: Bench[] = [
     },
   },
   {
+    name: "s3_replication",
+    title: "Replication into an S3-backed node beside a filesystem-backed one",
+    async run() {
+      const { runS3ReplicationBench } = await import("./s3_replication.ts");
+      return await runS3ReplicationBench(2);
+    },
+  },
+  {
     name: "replication",
     title: "Replication between nodes vs Syncthing; catch-up; peak RSS",
     async run() {

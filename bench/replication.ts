@@ -34,7 +34,11 @@ interface Node extends Running {
   port: number;
 }
 
-async function start(dataDir: string, port = 0, env: Record<string, string> = {}): Promise<Node> {
+export async function start(
+  dataDir: string,
+  port = 0,
+  env: Record<string, string> = {},
+): Promise<Node> {
   const r = await spawnNode({ dataDir, port, env: { ...QUIET, ...env } });
   return { ...r, dataDir, port: Number(new URL(r.url).port) };
 }
@@ -58,13 +62,13 @@ async function sh(cmd: string, env: Record<string, string> = {}): Promise<string
   return text;
 }
 
-interface DataSet {
+export interface DataSet {
   files: { path: string; id: string; size: number }[];
   bytes: number;
 }
 
 /** Generates (or reuses) the Syncthing baseline's data set, byte for byte. */
-async function dataSet(): Promise<DataSet> {
+export async function dataSet(): Promise<DataSet> {
   await sh(`GEN_ONLY=1 bash ${SCRIPT}`, { BASE });
   const sums = await Deno.readTextFile(`${BASE}/data/SHA256SUMS`);
   const files = [];
@@ -163,11 +167,18 @@ async function cpuOf(a: Node, b: Node): Promise<[number, number]> {
   return [await cpuSeconds(a.child.pid), await cpuSeconds(b.child.pid)];
 }
 
-/** p2pos: the set is on A, B is paired and pulls it (pair → 100 %). */
-async function p2posPull(set: DataSet): Promise<Row> {
+/**
+ * The set is on A, B (started with `bEnv`) is paired and pulls it all: seconds, CPU of A and
+ * B, B's peak RSS. `verify` runs on B before it is stopped.
+ */
+export async function pairAndPull(
+  set: DataSet,
+  bEnv: Record<string, string> = {},
+  verify: (b: Node) => Promise<void> = async () => {},
+): Promise<{ seconds: number; cpu: [number, number]; peakBKiB: number }> {
   const dir = await Deno.makeTempDir({ prefix: "p2pos-bench-" });
   const a = await start(`${dir}/a`);
-  const b = await start(`${dir}/b`);
+  const b = await start(`${dir}/b`, 0, bEnv);
   try {
     const admin = await family(a);
     await upload(admin, a, set);
@@ -175,15 +186,22 @@ async function p2posPull(set: DataSet): Promise<Row> {
     const cpu0 = await cpuOf(a, b);
     const t0 = performance.now();
     await pairNode(admin, a.url, { url: b.url, setupCode: b.setupCode! }, "B");
-    await until(() => holdsAll(admin, b, set), 600_000, "B to hold the set");
+    await until(() => holdsAll(admin, b, set), 900_000, "B to hold the set");
     const seconds = (performance.now() - t0) / 1000;
     const cpu = (await cpuOf(a, b)).map((x, i) => x - cpu0[i]) as [number, number];
-    await verifyB(b, set);
-    return { method: "p2pos A→B, pair → 100 %", seconds, mb: set.bytes / 1e6, cpu };
+    const peakBKiB = vmHwmKiB(b.child.pid);
+    await verify(b);
+    return { seconds, cpu, peakBKiB };
   } finally {
     await Promise.all([stop(a), stop(b)]);
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** p2pos: the set is on A, B is paired and pulls it (pair → 100 %). */
+async function p2posPull(set: DataSet): Promise<Row> {
+  const { seconds, cpu } = await pairAndPull(set, {}, (b) => verifyB(b, set));
+  return { method: "p2pos A→B, pair → 100 %", seconds, mb: set.bytes / 1e6, cpu };
 }
 
 /** p2pos: B is paired first; the set is uploaded to A and pushed on as it lands. */

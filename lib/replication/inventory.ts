@@ -45,14 +45,9 @@ export async function reconcileInventory(
       deps.jobs.completePushes(peer.nodeId, fresh);
       deps.onLocations(fresh);
     }
-    const missing: string[] = [];
-    for (let i = 0; i < ids.length; i += 64) {
-      const part = ids.slice(i, i + 64);
-      const held = await Promise.all(part.map((id) => deps.blobs.has(id)));
-      part.forEach((id, k) => {
-        if (!held[k] && !deps.inbound.has(id)) missing.push(id);
-      });
-    }
+    // One question for the page: an object store lists the range instead of a HEAD per id.
+    const held = await deps.blobs.hasMany(ids);
+    const missing = ids.filter((id, k) => !held[k] && !deps.inbound.has(id));
     queued += deps.jobs.enqueueMany(
       missing.map((blobId) => ({ blobId, peerId: peer.nodeId, dir: "pull" as const })),
     );

@@ -77,6 +77,9 @@ export class ObservedBlobStore implements BlobStore {
   has(id: BlobId): Promise<boolean> {
     return this.inner.has(id);
   }
+  hasMany(ids: BlobId[]): Promise<boolean[]> {
+    return this.inner.hasMany(ids);
+  }
   get(id: BlobId, range?: ByteRange): Promise<BlobRead> {
     return this.inner.get(id, range);
   }

@@ -523,7 +523,7 @@ export class Replicator {
   }
 
   async haveBlobs(ids: string[]): Promise<string[]> {
-    const held = await Promise.all(ids.map((id) => this.deps.blobs.has(id)));
+    const held = await this.deps.blobs.hasMany(ids);
     return ids.filter((_, i) => held[i]);
   }
 
@@ -559,7 +559,7 @@ export class Replicator {
     from: string,
     blobs: { id: string; size: number }[],
   ): Promise<{ have: string[]; queued: string[] }> {
-    const held = await Promise.all(blobs.map((b) => this.deps.blobs.has(b.id)));
+    const held = await this.deps.blobs.hasMany(blobs.map((b) => b.id));
     const have = blobs.filter((_, i) => held[i]).map((b) => b.id);
     const missing = blobs.filter((_, i) => !held[i]);
     this.jobs.enqueueMany(missing.map((b) => ({

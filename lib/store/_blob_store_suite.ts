@@ -75,6 +75,7 @@ export function callsWith(store: BlobStore, id: string): Array<() => Promise<unk
     () => store.readable(id),
     () => store.stat(id),
     () => store.has(id),
+    () => store.hasMany([id]),
     () => store.delete(id),
     () => store.importFile(id, "/nonexistent"),
     () => store.list({ after: id }),
@@ -306,6 +307,26 @@ export const SUITE: SuiteCase[] = [
         assert.equal(await store.count(), 60);
         const bytes = Array.from({ length: 60 }, (_, i) => enc.encode(`photo ${i}`).byteLength);
         assert.equal(await store.totalBytes(), bytes.reduce((sum, n) => sum + n, 0));
+      }),
+  },
+  {
+    name: "hasMany() says which of many or few ids are stored, in the order asked",
+    fn: (b) =>
+      using(b, async ({ store }) => {
+        const stored = await putPhotos(store, 50);
+        const absent = Array.from({ length: 60 }, (_, i) => sha256(enc.encode(`absent ${i}`)));
+        // Interleaved and unsorted, with absent ids below, inside and above the stored range.
+        const asked = [...stored, ...absent].sort(() => Math.random() - 0.5);
+        const want = asked.map((id) => stored.includes(id));
+        assert.deepEqual(await store.hasMany(asked), want);
+        assert.deepEqual(await store.hasMany(asked.slice(0, 5)), want.slice(0, 5));
+        assert.deepEqual(await store.hasMany([]), []);
+        const first = [...stored].sort()[0];
+        assert.deepEqual(await store.hasMany([first, ...absent]), [
+          true,
+          ...absent.map(() => false),
+        ]);
+        await assert.rejects(store.hasMany([...absent, "../x"]), ValidationError);
       }),
   },
   {

@@ -62,6 +62,12 @@ export interface BlobStore {
   stat(id: BlobId): Promise<BlobStat | null>;
   has(id: BlobId): Promise<boolean>;
   /**
+   * Which of `ids` are stored, in the order given: for inventories, where a peer lists
+   * thousands at once. An object store answers from a listing of the id range rather than
+   * a request per id.
+   */
+  hasMany(ids: BlobId[]): Promise<boolean[]>;
+  /**
    * Streams a blob or an inclusive byte range of it (RFC 9110 §14.1.2: `end` is clamped, a
    * `start` at or past the size is RangeNotSatisfiableError). Read to the end or cancel.
    */

@@ -253,6 +253,11 @@ export class FsBlobStore implements BlobStore {
     return (await this.stat(id)) !== null;
   }
 
+  async hasMany(ids: BlobId[]): Promise<boolean[]> {
+    for (const id of ids) assertBlobId(id);
+    return await Promise.all(ids.map((id) => this.has(id)));
+  }
+
   /**
    * Streams a blob, or the inclusive byte range of it. As in HTTP (RFC 9110 §14.1.2), an
    * `end` past the last byte is clamped, and a `start` at or past the size is unsatisfiable.

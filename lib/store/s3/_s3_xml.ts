@@ -23,6 +23,7 @@ function parse(xml: string, root: string): Node {
     throw new SyntaxError(`The object store sent malformed XML for ${root}`, { cause: err });
   }
   const node = doc?.[root];
+  if (node === "") return {}; // an element with nothing in it
   if (!node || typeof node !== "object") {
     throw new SyntaxError(`The object store's answer has no <${root}> element`);
   }

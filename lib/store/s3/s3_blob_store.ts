@@ -63,6 +63,8 @@ export interface S3BlobStoreOptions extends S3ClientOptions {
 
 /** ListObjectsV2 returns at most this many keys per call. */
 const LIST_MAX = 1000;
+/** `hasMany()` of fewer ids asks with a HEAD each; more, with a listing of their range. */
+const HEADS_MAX = 32;
 
 export class S3BlobStore implements BlobStore {
   readonly root: string;
@@ -217,6 +219,26 @@ export class S3BlobStore implements BlobStore {
 
   async has(id: BlobId): Promise<boolean> {
     return (await this.stat(id)) !== null;
+  }
+
+  /**
+   * Few ids: a HEAD each. Many (a peer's inventory page): one listing of the key range from
+   * the smallest to the largest, 1000 keys a request, instead of thousands of HEADs (each
+   * billed by most providers).
+   */
+  async hasMany(ids: BlobId[]): Promise<boolean[]> {
+    for (const id of ids) assertBlobId(id);
+    this.#assertOpen("hasMany");
+    if (ids.length < HEADS_MAX) return await Promise.all(ids.map((id) => this.has(id)));
+    const sorted = [...ids].sort();
+    const [first, last] = [sorted[0], sorted.at(-1)!];
+    const held = new Set<string>();
+    // 63 hex digits sort before every id that starts with them: the walk includes `first`.
+    for await (const { id } of this.#walk(first.slice(0, 63) as BlobId)) {
+      if (id > last) break;
+      held.add(id);
+    }
+    return ids.map((id) => held.has(id));
   }
 
   async #head(id: BlobId, what: string, signal?: AbortSignal): Promise<BlobStat | null> {
