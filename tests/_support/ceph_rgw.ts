@@ -355,7 +355,7 @@ rgw dns name = localhost
     keys: (bucket) => listAll(bucket, { "list-type": "2", "max-keys": "1000" }, /<Key>([^<]+)</g),
     pendingUploads: (bucket) => listAll(bucket, { uploads: "" }, /<Key>([^<]+)</g),
     async putRaw(bucket, key, bytes) {
-      const res = await client(bucket).send({ method: "PUT", key, body: bytes, what: "put" });
+      const res = await client(bucket).send({ method: "PUT", key, body: [bytes], what: "put" });
       await res.body?.cancel();
     },
     async deleteRaw(bucket, key) {

@@ -1,21 +1,26 @@
 /**
- * The write side of `S3BlobStore.put()`: a {@link ByteSink} that gathers bytes into
- * part-sized buffers. A blob that fits in one part is sent as one PUT, and only at
+ * The write side of `S3BlobStore.put()`: a {@link ByteSink} that gathers bytes into 1 MiB
+ * pieces, up to a part. A blob that fits in one part is sent as one PUT, and only at
  * {@link ObjectWriter.commit}, after the caller has checked that the bytes hash to the
  * id: the payload hash signed with it is the id itself, so the store checks it too. A
- * larger blob becomes a multipart upload whose parts go out while the next one fills (two
- * buffers per put, whatever the blob size); no part is visible under the key until
- * CompleteMultipartUpload, which is sent only after the hash was checked. Any failure
+ * larger blob becomes a multipart upload whose parts go out while the next one fills (at
+ * most two parts held per put, whatever the blob size); no part is visible under the key
+ * until CompleteMultipartUpload, which is sent only after the hash was checked. Any failure
  * aborts the upload, so nothing half-written ever appears under a blob id.
+ *
+ * Pieces rather than one buffer per part: a put holds what it received, rounded up to 1 MiB,
+ * not a whole part (most blobs are photos of a few MB), and the pieces are reused from put
+ * to put. Measured on the S3 replication bench (200 blobs of 1–3 MiB, 8 puts at a time): a
+ * part-sized buffer each made the receiving node's peak RSS ~60 MiB higher.
  */
 
 import { createHash } from "node:crypto";
+import { StoreUnavailableError } from "../../core/errors.ts";
 import { faultPoint } from "../../core/faults.ts";
 import { getLogger } from "../../core/log.ts";
 import type { ByteSink } from "../_consume_stream.ts";
 import type { S3Client } from "./s3_client.ts";
 import { completeBody, isCompleteResult, parseUploadId } from "./_s3_xml.ts";
-import { StoreUnavailableError } from "../../core/errors.ts";
 
 const log = getLogger("store");
 
@@ -23,20 +28,41 @@ const log = getLogger("store");
 export const MAX_PARTS = 10_000;
 /** S3's smallest part (but the last). */
 export const MIN_PART = 5 << 20;
+/** Bytes per piece; a part is a whole number of pieces. */
+export const PIECE = 1 << 20;
 
-/** Part buffers kept for reuse across puts. */
-const POOL_MAX = 4;
-const pools = new Map<number, ArrayBuffer[]>();
+/** Pieces kept for reuse across puts: enough for a few puts of photos at once. */
+const POOL_MAX = 24;
+const pool: ArrayBuffer[] = [];
 
-function take(size: number): ArrayBuffer {
-  return pools.get(size)?.pop() ?? new ArrayBuffer(size);
+function take(): ArrayBuffer {
+  return pool.pop() ?? new ArrayBuffer(PIECE);
 }
 
-function give(buf: ArrayBuffer | undefined, size: number): void {
-  if (!buf || buf.byteLength !== size) return; // detached by a transfer, or not ours
-  const pool = pools.get(size) ?? [];
-  pools.set(size, pool);
-  if (pool.length < POOL_MAX) pool.push(buf);
+function give(buf: ArrayBuffer): void {
+  // A piece a BYOB read still holds is detached (length 0): not worth keeping.
+  if (buf.byteLength === PIECE && pool.length < POOL_MAX) pool.push(buf);
+}
+
+/** Bytes gathered for one part (or the whole blob): full pieces, the last one partly. */
+class Part {
+  readonly pieces: ArrayBuffer[] = [take()];
+  /** Bytes in the last piece. */
+  used = 0;
+
+  get size(): number {
+    return (this.pieces.length - 1) * PIECE + this.used;
+  }
+
+  views(): Uint8Array<ArrayBuffer>[] {
+    const last = this.pieces.length - 1;
+    return this.pieces.map((p, i) => new Uint8Array(p, 0, i === last ? this.used : PIECE));
+  }
+
+  release(): void {
+    for (const p of this.pieces) give(p);
+    this.pieces.length = 0;
+  }
 }
 
 export class ObjectWriter implements ByteSink {
@@ -45,9 +71,9 @@ export class ObjectWriter implements ByteSink {
   readonly #what: string;
   readonly #partSize: number;
   readonly #signal?: AbortSignal;
-  #fill: ArrayBuffer;
-  #spare?: ArrayBuffer;
-  #used = 0;
+  #part = new Part();
+  /** The part being sent, until it is out. */
+  #sending?: Part;
   #pending: Promise<void> = Promise.resolve();
   #uploadId?: string;
   readonly #etags: string[] = [];
@@ -58,45 +84,59 @@ export class ObjectWriter implements ByteSink {
     key: string,
     options: { partSize: number; what: string; signal?: AbortSignal },
   ) {
-    if (!(options.partSize >= MIN_PART)) {
+    const { partSize } = options;
+    if (!(partSize >= MIN_PART && partSize % PIECE === 0)) {
       throw new RangeError(
-        `"partSize" expected at least ${MIN_PART} bytes, got ${options.partSize}`,
+        `"partSize" expected a whole number of MiB, at least ${MIN_PART}, got ${partSize}`,
       );
     }
     this.#client = client;
     this.#key = key;
     this.#what = options.what;
-    this.#partSize = options.partSize;
+    this.#partSize = partSize;
     this.#signal = options.signal;
-    this.#fill = take(this.#partSize);
   }
 
   async space(): Promise<Uint8Array<ArrayBuffer>> {
     this.#assertLive();
-    if (this.#used === this.#partSize) await this.#sendFull();
-    return new Uint8Array(this.#fill, this.#used, this.#partSize - this.#used);
+    await this.#room();
+    const last = this.#part.pieces.at(-1)!;
+    return new Uint8Array(last, this.#part.used, PIECE - this.#part.used);
   }
 
   // deno-lint-ignore require-await -- a ByteSink's filled() is awaited
   async filled(view: Uint8Array | undefined): Promise<void> {
     if (view === undefined) throw new Error("The stream was cancelled during a read");
-    if (view.byteOffset !== this.#used || view.buffer.byteLength !== this.#partSize) {
+    if (view.byteOffset !== this.#part.used || view.buffer.byteLength !== PIECE) {
       throw new Error("ObjectWriter.filled() expects the view that space() lent");
     }
-    this.#fill = view.buffer as ArrayBuffer;
-    this.#used += view.byteLength;
+    this.#part.pieces[this.#part.pieces.length - 1] = view.buffer as ArrayBuffer;
+    this.#part.used += view.byteLength;
   }
 
   async write(chunk: Uint8Array): Promise<void> {
     this.#assertLive();
     let off = 0;
     while (off < chunk.byteLength) {
-      if (this.#used === this.#partSize) await this.#sendFull();
-      const n = Math.min(this.#partSize - this.#used, chunk.byteLength - off);
-      new Uint8Array(this.#fill).set(chunk.subarray(off, off + n), this.#used);
-      this.#used += n;
+      await this.#room();
+      const part = this.#part;
+      const n = Math.min(PIECE - part.used, chunk.byteLength - off);
+      new Uint8Array(part.pieces.at(-1)!).set(chunk.subarray(off, off + n), part.used);
+      part.used += n;
       off += n;
     }
+  }
+
+  /** Room in the last piece: a new piece, or, when the part is full, the part goes out. */
+  async #room(): Promise<void> {
+    const part = this.#part;
+    if (part.used < PIECE) return;
+    if (part.size < this.#partSize) {
+      part.pieces.push(take());
+      part.used = 0;
+      return;
+    }
+    await this.#sendFull();
   }
 
   /**
@@ -106,30 +146,28 @@ export class ObjectWriter implements ByteSink {
    */
   async commit(sha256: string): Promise<void> {
     this.#assertLive();
-    if (this.#uploadId === undefined && this.#etags.length === 0) {
-      await this.#pending;
-      if (this.#uploadId === undefined) {
-        const res = await this.#client.send({
-          method: "PUT",
-          key: this.#key,
-          body: new Uint8Array(this.#fill, 0, this.#used),
-          bodySha256: sha256,
-          headers: { "content-type": "application/octet-stream" },
-          signal: this.#signal,
-          what: this.#what,
-        });
-        await res.body?.cancel();
-        return;
-      }
+    await this.#pending;
+    if (this.#uploadId === undefined) {
+      const res = await this.#client.send({
+        method: "PUT",
+        key: this.#key,
+        body: this.#part.views(),
+        bodySha256: sha256,
+        headers: { "content-type": "application/octet-stream" },
+        signal: this.#signal,
+        what: this.#what,
+      });
+      await res.body?.cancel();
+      return;
     }
-    if (this.#used > 0) await this.#sendFull();
+    if (this.#part.size > 0) await this.#sendFull();
     await this.#pending;
     faultPoint("s3.put.completing");
     const res = await this.#client.send({
       method: "POST",
       key: this.#key,
-      query: { uploadId: this.#uploadId! },
-      body: new TextEncoder().encode(completeBody(this.#etags)),
+      query: { uploadId: this.#uploadId },
+      body: [new TextEncoder().encode(completeBody(this.#etags))],
       headers: { "content-type": "application/xml" },
       signal: this.#signal,
       what: this.#what,
@@ -145,7 +183,7 @@ export class ObjectWriter implements ByteSink {
 
   /**
    * Waits for the part in flight, aborts a multipart upload that was not completed, and
-   * returns the buffers to the pool. Idempotent; never throws (an upload that cannot be
+   * returns the pieces to the pool. Idempotent; never throws (an upload that cannot be
    * aborted now is aborted at the next start, or by the bucket's lifecycle rule).
    */
   async release(): Promise<void> {
@@ -167,31 +205,33 @@ export class ObjectWriter implements ByteSink {
     }
     if (this.#released) return;
     this.#released = true;
-    give(this.#fill, this.#partSize);
-    give(this.#spare, this.#partSize);
+    this.#part.release();
+    this.#sending?.release();
   }
 
   #assertLive(): void {
     if (this.#released) throw new Error("ObjectWriter used after release()");
   }
 
-  /** Sends the filled buffer as the next part and goes on filling the other one. */
+  /** Sends the gathered part and starts gathering the next one. */
   async #sendFull(): Promise<void> {
-    await this.#pending; // the part before must be out: its buffer becomes the next to fill
+    await this.#pending; // at most one part in flight while the next one fills
     if (this.#etags.length + 1 > MAX_PARTS) {
       throw new RangeError(
         `Cannot ${this.#what}: it needs more than ${MAX_PARTS} parts of ${this.#partSize} bytes`,
       );
     }
-    const full = new Uint8Array(this.#fill, 0, this.#used);
-    this.#spare ??= take(this.#partSize);
-    [this.#fill, this.#spare] = [this.#spare, this.#fill];
-    this.#used = 0;
-    this.#pending = this.#sendPart(full);
+    const full = this.#part;
+    this.#part = new Part();
+    this.#sending = full;
+    this.#pending = this.#sendPart(full).finally(() => {
+      full.release();
+      if (this.#sending === full) this.#sending = undefined;
+    });
     this.#pending.catch(() => {}); // surfaces at the next send or at commit
   }
 
-  async #sendPart(bytes: Uint8Array<ArrayBuffer>): Promise<void> {
+  async #sendPart(part: Part): Promise<void> {
     if (this.#uploadId === undefined) {
       const res = await this.#client.send({
         method: "POST",
@@ -204,12 +244,15 @@ export class ObjectWriter implements ByteSink {
       this.#uploadId = parseUploadId(await res.text());
     }
     const partNumber = this.#etags.length + 1;
+    const body = part.views();
+    const hash = createHash("sha256");
+    for (const v of body) hash.update(v);
     const res = await this.#client.send({
       method: "PUT",
       key: this.#key,
       query: { partNumber: String(partNumber), uploadId: this.#uploadId },
-      body: bytes,
-      bodySha256: createHash("sha256").update(bytes).digest("hex"),
+      body,
+      bodySha256: hash.digest("hex"),
       signal: this.#signal,
       what: this.#what,
     });

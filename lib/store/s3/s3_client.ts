@@ -1,7 +1,8 @@
 /**
  * The few S3 calls the blob store makes, signed with AWS Signature V4 (`aws4fetch`'s
- * signer over WebCrypto) and sent with `fetch`: no SDK, so a body is exactly the buffer or
- * stream we hand over and nothing is ever buffered behind our back.
+ * signer over WebCrypto) and sent with `fetch`, or `node:http` for those with a body
+ * (`_send_body.ts`): no SDK, so a body is exactly the buffer we hand over, streamed to the
+ * socket, and nothing is ever buffered behind our back.
  *
  * Every payload is signed with its SHA-256 (`x-amz-content-sha256`), so the store itself
  * refuses bytes altered on the way. Requests that can be repeated are retried with backoff
@@ -16,6 +17,7 @@ import { StoreUnavailableError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import type { S3Config } from "./s3_config.ts";
 import { parseError } from "./_s3_xml.ts";
+import { sendBody } from "./_send_body.ts";
 
 const log = getLogger("store");
 
@@ -40,7 +42,8 @@ export interface S3Request {
   key: string;
   query?: Record<string, string>;
   headers?: Record<string, string>;
-  body?: Uint8Array<ArrayBuffer>;
+  /** The body, in pieces sent one after the other. */
+  body?: Uint8Array<ArrayBuffer>[];
   /** Hex SHA-256 of `body` when the caller knows it already (a blob id). */
   bodySha256?: string;
   signal?: AbortSignal;
@@ -114,8 +117,12 @@ export class S3Client {
     const url = this.config.url(req.key);
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
     const headers = new Headers(req.headers);
-    const hash = req.bodySha256 ??
-      (req.body ? createHash("sha256").update(req.body).digest("hex") : EMPTY_SHA256);
+    let hash = req.bodySha256 ?? EMPTY_SHA256;
+    if (req.body && req.bodySha256 === undefined) {
+      const h = createHash("sha256");
+      for (const piece of req.body) h.update(piece);
+      hash = h.digest("hex");
+    }
     headers.set("x-amz-content-sha256", hash);
     const datetime = new Date(this.#opt.now()).toISOString().replace(/[:-]|\.\d{3}/g, "");
     const signed = await new AwsV4Signer({
@@ -136,10 +143,10 @@ export class S3Client {
     );
     const signal = req.signal ? AbortSignal.any([req.signal, ac.signal]) : ac.signal;
     try {
+      if (req.body) return await sendBody(signed.url, req.method, signed.headers, req.body, signal);
       return await fetch(signed.url, {
         method: req.method,
         headers: signed.headers,
-        body: req.body,
         signal,
         redirect: "manual",
       });
