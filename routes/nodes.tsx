@@ -109,9 +109,17 @@ export default function Nodes({ data }: PageProps<NodesData>) {
               ? (
                 <>
                   {data.store.backend === "s3" ? "S3 object storage" : "Files in the data dir"}
+                  {data.store.problem && (
+                    <>
+                      {" "}
+                      <span class="badge badge-warn">cannot be reached right now</span>
+                    </>
+                  )}
                   <div class="muted small mono">{data.store.location}</div>
                   <div class="muted small">
-                    {data.store.capacity
+                    {data.store.problem
+                      ? data.store.problem.slice(0, 300)
+                      : data.store.capacity
                       ? `${bytes(data.store.capacity.freeBytes)} free of ${
                         bytes(data.store.capacity.totalBytes)
                       }`
@@ -121,7 +129,7 @@ export default function Nodes({ data }: PageProps<NodesData>) {
               )
               : (
                 <span class="badge badge-warn" title={data.storeError}>
-                  cannot be reached right now
+                  cannot be read right now
                 </span>
               )}
             {data.storeError && <div class="muted small">{data.storeError.slice(0, 300)}</div>}

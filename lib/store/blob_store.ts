@@ -36,6 +36,8 @@ export interface BlobStoreInfo {
   location: string;
   /** Bytes in total and free, where the backend reports them (object stores do not). */
   capacity?: { totalBytes: number; freeBytes: number };
+  /** Why the store cannot be used right now (an object store that is down), if it cannot. */
+  problem?: string;
 }
 
 export interface BlobStore {

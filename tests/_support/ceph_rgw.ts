@@ -30,6 +30,9 @@ export interface CephRgw {
   deleteRaw(bucket: string, key: string): Promise<void>;
   stopGateway(): Promise<void>;
   startGateway(): Promise<void>;
+  /** Freezes the gateway (SIGSTOP): connections open, nothing answers. */
+  pauseGateway(): void;
+  resumeGateway(): void;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -363,6 +366,8 @@ rgw dns name = localhost
       await res.body?.cancel();
     },
     stopGateway: () => stopChild("rgw.a"),
+    pauseGateway: () => children.get("rgw.a")?.kill("SIGSTOP"),
+    resumeGateway: () => children.get("rgw.a")?.kill("SIGCONT"),
     startGateway: startRgw,
     stop: stopAll,
     [Symbol.asyncDispose]: stopAll,

@@ -326,7 +326,7 @@ Deno.test({
     );
 
     await t.step(
-      "p2pos blobs migrate moves a node to S3, is killed midway and resumes, and the node runs on S3",
+      "p2pos blobs migrate moves a node to S3, is killed midway and resumes, the node runs on S3, and it moves back",
       async () => {
         const bucket = await freshBucket(ceph);
         const env = ceph.nodeEnv(bucket);
@@ -397,6 +397,22 @@ Deno.test({
           } finally {
             await onS3.stop();
           }
+
+          // And back: blobs uploaded while on S3 come along too.
+          await Deno.remove(`${dataDir}/blobs`, { recursive: true });
+          const home = migrate(dataDir, env, "fs");
+          assert.equal((await home.child.status).code, 0, home.text());
+          assert.match(home.text(), /Done: all 80 blobs are in the data dir/);
+          const files = await blobFiles(dataDir);
+          assert.deepEqual(new Set(files.keys()), new Set(ids));
+          const onFsAgain = await startNode({ dataDir });
+          try {
+            const cookie = await remoteSignIn(onFsAgain.url, alice);
+            const res = await fetch(`${onFsAgain.url}/v1/blobs/${ids[1]}`, { headers: { cookie } });
+            assert.equal(sha256(new Uint8Array(await res.arrayBuffer())), ids[1]);
+          } finally {
+            await onFsAgain.stop();
+          }
         } finally {
           await Deno.remove(dataDir, { recursive: true });
         }
@@ -405,9 +421,9 @@ Deno.test({
   },
 });
 
-function migrate(dataDir: string, env: Record<string, string>) {
+function migrate(dataDir: string, env: Record<string, string>, to = "s3") {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "blobs", "migrate", "--to", "s3", "--data-dir", dataDir],
+    args: ["run", "--allow-all", MAIN, "blobs", "migrate", "--to", to, "--data-dir", dataDir],
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",

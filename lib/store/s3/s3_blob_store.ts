@@ -435,8 +435,14 @@ export class S3BlobStore implements BlobStore {
   /** Where the blobs are; asks the bucket once, so a store that is down says so. */
   async describe(): Promise<BlobStoreInfo> {
     this.#assertOpen("describe");
-    await this.#listPage(undefined, undefined, 1, "reach the bucket", 1);
-    return { backend: "s3", location: this.#config.location };
+    const info: BlobStoreInfo = { backend: "s3", location: this.#config.location };
+    try {
+      await this.#listPage(undefined, undefined, 1, "reach the bucket", 1);
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      info.problem = err.message;
+    }
+    return info;
   }
 
   #assertOpen(method: string): void {

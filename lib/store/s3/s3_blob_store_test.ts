@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { StoreUnavailableError } from "../../core/errors.ts";
 import { type CephRgw, startCephRgw } from "../../../tests/_support/ceph_rgw.ts";
 import { type Backend, SUITE } from "../_blob_store_suite.ts";
@@ -266,16 +267,26 @@ Deno.test({
           assert.match(err.message, /cannot be reached/);
           return true;
         });
-        await assert.rejects(
-          (async () => {
-            while (!(await reader.read()).done) { /* drain */ }
-          })(),
-          StoreUnavailableError,
-        );
+        // The reader gets the whole blob (it was already on its way) or an error: never a
+        // short blob taken for whole, never a wait without end.
+        const read = await (async () => {
+          const hash = createHash("sha256");
+          let n = 0;
+          for (let r = await reader.read(); !r.done; r = await reader.read()) {
+            hash.update(r.value);
+            n += r.value.byteLength;
+          }
+          return { hex: hash.digest("hex"), n };
+        })().catch((err) => err);
+        if (!(read instanceof StoreUnavailableError)) {
+          assert.deepEqual(read, { hex: bigId, n: big.byteLength });
+        }
         await assert.rejects(store.has(HELLO_ID), StoreUnavailableError);
+        assert.match((await store.describe()).problem ?? "", /cannot be reached/);
         await assert.rejects(store.put(HELLO_ID, streamOf(HELLO)), /cannot be reached/);
         await ceph.startGateway();
         assert.equal(await store.has(sha256(next)), false, "nothing of the cut-off put is visible");
+        assert.equal((await store.describe()).problem, undefined);
         await store.put(HELLO_ID, streamOf(HELLO));
         assert.deepEqual(await readAll((await store.get(bigId)).stream), big);
         // The cut-off multipart upload may still be pending: the next start aborts it.
@@ -283,6 +294,40 @@ Deno.test({
         await S3BlobStore.open({ root: "/x", config: ceph.config(bucket) });
         assert.deepEqual(await ceph.pendingUploads(bucket), []);
         assert.deepEqual((await store.list()).ids, [bigId, HELLO_ID].sort());
+      },
+    );
+
+    await t.step(
+      "a gateway that stops answering: requests and reads fail after their limits instead of hanging",
+      async () => {
+        const bucket = newBucket();
+        await ceph.createBucket(bucket);
+        const store = await S3BlobStore.open({
+          root: "/x",
+          config: ceph.config(bucket),
+          tries: 1,
+          timeoutMs: 1500,
+          stallMs: 1500,
+        });
+        const big = patterned(64 << 20, 11);
+        const id = sha256(big);
+        await store.put(id, byteStreamOf(big).stream);
+        const got = await store.get(id);
+        const reader = got.stream.getReader();
+        await reader.read();
+        ceph.pauseGateway();
+        try {
+          await assert.rejects(store.has(HELLO_ID), /no answer within 1500 ms/);
+          await assert.rejects(
+            (async () => {
+              while (!(await reader.read()).done) { /* the rest is not coming */ }
+            })(),
+            /sent nothing for 1500 ms/,
+          );
+        } finally {
+          ceph.resumeGateway();
+        }
+        assert.equal(await store.has(id), true);
       },
     );
   },
