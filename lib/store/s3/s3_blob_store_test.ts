@@ -10,7 +10,7 @@ import { StoreUnavailableError } from "../../core/errors.ts";
 import { type CephRgw, startCephRgw } from "../../../tests/_support/ceph_rgw.ts";
 import { type Backend, SUITE } from "../_blob_store_suite.ts";
 import { byteStreamOf, patterned, readAll, sha256, streamOf } from "../_testing.ts";
-import { S3BlobStore } from "./s3_blob_store.ts";
+import { S3BlobStore, type S3BlobStoreOptions } from "./s3_blob_store.ts";
 import { S3Client } from "./s3_client.ts";
 import { S3Config } from "./s3_config.ts";
 
@@ -62,6 +62,17 @@ Deno.test({
   async fn(t) {
     await using ceph = await startCephRgw();
     const backend = s3Backend(ceph);
+    /** A store on a new bucket, holding one generated blob of `size` bytes. */
+    async function storeWithBlob(options: Partial<S3BlobStoreOptions>, size: number, seed: number) {
+      const bucket = newBucket();
+      await ceph.createBucket(bucket);
+      const store = await S3BlobStore.open({ root: "/x", config: ceph.config(bucket), ...options });
+      const big = patterned(size, seed);
+      const id = sha256(big);
+      await store.put(id, byteStreamOf(big).stream);
+      return { bucket, store, big, id };
+    }
+
     for (const c of SUITE) await t.step(c.name, () => c.fn(backend));
 
     await t.step(
@@ -228,19 +239,11 @@ Deno.test({
     await t.step(
       "a gateway that goes down: puts fail with a reason and keep nothing, reads fail instead of hanging, and all resumes when it is back",
       async () => {
-        const bucket = newBucket();
-        await ceph.createBucket(bucket);
-        const store = await S3BlobStore.open({
-          root: "/x",
-          config: ceph.config(bucket),
-          partSize: 5 << 20,
-          tries: 2,
-          backoffMs: 50,
-          stallMs: 2_000,
-        });
-        const big = patterned(30 << 20, 8);
-        const bigId = sha256(big);
-        await store.put(bigId, byteStreamOf(big).stream);
+        const { bucket, store, big, id: bigId } = await storeWithBlob(
+          { partSize: 5 << 20, tries: 2, backoffMs: 50, stallMs: 2_000 },
+          30 << 20,
+          8,
+        );
         // A reader mid-blob when the gateway stops.
         const reading = await store.get(bigId);
         const reader = reading.stream.getReader();
@@ -300,18 +303,11 @@ Deno.test({
     await t.step(
       "a gateway that stops answering: requests and reads fail after their limits instead of hanging",
       async () => {
-        const bucket = newBucket();
-        await ceph.createBucket(bucket);
-        const store = await S3BlobStore.open({
-          root: "/x",
-          config: ceph.config(bucket),
-          tries: 1,
-          timeoutMs: 1500,
-          stallMs: 1500,
-        });
-        const big = patterned(64 << 20, 11);
-        const id = sha256(big);
-        await store.put(id, byteStreamOf(big).stream);
+        const { store, id } = await storeWithBlob(
+          { tries: 1, timeoutMs: 1500, stallMs: 1500 },
+          64 << 20,
+          11,
+        );
         const got = await store.get(id);
         const reader = got.stream.getReader();
         await reader.read();
