@@ -13,7 +13,8 @@
  * (the vault notes the uploader there), so the uploader's right to read the
  * blob and the end of the session become durable together. A finish that finds
  * the file already moved (a crash after the move) completes the session the
- * same way; each start completes such sessions too, so the uploader can read
+ * same way; each start completes such sessions too (and, for an object store,
+ * those whose verified file was uploaded but not yet removed), so the uploader can read
  * her blob even if her browser never asks again. A finished session keeps its
  * row (no file) until it expires: a finish asked again gets the first answer.
  */
@@ -27,6 +28,7 @@ import type { PutResult } from "./blob_store_types.ts";
 import type { IndexDb } from "./index_db.ts";
 import { removeIfExists, writeAll } from "./_durable.ts";
 import { PerIdQueue } from "./_per_id.ts";
+import { hashFile } from "./hash_file.ts";
 
 export interface UploadSession {
   id: string;
@@ -255,18 +257,28 @@ export class UploadSessions {
     });
   }
 
-  /** At start: sessions whose file was moved into the store before a crash are completed. */
+  /**
+   * At start: sessions whose bytes went into the store before a crash are completed. On the
+   * filesystem the file is gone then (moved in); an object store uploads a copy and removes
+   * the file after, so a crash between leaves it: such a session is completed only if its
+   * file hashes to the blob id, since an upload must never earn its sender the right to read
+   * a blob whose bytes it did not send. The file is removed then.
+   */
   async #completeMoved(): Promise<void> {
     const full = (this.index.db.prepare(
       "SELECT * FROM upload_sessions WHERE offset = size AND finished_at IS NULL",
     ).all() as unknown as Row[]).map(toSession);
     let completed = 0;
     for (const s of full) {
-      const fileThere = await Deno.lstat(this.#path(s.id)).then(() => true, () => false);
-      if (!fileThere && await this.#moved(s)) {
-        this.#complete(s, true);
-        completed++;
+      const path = this.#path(s.id);
+      const fileThere = await Deno.lstat(path).then(() => true, () => false);
+      if (!(await this.#moved(s))) continue;
+      if (fileThere) {
+        if ((await hashFile(path)).hex !== s.blobId) continue;
+        await removeIfExists(path);
       }
+      this.#complete(s, true);
+      completed++;
     }
     if (completed) log.info("Completed uploads finished before a restart", { completed });
   }

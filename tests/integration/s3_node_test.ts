@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { type CephRgw, startCephRgw } from "../_support/ceph_rgw.ts";
 import { startNode } from "../_support/node_process.ts";
+import { FINISH_STEPS, unfinishedSessions, uploadedButNotFinished } from "../_support/uploads.ts";
+import { call } from "../../demo.ts";
 import { remoteSignIn, setupRemoteFamily } from "../_support/remote_family.ts";
 import {
   blobFiles,
@@ -269,6 +271,47 @@ Deno.test({
         } finally {
           await again.stop();
           await Deno.remove(node.dataDir, { recursive: true });
+        }
+      },
+    );
+
+    await t.step(
+      "kill -9 at each step of a resumable upload's finish into S3: the finish asked again answers 201 and the uploader reads her blob",
+      async () => {
+        for (const step of FINISH_STEPS) {
+          const bucket = await freshBucket(ceph);
+          const env = ceph.nodeEnv(bucket);
+          const up = await uploadedButNotFinished(step, 9_500_000, env); // two parts
+          let node = up.node;
+          try {
+            await assert.rejects(
+              call(`${node.url}/v1/uploads/${up.upload}/finish`, "POST", {}, up.cookie),
+            );
+            assert.equal((await node.stop()).signal, "SIGKILL", `the node died at ${step}`);
+            node = await startNode({
+              dataDir: node.dataDir,
+              args: ["--port", String(node.port)],
+              env,
+            });
+            const again = await call(
+              `${node.url}/v1/uploads/${up.upload}/finish`,
+              "POST",
+              {},
+              up.cookie,
+            );
+            assert.equal(again.status, 201, `${step}: ${await again.clone().text()}`);
+            const read = await fetch(`${node.url}/v1/blobs/${up.blob}`, {
+              headers: { cookie: up.cookie },
+            });
+            assert.equal(sha256(new Uint8Array(await read.arrayBuffer())), up.blob, step);
+            assert.equal(unfinishedSessions(node.dataDir), 0, step);
+            assert.deepEqual([...Deno.readDirSync(`${node.dataDir}/uploads`)], [], step);
+            assert.deepEqual(await ceph.pendingUploads(bucket), [], step);
+            assert.deepEqual(await allKeys(ceph, bucket), [`p2pos/blobs/${up.blob}`], step);
+          } finally {
+            await node.stop("SIGKILL");
+            await Deno.remove(node.dataDir, { recursive: true });
+          }
         }
       },
     );

@@ -6,58 +6,11 @@
  */
 
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
-import { call, createFamily } from "../../demo.ts";
+import { call } from "../../demo.ts";
 import { startNode } from "../_support/node_process.ts";
+import { FINISH_STEPS, unfinishedSessions, uploadedButNotFinished } from "../_support/uploads.ts";
 
-/** The steps of a finish, in order (FORMAT-independent: lib/store/upload_sessions.ts). */
-const STEPS = [
-  "blob.import.hashed", // bytes verified, not yet moved into blobs/
-  "blob.import.moved", // renamed into blobs/, directory not yet synced
-  "upload.finish.stored", // stored, session not yet marked finished
-  "upload.finish.committed", // finished and uploader noted, answer not yet sent
-];
-
-function unfinishedSessions(dataDir: string): number {
-  const db = new DatabaseSync(`${dataDir}/index.db`, { readOnly: true });
-  try {
-    return (db.prepare("SELECT count(*) AS n FROM upload_sessions WHERE finished_at IS NULL")
-      .get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
-
-/**
- * Starts a node armed at `fault`, creates the family, and sends `size` random bytes through
- * a resumable upload in 1 MiB chunks, short of finishing it.
- */
-async function uploadedButNotFinished(fault: string, size: number) {
-  const node = await startNode({ env: { P2POS_FAULTS: fault } });
-  const admin = await createFamily(
-    { url: node.url, setupCode: node.setupCode! },
-    { family: "River", founder: "Alice", node: "Oak" },
-  );
-  const cookie = admin.cookies.get(node.url)!;
-  const bytes = new Uint8Array(size);
-  for (let i = 0; i < size; i += 65_536) crypto.getRandomValues(bytes.subarray(i, i + 65_536));
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  const blob = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-  const opened = await call(`${node.url}/v1/uploads`, "POST", { blob, size }, cookie);
-  assert.equal(opened.status, 201);
-  const { upload } = await opened.json();
-  for (let off = 0; off < size; off += 1 << 20) {
-    const res = await fetch(`${node.url}/v1/uploads/${upload}`, {
-      method: "PATCH",
-      headers: { cookie, "upload-offset": String(off) },
-      body: bytes.slice(off, off + (1 << 20)),
-    });
-    assert.equal(res.status, 200, await res.text());
-  }
-  return { node, cookie, bytes, blob, upload };
-}
-
-for (const step of STEPS) {
+for (const step of FINISH_STEPS) {
   Deno.test(`kill -9 at ${step} during a resumable finish: the finish asked again answers 2xx and the uploader reads her blob`, async () => {
     const up = await uploadedButNotFinished(step, 2_500_000);
     let node = up.node;
