@@ -296,6 +296,10 @@ export class S3BlobStore implements BlobStore {
       [start, end, size] = [Number(m[1]), Number(m[2]), Number(m[3])];
     } else {
       // A store may answer a range covering the whole object with 200.
+      if (!Number.isSafeInteger(length) || length < 0) {
+        await res.body?.cancel();
+        throw new StoreUnavailableError(`Cannot ${what}: the object store sent no Content-Length`);
+      }
       size = length;
       start = 0;
       end = size - 1;

@@ -191,9 +191,12 @@ export class S3Client {
       text2 = `${base} has no such bucket; create it (OPERATIONS: "Blobs in S3") or fix ` +
         `P2POS_S3_BUCKET`;
       retry = 300;
-    } else if (res.status >= 300 && res.status < 400) {
-      text2 = `${base} answered with a redirect (${res.status}); check P2POS_S3_REGION and ` +
-        `P2POS_S3_PATH_STYLE`;
+    } else if (
+      (res.status >= 300 && res.status < 400) || code === "AuthorizationHeaderMalformed" ||
+      code === "PermanentRedirect" || code === "IllegalLocationConstraintException"
+    ) {
+      text2 = `${base} sent the request elsewhere${said || ` (HTTP ${res.status})`}; check ` +
+        `P2POS_S3_REGION, P2POS_S3_ENDPOINT and P2POS_S3_PATH_STYLE`;
       retry = 300;
     } else {
       text2 = `${base} failed the request with HTTP ${res.status}${said}`;
