@@ -156,7 +156,7 @@ export interface Row {
 }
 
 /** CPU seconds a process has used so far (Linux: /proc/<pid>/stat utime + stime). */
-async function cpuSeconds(pid: number): Promise<number> {
+export async function cpuSeconds(pid: number): Promise<number> {
   const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
   // Fields after the command name, which is in parentheses and may contain spaces.
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

@@ -15,12 +15,14 @@
 
 import { parseArgs } from "node:util";
 import { startCephRgw } from "../tests/_support/ceph_rgw.ts";
-import { type DataSet, dataSet, pairAndPull } from "./replication.ts";
+import { cpuSeconds, type DataSet, dataSet, pairAndPull } from "./replication.ts";
 
 interface Result {
   backend: "fs" | "s3";
   seconds: number;
   cpu: [number, number];
+  /** CPU seconds of the Ceph daemons (gateway, OSD, monitor) meanwhile. */
+  cephCpu: number;
   peakMiB: number;
 }
 
@@ -28,9 +30,12 @@ async function round(
   set: DataSet,
   backend: "fs" | "s3",
   env: Record<string, string>,
+  cephPids: number[],
 ): Promise<Result> {
+  const ceph = async () => (await Promise.all(cephPids.map(cpuSeconds))).reduce((a, b) => a + b);
+  const before = await ceph();
   const { seconds, cpu, peakBKiB } = await pairAndPull(set, env);
-  return { backend, seconds, cpu, peakMiB: peakBKiB / 1024 };
+  return { backend, seconds, cpu, cephCpu: (await ceph()) - before, peakMiB: peakBKiB / 1024 };
 }
 
 export async function runS3ReplicationBench(rounds: number): Promise<string> {
@@ -46,7 +51,7 @@ export async function runS3ReplicationBench(rounds: number): Promise<string> {
         await ceph.createBucket(bucket);
         env = ceph.nodeEnv(bucket);
       }
-      results.push(await round(set, backend, env));
+      results.push(await round(set, backend, env, ceph.pids()));
     }
   }
   const mb = set.bytes / 1e6;
@@ -63,8 +68,8 @@ export async function runS3ReplicationBench(rounds: number): Promise<string> {
     `${set.files.length} files, ${mb.toFixed(1)} MB on A (files); B pulls them all ` +
     `(pair → 100 %). ${rounds} round(s), means.`,
     "",
-    "| B's blob store | seconds (range) | MB/s | vs fs | CPU s A | CPU s B | B peak RSS MiB |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| B's blob store | seconds (range) | MB/s | vs fs | CPU s A | CPU s B | CPU s Ceph | B peak RSS MiB |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const b of ["fs", "s3"]) {
     const s = mean(b, (r) => r.seconds);
@@ -72,6 +77,7 @@ export async function runS3ReplicationBench(rounds: number): Promise<string> {
       `| ${b === "fs" ? "(baseline) files in the data dir" : "S3 bucket on Ceph RGW"} | ` +
         `${s.toFixed(2)} (${spread(b)}) | ${(mb / s).toFixed(1)} | ${(s / fsS).toFixed(2)}× | ` +
         `${mean(b, (r) => r.cpu[0]).toFixed(2)} | ${mean(b, (r) => r.cpu[1]).toFixed(2)} | ` +
+        `${mean(b, (r) => r.cephCpu).toFixed(2)} | ` +
         `${Math.max(...results.filter((r) => r.backend === b).map((r) => r.peakMiB)).toFixed(0)} |`,
     );
   }
@@ -79,7 +85,8 @@ export async function runS3ReplicationBench(rounds: number): Promise<string> {
   for (const r of results) {
     lines.push(
       `- ${r.backend}: ${r.seconds.toFixed(2)} s, CPU A ${r.cpu[0].toFixed(2)} s, ` +
-        `B ${r.cpu[1].toFixed(2)} s, B peak RSS ${r.peakMiB.toFixed(0)} MiB`,
+        `B ${r.cpu[1].toFixed(2)} s, Ceph ${r.cephCpu.toFixed(2)} s, B peak RSS ` +
+        `${r.peakMiB.toFixed(0)} MiB`,
     );
   }
   return lines.join("\n");

@@ -30,6 +30,8 @@ export interface CephRgw {
   deleteRaw(bucket: string, key: string): Promise<void>;
   stopGateway(): Promise<void>;
   startGateway(): Promise<void>;
+  /** Process ids of the running daemons (monitor, OSD, gateway), for benchmarks' CPU figures. */
+  pids(): number[];
   /** Freezes the gateway (SIGSTOP): connections open, nothing answers. */
   pauseGateway(): void;
   resumeGateway(): void;
@@ -366,6 +368,7 @@ rgw dns name = localhost
       await res.body?.cancel();
     },
     stopGateway: () => stopChild("rgw.a"),
+    pids: () => [...children.values()].map((c) => c.pid),
     pauseGateway: () => children.get("rgw.a")?.kill("SIGSTOP"),
     resumeGateway: () => children.get("rgw.a")?.kill("SIGCONT"),
     startGateway: startRgw,
