@@ -203,7 +203,10 @@ Deno.test({
       assert.match(after, /online/);
       assert.match(
         after,
-        new RegExp(`${stored} objects · [\\d.]+ kB${stored} known here, ${stored} verified`),
+        // The peer's row also says where it keeps its blobs (its hello tells).
+        new RegExp(
+          `${stored} objects · [\\d.]+ kBin files on its disk${stored} known here, ${stored} verified`,
+        ),
       );
       await screenshot(admin, "replication_nodes_after");
 

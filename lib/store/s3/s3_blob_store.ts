@@ -5,9 +5,10 @@
  * the node's SQLite; nothing outside the prefix is read or written.
  *
  * The guarantees are the filesystem store's (see `blob_store.ts`); how they are kept here:
- * - `put()` hashes while streaming into part buffers (`_object_writer.ts`) and makes the
- *   object visible only after the hash matched, by one PUT or CompleteMultipartUpload; an
- *   S3 `200` is the store's word that the object is durable. Failures abort the upload.
+ * - `put()` hashes while streaming into pooled 1 MiB pieces (`_object_writer.ts`) and makes
+ *   the object visible only after the hash matched, by one PUT (signed with the id as its
+ *   payload hash, so the store checks it too) or CompleteMultipartUpload; an S3 `200` is the
+ *   store's word that the object is durable. Failures abort the upload.
  * - `open()` aborts the incomplete multipart uploads under the prefix that a crash left.
  * - `list()` pages through ListObjectsV2, whose keys come in ascending byte order: the
  *   same order and page shape as the filesystem walk.
@@ -15,11 +16,11 @@
  */
 
 import {
+  IntegrityError,
   NotFoundError,
   RangeNotSatisfiableError,
   StoreUnavailableError,
 } from "../../core/errors.ts";
-import { IntegrityError } from "../../core/errors.ts";
 import { faultPoint } from "../../core/faults.ts";
 import { getLogger } from "../../core/log.ts";
 import { assertBlobId, type BlobId, isBlobId } from "../blob_id.ts";
