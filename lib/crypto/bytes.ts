@@ -137,6 +137,20 @@ export function fromBase64Url(text: string): Uint8Array {
   return out;
 }
 
+/**
+ * {@link fromBase64Url}, but `null` instead of a SyntaxError, and `null` too when the bytes are
+ * not `length` long: for fields whose every fault has one failure code (FORMAT §6.4, §8.1).
+ */
+export function fromBase64UrlOrNull(text: string, length?: number): Uint8Array | null {
+  let bytes: Uint8Array;
+  try {
+    bytes = fromBase64Url(text);
+  } catch {
+    return null;
+  }
+  return length === undefined || bytes.length === length ? bytes : null;
+}
+
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 

@@ -13,7 +13,14 @@
  */
 
 /** What was being decoded when a check failed (FORMAT §9). */
-export type CryptoErrorKind = "header" | "payload" | "wrap" | "identity" | "record";
+export type CryptoErrorKind =
+  | "header"
+  | "payload"
+  | "wrap"
+  | "identity"
+  | "record"
+  | "login"
+  | "metadata";
 
 /** Failure codes of a blob header (FORMAT §3.3). */
 export type HeaderErrorCode =
@@ -38,8 +45,14 @@ export type WrapErrorCode = "length" | "unknown_version" | "low_order_point" | "
 /** Failure codes of a mnemonic (FORMAT §7.1). */
 export type IdentityErrorCode = "mnemonic_length" | "mnemonic_word" | "mnemonic_checksum";
 
-/** Failure codes of a signed record (FORMAT §6). */
+/** Failure codes of a signed record, checked in the order of FORMAT §6.4. */
 export type RecordErrorCode = "shape" | "version" | "author" | "signature";
+
+/** Failure codes of a login, checked in the order of FORMAT §8.1. */
+export type LoginErrorCode = "origin" | "node_id" | "challenge" | "signature";
+
+/** Failure codes of a metadata document, checked in the order of FORMAT §10.2. */
+export type MetadataErrorCode = "too_large" | "utf8" | "json" | "not_object";
 
 /** Base class. `kind` and `code` are machine-readable; `message` is for people. */
 export class CryptoError extends Error {
@@ -90,5 +103,21 @@ export class RecordError extends CryptoError {
   declare readonly code: RecordErrorCode;
   constructor(code: RecordErrorCode, message: string, options?: ErrorOptions) {
     super("record", code, message, options);
+  }
+}
+
+/** A login field is malformed, or the login signature does not verify. */
+export class LoginError extends CryptoError {
+  declare readonly code: LoginErrorCode;
+  constructor(code: LoginErrorCode, message: string, options?: ErrorOptions) {
+    super("login", code, message, options);
+  }
+}
+
+/** A decrypted metadata document is too large, not UTF-8, not plain JSON, or not an object. */
+export class MetadataError extends CryptoError {
+  declare readonly code: MetadataErrorCode;
+  constructor(code: MetadataErrorCode, message: string, options?: ErrorOptions) {
+    super("metadata", code, message, options);
   }
 }

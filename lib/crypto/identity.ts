@@ -25,6 +25,12 @@ export const MNEMONIC_WORDS = 24;
 const INFO_ED25519 = "p2pos identity v1 ed25519";
 const INFO_X25519 = "p2pos identity v1 x25519";
 const WORDS = new Set(wordlist);
+/**
+ * FORMAT §7.1 step 2: the separators, listed rather than written `\s` so the set cannot move
+ * with an engine's Unicode version (today they are the same set).
+ */
+const SEPARATORS =
+  /[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+/;
 
 /** The four keys of a member. Secret keys are 32 bytes, as RFC 8032 and RFC 7748 define. */
 export interface Identity {
@@ -45,13 +51,19 @@ export function seedToMnemonic(seed: Uint8Array): string {
   return entropyToMnemonic(seed, wordlist);
 }
 
+/** FORMAT §7.1 steps 1–2: the words of a typed phrase (NFKD, lower case, split, no empties). */
+export function mnemonicWords(mnemonic: string): string[] {
+  assertString(mnemonic, "mnemonic");
+  return mnemonic.normalize("NFKD").toLowerCase().split(SEPARATORS).filter((w) => w !== "");
+}
+
 /**
- * The seed of a recovery phrase. Tolerates what people type (case, extra spaces, line breaks)
- * and says precisely what is wrong otherwise, since a person is reading the error.
+ * The seed of a recovery phrase (FORMAT §7.1, checks in its order). Tolerates what people type
+ * (case, extra spaces, line breaks) and says precisely what is wrong otherwise, since a person
+ * is reading the error.
  */
 export function mnemonicToSeed(mnemonic: string): Uint8Array {
-  assertString(mnemonic, "mnemonic");
-  const words = mnemonic.normalize("NFKD").toLowerCase().split(/\s+/).filter((w) => w !== "");
+  const words = mnemonicWords(mnemonic);
   if (words.length !== MNEMONIC_WORDS) {
     throw new MnemonicError(
       "mnemonic_length",

@@ -32,6 +32,24 @@ Deno.test("mnemonicToSeed() accepts what people type: capitals, extra spaces, li
   assert.deepEqual(mnemonicToSeed(typed), seed);
 });
 
+Deno.test("mnemonicToSeed() splits on exactly the separators of FORMAT §7.1", () => {
+  const seed = newSeed();
+  const words = seedToMnemonic(seed).split(" ");
+  for (const sep of ["\t", "\u000b", "\u00a0", "\u1680", "\u2028", "\u202f", "\u3000", "\ufeff"]) {
+    assert.deepEqual(
+      mnemonicToSeed(words.join(sep)),
+      seed,
+      `U+${sep.codePointAt(0)!.toString(16)}`,
+    );
+  }
+  // Not separators: the joined words make 23, so the length is wrong.
+  for (const sep of ["\u0085", "\u180e", "\u200b"]) {
+    assert.throws(() => mnemonicToSeed(words[0] + sep + words.slice(1).join(" ")), {
+      code: "mnemonic_length",
+    });
+  }
+});
+
 Deno.test("mnemonicToSeed() says which word is unknown, or that the checksum fails", () => {
   const words = seedToMnemonic(newSeed()).split(" ");
   assert.throws(() => mnemonicToSeed(words.slice(0, 23).join(" ")), {

@@ -1,6 +1,6 @@
 /**
- * The exact message a member signs to log in to a node (FORMAT §8.1). Browser-compatible: no
- * I/O, no Deno or Node APIs.
+ * The exact message a member signs to log in to a node, and its verification (FORMAT §8.1).
+ * Browser-compatible: no I/O, no Deno or Node APIs.
  *
  * The message names the origin and the node, so a signature a phishing page obtains for its
  * own origin, or one made for another family node, is useless elsewhere; the challenge is
@@ -10,7 +10,9 @@
  * @module
  */
 
-import { assertString, fromBase64Url, utf8Encode } from "./bytes.ts";
+import { assertBytes, assertString, fromBase64UrlOrNull, utf8Encode } from "./bytes.ts";
+import { LoginError } from "./errors.ts";
+import { verify } from "./identity.ts";
 
 /** What the node sends (challenge, its id) and what the browser knows (its origin). */
 export interface LoginChallenge {
@@ -27,27 +29,59 @@ const NODE_ID_PATTERN = /^[A-Za-z0-9-]{1,128}$/;
 /**
  * FORMAT §8.1: UTF-8 of
  * `p2pos-login-v1\norigin:<origin>\nnode:<node id>\nchallenge:<challenge>\n`.
- * Each field is validated so none can smuggle a newline and forge another line.
+ * Each field is checked in the order of §8.1 (origin, node id, challenge), so none can smuggle
+ * a newline and forge another line; a bad one throws {@link LoginError} naming it.
  */
 export function loginMessage({ origin, nodeId, challenge }: LoginChallenge): Uint8Array {
   assertString(origin, "origin");
   assertString(nodeId, "nodeId");
   assertString(challenge, "challenge");
   if (!isSerializedOrigin(origin)) {
-    throw new RangeError(
-      `"origin" expected a serialized http(s) origin, got ${JSON.stringify(origin)}`,
+    throw new LoginError(
+      "origin",
+      `Cannot build login message: ${JSON.stringify(origin.slice(0, 100))} is not a serialized ` +
+        "http(s) origin",
     );
   }
   if (!NODE_ID_PATTERN.test(nodeId)) {
-    throw new RangeError(`"nodeId" expected 1..128 letters, digits or dashes`);
+    throw new LoginError(
+      "node_id",
+      "Cannot build login message: the node id must be 1..128 letters, digits or dashes",
+    );
   }
-  const bytes = fromBase64Url(challenge); // SyntaxError when not canonical base64url
-  if (bytes.length < 16 || bytes.length > 64) {
-    throw new RangeError(`"challenge" expected 16..64 bytes, got ${bytes.length}`);
+  const bytes = fromBase64UrlOrNull(challenge);
+  if (bytes === null || bytes.length < 16 || bytes.length > 64) {
+    throw new LoginError(
+      "challenge",
+      "Cannot build login message: the challenge must be base64url of 16..64 bytes",
+    );
   }
   return utf8Encode(
     `p2pos-login-v1\norigin:${origin}\nnode:${nodeId}\nchallenge:${challenge}\n`,
   );
+}
+
+/**
+ * FORMAT §8.1 steps 1–4: builds the message from `fields` and verifies `signature` (base64url
+ * of 64 bytes) over it with the member's Ed25519 `publicKey`, strictly (§6.3). Throws
+ * {@link LoginError}; returns the message that was verified.
+ */
+export function verifyLogin(
+  fields: LoginChallenge,
+  signature: string,
+  publicKey: Uint8Array,
+): Uint8Array {
+  assertString(signature, "signature");
+  assertBytes(publicKey, "publicKey", 32);
+  const message = loginMessage(fields);
+  const sig = fromBase64UrlOrNull(signature, 64);
+  if (sig === null || !verify(sig, message, publicKey)) {
+    throw new LoginError(
+      "signature",
+      "Cannot verify login: the signature does not verify for this node, origin and challenge",
+    );
+  }
+  return message;
 }
 
 /** True for an origin exactly as `new URL(x).origin` would print it, http or https only. */

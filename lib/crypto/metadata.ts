@@ -10,9 +10,10 @@
  * @module
  */
 
-import { FILE_KEY_SIZE, plaintextSize } from "./blob_format.ts";
+import { ciphertextSize, FILE_KEY_SIZE } from "./blob_format.ts";
 import { assertBytes, utf8Decode, utf8Encode } from "./bytes.ts";
 import { assertJson, type JsonObject } from "./canonical_json.ts";
+import { MetadataError } from "./errors.ts";
 import { decryptBytes } from "./stream_decrypt.ts";
 import { encryptBytes } from "./stream_encrypt.ts";
 
@@ -37,32 +38,61 @@ export function encodeMetadata(doc: object): Uint8Array {
   return out;
 }
 
-/** Parses a decrypted metadata plaintext: strict UTF-8, JSON, an object at the top. */
+/**
+ * FORMAT §10.2 steps 3–5: strict UTF-8, then JSON whose value is plain (the document at level 0,
+ * as {@link encodeMetadata} requires), then an object. Throws {@link MetadataError}.
+ */
 export function decodeMetadata(plaintext: Uint8Array): JsonObject {
   assertBytes(plaintext, "plaintext");
-  const value: unknown = JSON.parse(utf8Decode(plaintext));
+  let text: string;
+  try {
+    text = utf8Decode(plaintext);
+  } catch (cause) {
+    throw new MetadataError("utf8", "Cannot read metadata: it is not valid UTF-8", { cause });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+    assertJson(value, "document");
+  } catch (cause) {
+    throw new MetadataError(
+      "json",
+      `Cannot read metadata: it is not plain JSON (${(cause as Error).message})`,
+      { cause },
+    );
+  }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new SyntaxError("Cannot read metadata: the document is not a JSON object");
+    throw new MetadataError("not_object", "Cannot read metadata: the document is not an object");
   }
   return value as JsonObject;
 }
 
 /**
- * Encrypts a metadata document (a plain JSON object, checked at run time) under `fileKey`. The vault gives each document its own random
- * key (`newFileKey()`), wrapped in the owning record exactly like a photo's file key.
+ * Encrypts a metadata document (a plain JSON object, checked at run time) under `fileKey`: a
+ * photo's file key for its metadata blob, the album key for an album's document (FORMAT §12).
  */
 export async function encryptMetadata(doc: object, fileKey: Uint8Array): Promise<Uint8Array> {
   assertBytes(fileKey, "fileKey", FILE_KEY_SIZE);
   return await encryptBytes(fileKey, encodeMetadata(doc));
 }
 
-/** Decrypts and parses a metadata blob; refuses blobs too large to be metadata. */
+/** The longest blob that can hold a metadata plaintext (FORMAT §10.2 step 1). */
+const MAX_METADATA_BLOB = ciphertextSize(MAX_METADATA_SIZE);
+
+/**
+ * Decrypts and parses a metadata blob (FORMAT §10.2). A blob longer than any metadata blob can
+ * be is refused before decrypting (`too_large`); the blob's own failures keep their header and
+ * payload codes; the rest are {@link MetadataError}.
+ */
 export async function decryptMetadata(blob: Uint8Array, fileKey: Uint8Array): Promise<JsonObject> {
   assertBytes(blob, "blob");
   assertBytes(fileKey, "fileKey", FILE_KEY_SIZE);
-  const size = plaintextSize(blob.length);
-  if (size !== null && size > MAX_METADATA_SIZE) {
-    throw new RangeError(`Metadata blob holds ${size} bytes; the limit is ${MAX_METADATA_SIZE}`);
+  if (blob.length > MAX_METADATA_BLOB) {
+    throw new MetadataError(
+      "too_large",
+      `Cannot read metadata: the blob is ${blob.length} bytes; a metadata blob is at most ` +
+        `${MAX_METADATA_BLOB}`,
+    );
   }
   return decodeMetadata(await decryptBytes(fileKey, blob));
 }

@@ -57,6 +57,10 @@ export {
   HeaderError,
   type HeaderErrorCode,
   type IdentityErrorCode,
+  LoginError,
+  type LoginErrorCode,
+  MetadataError,
+  type MetadataErrorCode,
   MnemonicError,
   PayloadError,
   type PayloadErrorCode,
@@ -78,7 +82,7 @@ export {
   signingPublicKeyOf,
   verify,
 } from "./identity.ts";
-export { type LoginChallenge, loginMessage } from "./login.ts";
+export { type LoginChallenge, loginMessage, verifyLogin } from "./login.ts";
 export {
   decodeMetadata,
   decryptMetadata,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { assertBytes, concatBytes, fromBase64Url, toBase64Url, utf8Encode } from "./bytes.ts";
+import { assertBytes, concatBytes, fromBase64UrlOrNull, toBase64Url, utf8Encode } from "./bytes.ts";
 import { assertJson, canonicalJson } from "./canonical_json.ts";
 import { RecordError } from "./errors.ts";
 import { sign, signingPublicKeyOf, verify } from "./identity.ts";
@@ -45,9 +45,10 @@ const ENVELOPE_FIELDS = ["author", "body", "hlc", "id", "kind", "v"];
 const KIND_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
 
 /**
- * Checks the envelope shape (FORMAT §6.1): exactly the envelope fields (plus `sig` when
- * `signed`), with the right types. Unknown top-level fields are refused so that later
- * versions extend through `v`, never through fields an old verifier would skip.
+ * Checks the envelope (FORMAT §6.4 steps 1–4): an object, `v` 1 (before the members, since
+ * another version has its own), exactly the envelope fields (plus `sig` when `signed`), with
+ * the right types. Unknown top-level fields are refused so that later versions extend through
+ * `v`, never through fields an old verifier would skip.
  */
 function checkEnvelope(record: unknown, signed: boolean): asserts record is RecordEnvelope {
   if (typeof record !== "object" || record === null || Array.isArray(record)) {
@@ -57,7 +58,7 @@ function checkEnvelope(record: unknown, signed: boolean): asserts record is Reco
   if (r.v !== 1) throw new RecordError("version", `Cannot read record: version ${r.v} is unknown`);
   const expected = signed ? [...ENVELOPE_FIELDS, "sig"].sort() : ENVELOPE_FIELDS;
   const keys = Object.keys(r).sort();
-  if (keys.join() !== expected.join()) {
+  if (keys.length !== expected.length || keys.some((k, i) => k !== expected[i])) {
     throw new RecordError(
       "shape",
       `Cannot read record: fields are [${keys}], expected [${expected}]`,
@@ -68,13 +69,11 @@ function checkEnvelope(record: unknown, signed: boolean): asserts record is Reco
   if (typeof r.kind !== "string" || !KIND_PATTERN.test(r.kind)) {
     throw bad("kind", "must match " + KIND_PATTERN);
   }
-  if (typeof r.id !== "string" || r.id.length < 1 || r.id.length > 256) {
-    throw bad("id", "must be a string of 1..256 characters");
-  }
-  if (typeof r.hlc !== "string" || r.hlc.length < 1 || r.hlc.length > 64) {
-    throw bad("hlc", "must be a string of 1..64 characters");
-  }
-  if (typeof r.author !== "string" || decodeOr(r.author, 32) === null) {
+  // FORMAT §2.5, §6.1: lengths in UTF-16 code units; a lone surrogate has no UTF-8 form, so
+  // it would fail only later, in the signing input, as a TypeError instead of a shape error.
+  if (!isText(r.id, 256)) throw bad("id", "must be well-formed text of 1..256 UTF-16 code units");
+  if (!isText(r.hlc, 64)) throw bad("hlc", "must be well-formed text of 1..64 UTF-16 code units");
+  if (typeof r.author !== "string" || fromBase64UrlOrNull(r.author, 32) === null) {
     throw bad("author", "must be base64url of a 32-byte Ed25519 public key");
   }
   try {
@@ -87,13 +86,9 @@ function checkEnvelope(record: unknown, signed: boolean): asserts record is Reco
   }
 }
 
-function decodeOr(text: string, length: number): Uint8Array | null {
-  try {
-    const bytes = fromBase64Url(text);
-    return bytes.length === length ? bytes : null;
-  } catch {
-    return null;
-  }
+function isText(value: unknown, max: number): value is string {
+  return typeof value === "string" && value.length >= 1 && value.length <= max &&
+    value.isWellFormed();
 }
 
 /**
@@ -133,7 +128,7 @@ export function verifyRecord(record: unknown, publicKey: Uint8Array): SignedReco
   if (signed.author !== toBase64Url(publicKey)) {
     throw new RecordError("author", "Cannot verify record: it names a different author");
   }
-  const sig = typeof signed.sig === "string" ? decodeOr(signed.sig, 64) : null;
+  const sig = typeof signed.sig === "string" ? fromBase64UrlOrNull(signed.sig, 64) : null;
   if (sig === null) {
     throw new RecordError("shape", 'Cannot read record: "sig" must be base64url of 64 bytes');
   }

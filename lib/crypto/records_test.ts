@@ -64,6 +64,34 @@ Deno.test("verifyRecord() refuses malformed envelopes with a clear code", () => 
   assert.throws(() => verifyRecord("record", pk), isCode("shape"));
 });
 
+Deno.test("verifyRecord() and signRecord() refuse an id or hlc with a lone surrogate as shape", () => {
+  const signed = signRecord(envelope(1), alice.signingSecretKey);
+  const pk = alice.signingPublicKey;
+  for (const change of [{ id: "alb_\ud800" }, { hlc: "\udc00" }, { id: "x".repeat(257) }]) {
+    assert.throws(() => verifyRecord({ ...signed, ...change }, pk), isCode("shape"));
+    assert.throws(
+      () => signRecord({ ...envelope(1), ...change }, alice.signingSecretKey),
+      isCode("shape"),
+    );
+  }
+  // FORMAT §2.5: lengths are UTF-16 code units, so 128 emoji are 256 and still allowed.
+  const emoji = signRecord({ ...envelope(1), id: "😀".repeat(128) }, alice.signingSecretKey);
+  verifyRecord(JSON.parse(JSON.stringify(emoji)), pk);
+});
+
+Deno.test("verifyRecord() checks in the order of FORMAT §6.4: version, members, author, sig, signature", () => {
+  const signed = signRecord(envelope(1), alice.signingSecretKey);
+  const pk = alice.signingPublicKey;
+  // A later version defines its own members, so the version is reported first.
+  assert.throws(() => verifyRecord({ ...signed, v: 2, chain: "x" }, pk), isCode("version"));
+  // The author is checked before the encoding of sig.
+  assert.throws(
+    () => verifyRecord({ ...signed, sig: "AAAA" }, bob.signingPublicKey),
+    isCode("author"),
+  );
+  assert.throws(() => verifyRecord({ ...signed, sig: "AAAA" }, pk), isCode("shape"));
+});
+
 Deno.test("signRecord() refuses to sign for another author", () => {
   assert.throws(() => signRecord(envelope(1), bob.signingSecretKey), isCode("author"));
 });

@@ -6,13 +6,14 @@
  * @module
  */
 
+import { x25519 } from "@noble/curves/ed25519.js";
 import { ciphertextSize, HEADER_SIZE } from "./blob_format.ts";
 import { blobId } from "./blob_id.ts";
-import { equalBytes, fromBase64Url, fromHex, toHex, utf8Decode } from "./bytes.ts";
+import { equalBytes, fromBase64Url, fromHex, toHex } from "./bytes.ts";
 import { canonicalJson } from "./canonical_json.ts";
-import { CryptoError } from "./errors.ts";
-import { deriveIdentity, mnemonicToSeed, seedToMnemonic, verify } from "./identity.ts";
-import { loginMessage } from "./login.ts";
+import { CryptoError, RecordError } from "./errors.ts";
+import { deriveIdentity, mnemonicToSeed, mnemonicWords, seedToMnemonic } from "./identity.ts";
+import { verifyLogin } from "./login.ts";
 import { decryptMetadata } from "./metadata.ts";
 import { verifyRecord } from "./records.ts";
 import { bytesToStream, gather } from "./_streams.ts";
@@ -94,40 +95,43 @@ export async function runVector(vector: TestVector): Promise<VectorResult> {
 const RUNNERS: Record<VectorKind, (f: Record<string, string>) => Promise<string>> = {
   blob: runBlob,
   wrap: async (f) => {
-    const key = await unwrapKey(fromHex(need(f, "wrapped")), fromHex(need(f, "recipient-secret")));
+    const secret = fromHex(need(f, "recipient-secret"));
+    const key = await unwrapKey(fromHex(need(f, "wrapped")), secret);
     check(toHex(key) === need(f, "key"), "unwrapped key differs from `key`");
+    check(
+      toHex(x25519.getPublicKey(secret)) === need(f, "recipient-public"),
+      "recipient-public differs",
+    );
     return "key unwrapped";
   },
   identity: (f) => {
-    const seed = mnemonicToSeed(need(f, "mnemonic"));
+    const typed = need(f, "mnemonic");
+    const seed = mnemonicToSeed(typed);
     check(toHex(seed) === need(f, "seed"), "seed differs");
-    check(seedToMnemonic(seed) === need(f, "mnemonic"), "mnemonic does not round-trip");
+    // FORMAT §9.2: writing the seed gives the typed words joined by single spaces.
+    check(seedToMnemonic(seed) === mnemonicWords(typed).join(" "), "phrase does not round-trip");
     const id = deriveIdentity(seed);
+    check(toHex(id.signingSecretKey) === need(f, "signing-secret-key"), "Ed25519 secret differs");
     check(toHex(id.signingPublicKey) === need(f, "signing-public-key"), "Ed25519 key differs");
+    check(toHex(id.x25519SecretKey) === need(f, "x25519-secret-key"), "X25519 secret differs");
     check(toHex(id.x25519PublicKey) === need(f, "x25519-public-key"), "X25519 key differs");
     return Promise.resolve("keys derived");
   },
   record: (f) => {
-    const record = JSON.parse(need(f, "record"));
-    if ("canonical" in f) {
-      const { sig: _sig, ...unsigned } = record;
-      check(canonicalJson(unsigned) === f.canonical, "canonical JSON differs");
-    }
+    const record = parseRecordText(need(f, "record"));
     verifyRecord(record, fromHex(need(f, "public-key")));
+    const { sig: _sig, ...unsigned } = record as Record<string, unknown>;
+    check(canonicalJson(unsigned) === need(f, "canonical"), "canonical JSON differs");
     return Promise.resolve("signature verified");
   },
   login: (f) => {
-    const message = loginMessage({
-      origin: need(f, "origin"),
-      nodeId: need(f, "node-id"),
-      challenge: need(f, "challenge"),
-    });
-    check(toHex(message) === need(f, "message-hex"), "message bytes differ");
-    check(
-      verify(fromBase64Url(need(f, "signature")), message, fromHex(need(f, "public-key"))),
-      "signature does not verify",
+    const message = verifyLogin(
+      { origin: need(f, "origin"), nodeId: need(f, "node-id"), challenge: need(f, "challenge") },
+      need(f, "signature"),
+      fromHex(need(f, "public-key")),
     );
-    return Promise.resolve(JSON.stringify(utf8Decode(message)));
+    check(toHex(message) === need(f, "message-hex"), "message bytes differ");
+    return Promise.resolve("signature verified");
   },
   metadata: async (f) => {
     const doc = await decryptMetadata(
@@ -141,6 +145,15 @@ const RUNNERS: Record<VectorKind, (f: Record<string, string>) => Promise<string>
     return "document decrypted";
   },
 };
+
+/** FORMAT §6.4 step 1: record text that is not JSON is a shape failure. */
+function parseRecordText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new RecordError("shape", "Cannot read record: it is not JSON text", { cause });
+  }
+}
 
 /**
  * Blob vectors decrypt twice, whole and as a stream in 1000-byte pieces (exercising the
