@@ -5,7 +5,8 @@ import type { BrowserCryptoContext, BrowserVectorResult } from "./fixtures/vecto
 const VECTORS = new URL("../vectors/", import.meta.url);
 
 Deno.test({
-  name: "The same test vectors pass inside Chromium",
+  name:
+    "The same test vectors pass inside Chromium, in lib/crypto and in the second implementation",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -27,8 +28,15 @@ Deno.test({
         return { results: g.__results, context: g.__context };
       });
 
-      assert.deepEqual(results.map((r) => r.file), index, "every listed vector ran, in order");
+      for (const runner of ["lib", "independent"]) {
+        assert.deepEqual(
+          results.filter((r) => r.runner === runner).map((r) => r.file),
+          index,
+          `every listed vector ran through ${runner}, in order`,
+        );
+      }
       assert.deepEqual(results.filter((r) => !r.ok), [], "no vector failed");
+      assert.equal(context.crossChecked, true, "each implementation opened the other's blob");
       assert.equal(context.isSecureContext, true, "127.0.0.1 is a secure context");
       assert.ok(context.subtleCalls > 0, "the vectors ran on crypto.subtle");
       // The page ran under the node's CSP: a violation would show up here.

@@ -1,0 +1,78 @@
+/**
+ * Signed records (FORMAT §6), written from the text: the checks of §6.4 in their order, the JCS
+ * signing input of §6.2, strict Ed25519 of §6.3. Part of the second implementation: imports
+ * nothing from lib/.
+ *
+ * @module
+ */
+
+import { b64, hasLoneSurrogate, unb64, utf8 } from "./encoding.ts";
+import { signWith, verifyStrict } from "./ed25519.ts";
+import { Failure } from "./failure.ts";
+import { isObject, jcs, type JObject, type JValue, parseJson, plainProblem } from "./json.ts";
+
+const MEMBERS = ["author", "body", "hlc", "id", "kind", "sig", "v"];
+const KIND = /^[a-z][a-z0-9_.-]{0,63}$/;
+const PREFIX = "p2pos-record-v1\n";
+
+const shape = (detail: string) => new Failure("record", "shape", detail);
+
+/** §6.2: the bytes signed, for a record whose envelope has passed §6.4 steps 1–4. */
+export function signingInput(record: JObject): Uint8Array {
+  const unsigned = new Map(record);
+  unsigned.delete("sig");
+  return utf8(PREFIX + jcs(unsigned));
+}
+
+/** §6.4 steps 1–4 on a parsed value; `signed` says whether `sig` is one of the members. */
+function checkEnvelope(value: JValue, signed: boolean): JObject {
+  if (!isObject(value)) throw shape("not an object");
+  if (value.get("v") !== 1) throw new Failure("record", "version");
+  const expected = signed ? MEMBERS : MEMBERS.filter((m) => m !== "sig");
+  const names = [...value.keys()].sort();
+  if (names.length !== expected.length || names.some((n, i) => n !== expected[i])) {
+    throw shape("members");
+  }
+  const text = (name: string, min: number, max: number) => {
+    const v = value.get(name);
+    if (typeof v !== "string" || v.length < min || v.length > max || hasLoneSurrogate(v)) {
+      throw shape(name);
+    }
+  };
+  const kind = value.get("kind");
+  if (typeof kind !== "string" || !KIND.test(kind)) throw shape("kind");
+  text("id", 1, 256);
+  text("hlc", 1, 64);
+  const author = value.get("author");
+  if (typeof author !== "string" || unb64(author)?.length !== 32) throw shape("author");
+  const problem = plainProblem(value.get("body")!, 1);
+  if (problem) throw shape(`body: ${problem}`);
+  return value;
+}
+
+/** §6.4: verifies JSON text (or a parsed value) as a record signed by `publicKey`. */
+export function verifyRecord(input: string | JValue, publicKey: Uint8Array): JObject {
+  let value: JValue;
+  if (typeof input === "string") {
+    try {
+      value = parseJson(input);
+    } catch {
+      throw shape("not JSON");
+    }
+  } else value = input;
+  const record = checkEnvelope(value, true);
+  if (record.get("author") !== b64(publicKey)) throw new Failure("record", "author");
+  const sigText = record.get("sig");
+  const sig = typeof sigText === "string" ? unb64(sigText) : null;
+  if (sig === null || sig.length !== 64) throw shape("sig");
+  if (!verifyStrict(sig, signingInput(record), publicKey)) throw new Failure("record", "signature");
+  return record;
+}
+
+/** Signs an unsigned record (a Map of the six members) with a 32-byte Ed25519 secret key. */
+export function signRecord(unsigned: JObject, secretKey: Uint8Array): JObject {
+  checkEnvelope(unsigned, false);
+  const signed = new Map(unsigned);
+  signed.set("sig", b64(signWith(secretKey, signingInput(unsigned))));
+  return signed;
+}
