@@ -29,8 +29,7 @@ const WORDS = new Set(wordlist);
  * FORMAT §7.1 step 2: the separators, listed rather than written `\s` so the set cannot move
  * with an engine's Unicode version (today they are the same set).
  */
-const SEPARATORS =
-  /[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+/;
+const SEPARATORS = /[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+/;
 
 /** The four keys of a member. Secret keys are 32 bytes, as RFC 8032 and RFC 7748 define. */
 export interface Identity {

@@ -11,7 +11,8 @@
  * const fileKey = newFileKey();
  * const blob = await encryptBytes(fileKey, photoBytes);
  * const id = await blobId(blob); // what nodes store it under
- * const wrapped = await wrapKey(fileKey, member.x25519PublicKey);
+ * const sealedKey = await encryptBytes(albumKey, fileKey); // the photo record's `key` (FORMAT §12.3)
+ * const wrapped = await wrapKey(albumKey, member.x25519PublicKey); // a grant (FORMAT §12.2)
  * ```
  *
  * The test-vector runner is deliberately not re-exported (it is not needed by the app):

@@ -1,6 +1,7 @@
 /**
- * Member key wrap v1: a 32-byte key (album key, file key) encrypted to a member's X25519
- * public key (FORMAT §5). Browser-compatible: no I/O, no Deno or Node APIs.
+ * Member key wrap v1: a 32-byte key encrypted to a member's X25519 public key (FORMAT §5). The
+ * vault wraps album keys; file keys travel encrypted under the album key instead (§12.3).
+ * Browser-compatible: no I/O, no Deno or Node APIs.
  *
  * Construction (like age's X25519 recipient): a fresh ephemeral X25519 key per wrap, the shared
  * secret through HKDF-SHA-256 bound to both public keys, then AES-256-GCM of the key. The
