@@ -50,15 +50,21 @@ export function decodeMetadata(plaintext: Uint8Array): JsonObject {
   } catch (cause) {
     throw new MetadataError("utf8", "Cannot read metadata: it is not valid UTF-8", { cause });
   }
+  // No `cause` and no detail below: JSON.parse's and assertJson's messages quote the plaintext
+  // (a snippet, a member name), and a decrypted document must not end up in an error report.
   let value: unknown;
   try {
     value = JSON.parse(text);
+  } catch {
+    throw new MetadataError("json", "Cannot read metadata: it is not JSON text");
+  }
+  try {
     assertJson(value, "document");
-  } catch (cause) {
+  } catch {
     throw new MetadataError(
       "json",
-      `Cannot read metadata: it is not plain JSON (${(cause as Error).message})`,
-      { cause },
+      "Cannot read metadata: it holds a lone surrogate, a number out of range, or nesting " +
+        "deeper than 64 levels",
     );
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
