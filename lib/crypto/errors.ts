@@ -20,7 +20,8 @@ export type CryptoErrorKind =
   | "identity"
   | "record"
   | "login"
-  | "metadata";
+  | "metadata"
+  | "receipt";
 
 /** Failure codes of a blob header (FORMAT §3.3). */
 export type HeaderErrorCode =
@@ -50,6 +51,9 @@ export type RecordErrorCode = "shape" | "version" | "author" | "signature";
 
 /** Failure codes of a login, checked in the order of FORMAT §8.1. */
 export type LoginErrorCode = "origin" | "node_id" | "challenge" | "signature";
+
+/** Failure codes of an upload receipt, checked in the order of FORMAT §13. */
+export type ReceiptErrorCode = "node_id" | "member" | "blob" | "size" | "signature";
 
 /** Failure codes of a metadata document, checked in the order of FORMAT §10.2. */
 export type MetadataErrorCode = "too_large" | "utf8" | "json" | "not_object";
@@ -119,5 +123,13 @@ export class MetadataError extends CryptoError {
   declare readonly code: MetadataErrorCode;
   constructor(code: MetadataErrorCode, message: string, options?: ErrorOptions) {
     super("metadata", code, message, options);
+  }
+}
+
+/** An upload receipt's statement is malformed, or its signature does not verify. */
+export class ReceiptError extends CryptoError {
+  declare readonly code: ReceiptErrorCode;
+  constructor(code: ReceiptErrorCode, message: string, options?: ErrorOptions) {
+    super("receipt", code, message, options);
   }
 }

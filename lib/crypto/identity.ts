@@ -12,7 +12,7 @@
 import { ed25519, x25519 } from "@noble/curves/ed25519.js";
 import { entropyToMnemonic, mnemonicToEntropy } from "@scure/bip39";
 import { wordlist } from "@scure/bip39/wordlists/english.js";
-import { assertBytes, assertString } from "./bytes.ts";
+import { assertBytes, assertString, fromBase64UrlOrNull } from "./bytes.ts";
 import { MnemonicError } from "./errors.ts";
 import { hkdfSha256 } from "./hkdf.ts";
 import { randomBytes } from "./random.ts";
@@ -128,4 +128,19 @@ export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Ui
   } catch {
     return false; // an undecodable point is an invalid signature, not a crash
   }
+}
+
+/**
+ * {@link verify} for a signature written as base64url (FORMAT §2.2): false unless the text
+ * decodes to 64 bytes and the signature verifies strictly (§6.3). For messages whose every
+ * signature fault has one failure code (login §8.1, upload receipts §13).
+ */
+export function verifyBase64Url(
+  signature: string,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): boolean {
+  assertString(signature, "signature");
+  const sig = fromBase64UrlOrNull(signature, 64);
+  return sig !== null && verify(sig, message, publicKey);
 }

@@ -12,7 +12,7 @@
 
 import { assertBytes, assertString, fromBase64UrlOrNull, utf8Encode } from "./bytes.ts";
 import { LoginError } from "./errors.ts";
-import { verify } from "./identity.ts";
+import { verifyBase64Url } from "./identity.ts";
 
 /** What the node sends (challenge, its id) and what the browser knows (its origin). */
 export interface LoginChallenge {
@@ -74,8 +74,7 @@ export function verifyLogin(
   assertString(signature, "signature");
   assertBytes(publicKey, "publicKey", 32);
   const message = loginMessage(fields);
-  const sig = fromBase64UrlOrNull(signature, 64);
-  if (sig === null || !verify(sig, message, publicKey)) {
+  if (!verifyBase64Url(signature, message, publicKey)) {
     throw new LoginError(
       "signature",
       "Cannot verify login: the signature does not verify for this node, origin and challenge",

@@ -65,6 +65,8 @@ export {
   MnemonicError,
   PayloadError,
   type PayloadErrorCode,
+  ReceiptError,
+  type ReceiptErrorCode,
   RecordError,
   type RecordErrorCode,
   WrapError,
@@ -102,6 +104,10 @@ export {
   verifyRecord,
 } from "./records.ts";
 export { decryptBytes, decryptStream } from "./stream_decrypt.ts";
-export { uploadReceiptMessage, type UploadReceiptStatement } from "./upload_receipt.ts";
+export {
+  uploadReceiptMessage,
+  type UploadReceiptStatement,
+  verifyUploadReceipt,
+} from "./upload_receipt.ts";
 export { encryptBytes, encryptStream, newFileKey } from "./stream_encrypt.ts";
 export { unwrapKey, WRAP_VERSION_X25519, wrapKey, WRAPPED_KEY_SIZE } from "./wrap.ts";

@@ -11,7 +11,9 @@
  * @module
  */
 
-import { assertString, fromBase64Url, utf8Encode } from "./bytes.ts";
+import { assertBytes, assertString, fromBase64UrlOrNull, utf8Encode } from "./bytes.ts";
+import { ReceiptError } from "./errors.ts";
+import { verifyBase64Url } from "./identity.ts";
 
 /** What a receipt says: node `nodeId` received all `size` bytes of blob `blob` from `member`. */
 export interface UploadReceiptStatement {
@@ -31,7 +33,8 @@ const BLOB_ID_PATTERN = /^[0-9a-f]{64}$/;
 /**
  * FORMAT §13: UTF-8 of
  * `p2pos-upload-receipt-v1\nnode:<node id>\nmember:<key>\nblob:<id>\nsize:<decimal>\n`.
- * Each field is validated so none can smuggle a newline and forge another line.
+ * Each field is checked in the order of §13 (node id, member, blob, size), so none can smuggle
+ * a newline and forge another line; a bad one throws {@link ReceiptError} naming it.
  */
 export function uploadReceiptMessage(
   { nodeId, member, blob, size }: UploadReceiptStatement,
@@ -39,17 +42,40 @@ export function uploadReceiptMessage(
   assertString(nodeId, "nodeId");
   assertString(member, "member");
   assertString(blob, "blob");
+  const bad = (code: "node_id" | "member" | "blob" | "size", why: string) =>
+    new ReceiptError(code, `Cannot build upload receipt: ${why}`);
   if (!NODE_ID_PATTERN.test(nodeId)) {
-    throw new RangeError(`"nodeId" expected 1..128 letters, digits or dashes`);
+    throw bad("node_id", "the node id must be 1..128 letters, digits or dashes");
   }
-  if (fromBase64Url(member).length !== 32) { // SyntaxError when not canonical base64url
-    throw new RangeError(`"member" expected base64url of a 32-byte public key`);
+  if (fromBase64UrlOrNull(member, 32) === null) {
+    throw bad("member", "the member must be base64url of a 32-byte public key");
   }
-  if (!BLOB_ID_PATTERN.test(blob)) throw new RangeError(`"blob" expected 64 lowercase hex digits`);
-  if (!Number.isSafeInteger(size) || size < 0) {
-    throw new RangeError(`"size" expected a whole number of bytes, got ${size}`);
+  if (!BLOB_ID_PATTERN.test(blob)) throw bad("blob", "the blob id must be 64 lowercase hex digits");
+  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
+    throw bad("size", `the size must be a whole number of bytes, not ${String(size)}`);
   }
   return utf8Encode(
     `p2pos-upload-receipt-v1\nnode:${nodeId}\nmember:${member}\nblob:${blob}\nsize:${size}\n`,
   );
+}
+
+/**
+ * FORMAT §13 steps 1–5: builds the message and verifies `signature` (base64url of 64 bytes) over
+ * it with the signing node's Ed25519 `nodePublicKey`, strictly (§6.3). Throws
+ * {@link ReceiptError}. Which key belongs to `statement.nodeId` is the caller's to know.
+ */
+export function verifyUploadReceipt(
+  statement: UploadReceiptStatement,
+  signature: string,
+  nodePublicKey: Uint8Array,
+): void {
+  assertString(signature, "signature");
+  assertBytes(nodePublicKey, "nodePublicKey", 32);
+  if (!verifyBase64Url(signature, uploadReceiptMessage(statement), nodePublicKey)) {
+    throw new ReceiptError(
+      "signature",
+      "Cannot verify upload receipt: the signature does not verify for this node, member, blob " +
+        "and size",
+    );
+  }
 }

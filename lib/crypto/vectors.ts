@@ -19,11 +19,12 @@ import { verifyRecord } from "./records.ts";
 import { bytesToStream, gather } from "./_streams.ts";
 import { decryptBytes, decryptStream } from "./stream_decrypt.ts";
 import { encryptBytesWithSalt } from "./stream_encrypt.ts";
+import { uploadReceiptMessage, verifyUploadReceipt } from "./upload_receipt.ts";
 import { unwrapKey } from "./wrap.ts";
 
-/** What a vector exercises. */
-export type VectorKind = "blob" | "wrap" | "identity" | "record" | "login" | "metadata";
-const KINDS: readonly VectorKind[] = ["blob", "wrap", "identity", "record", "login", "metadata"];
+const KINDS = ["blob", "wrap", "identity", "record", "login", "metadata", "receipt"] as const;
+/** What a vector exercises (FORMAT §9.1). */
+export type VectorKind = typeof KINDS[number];
 
 /** The `expect:` line: success, or a failure of a given kind and code (FORMAT §9.2). */
 export type Expectation =
@@ -131,6 +132,20 @@ const RUNNERS: Record<VectorKind, (f: Record<string, string>) => Promise<string>
       fromHex(need(f, "public-key")),
     );
     check(toHex(message) === need(f, "message-hex"), "message bytes differ");
+    return Promise.resolve("signature verified");
+  },
+  receipt: (f) => {
+    const statement = {
+      nodeId: need(f, "node-id"),
+      member: need(f, "member"),
+      blob: need(f, "blob"),
+      size: Number(need(f, "size")),
+    };
+    verifyUploadReceipt(statement, need(f, "signature"), fromHex(need(f, "public-key")));
+    check(
+      toHex(uploadReceiptMessage(statement)) === need(f, "message-hex"),
+      "message bytes differ",
+    );
     return Promise.resolve("signature verified");
   },
   metadata: async (f) => {

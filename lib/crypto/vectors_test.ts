@@ -35,13 +35,14 @@ Deno.test("tests/vectors/ holds the required cases", () => {
     identity: ["mnemonic_length", "mnemonic_word", "mnemonic_checksum"],
     login: ["origin", "node_id", "challenge", "signature"],
     metadata: ["utf8", "json", "not_object"],
+    receipt: ["node_id", "member", "blob", "size", "signature"],
   };
   for (const [kind, list] of Object.entries(required)) {
     for (const code of list) {
       assert.ok(codes.has(`${kind}/${code}`), `no vector expects ${kind}/${code}`);
     }
   }
-  for (const kind of ["blob", "wrap", "identity", "record", "login", "metadata"]) {
+  for (const kind of ["blob", "wrap", "identity", "record", "login", "metadata", "receipt"]) {
     const success = parsed.some((v) => v.kind === kind && v.expect.outcome === "success");
     assert.ok(success, `no success vector of kind ${kind}`);
   }

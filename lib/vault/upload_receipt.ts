@@ -11,7 +11,13 @@
  */
 
 import { z } from "zod";
-import { fromBase64Url, toBase64Url, uploadReceiptMessage, verify } from "../crypto/mod.ts";
+import {
+  fromBase64Url,
+  ReceiptError,
+  toBase64Url,
+  uploadReceiptMessage,
+  verifyUploadReceipt,
+} from "../crypto/mod.ts";
 import { ForbiddenError } from "../core/errors.ts";
 import type { NodeBody } from "../core/node_kinds.ts";
 import type { Origin, RecordView } from "../core/record_kinds.ts";
@@ -64,15 +70,18 @@ export function checkUploadReceipt(
       `the upload receipt of its ${what} blob is not from a node of this family`,
     );
   }
-  const message = uploadReceiptMessage({
-    nodeId: receipt.node,
-    member: uploader,
-    blob: ref.id,
-    size: ref.size,
-  });
-  if (!verify(fromBase64Url(receipt.sig), message, fromBase64Url(node.body.publicKey))) {
+  try {
+    // FORMAT §13: the statement's fields, then the signature, strictly (§6.3).
+    verifyUploadReceipt(
+      { nodeId: receipt.node, member: uploader, blob: ref.id, size: ref.size },
+      receipt.sig,
+      fromBase64Url(node.body.publicKey),
+    );
+  } catch (cause) {
+    if (!(cause instanceof ReceiptError)) throw cause;
     throw new ForbiddenError(
       `the upload receipt of its ${what} blob was not given to its uploader for these bytes`,
+      { cause },
     );
   }
 }

@@ -19,6 +19,7 @@ import {
   unwrapKey,
   verifyLogin,
   verifyRecord,
+  verifyUploadReceipt,
 } from "../../lib/crypto/mod.ts";
 import {
   concat,
@@ -31,8 +32,11 @@ import {
   openBlob,
   openMetadata,
   readPhrase,
+  receiptMessageOf,
+  type ReceiptStatement,
   unwrap,
   verifyLogin as verifyLoginIndependent,
+  verifyReceipt as verifyReceiptIndependent,
   verifyRecord as verifyRecordIndependent,
 } from "./mod.ts";
 
@@ -153,6 +157,27 @@ export const logins = {
   message: (fields: LoginFields) => {
     try {
       return loginMessageOf(fields);
+    } catch {
+      return null;
+    }
+  },
+};
+
+export const receipts = {
+  lib: (statement: ReceiptStatement, signature: string, nodeKey: Uint8Array) =>
+    outcome(() => {
+      verifyUploadReceipt(statement, signature, nodeKey);
+      return "verified";
+    }),
+  independent: (statement: ReceiptStatement, signature: string, nodeKey: Uint8Array) =>
+    outcome(() => {
+      verifyReceiptIndependent(statement, signature, nodeKey);
+      return "verified";
+    }),
+  /** The message, when the independent side can build it (to sign it for a valid case). */
+  message: (statement: ReceiptStatement) => {
+    try {
+      return receiptMessageOf(statement);
     } catch {
       return null;
     }

@@ -8,8 +8,16 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { seedToMnemonic, signRecord as libSign } from "../../lib/crypto/mod.ts";
-import { Coverage, logins, mnemonics, type Outcome, outcome, records } from "./_lib_side.ts";
-import { b64, type JObject, parseJson, signRecord, unb64, writePhrase } from "./mod.ts";
+import {
+  Coverage,
+  logins,
+  mnemonics,
+  type Outcome,
+  outcome,
+  receipts,
+  records,
+} from "./_lib_side.ts";
+import { b64, hex, type JObject, parseJson, signRecord, unb64, writePhrase } from "./mod.ts";
 import { wordlist } from "@scure/bip39/wordlists/english.js";
 
 const coverage = new Coverage();
@@ -441,6 +449,57 @@ Deno.test("differential: login fields and signatures get the same verdict", asyn
   );
 });
 
+const receiptArb = fc.record({
+  nodeId: nodeIdArb,
+  member: fc.oneof(
+    { weight: 10, arbitrary: key32.map(b64) },
+    { weight: 1, arbitrary: key32.map((k) => editSignature(b64(k), "unused bit")) },
+    { weight: 1, arbitrary: fc.uint8Array({ minLength: 30, maxLength: 34 }).map(b64) },
+    { weight: 1, arbitrary: fc.constantFrom("", "=", "A".repeat(43) + "=") },
+  ),
+  blob: fc.oneof(
+    { weight: 10, arbitrary: key32.map(hex) },
+    { weight: 1, arbitrary: key32.map((k) => hex(k).toUpperCase()) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 70 }) },
+  ),
+  size: fc.oneof(
+    { weight: 5, arbitrary: fc.nat() },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(0, -1, 1.5, NaN, Infinity, 2 ** 53 - 1, 2 ** 53, -0),
+    },
+  ),
+});
+
+Deno.test("differential: upload receipts get the same verdict", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      receiptArb,
+      key32,
+      key32,
+      sigEdit,
+      fc.constantFrom("signer", "signer", "other", "small order"),
+      fc.oneof(
+        { weight: 4, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.nat() },
+      ),
+      async (statement, secret, otherSecret, sigHow, checkWith, otherSize) => {
+        // Sometimes the signature is for another size: the bytes a receipt vouches for.
+        const signed = otherSize === null ? statement : { ...statement, size: otherSize };
+        const message = receipts.message(signed) ?? new Uint8Array(5);
+        const sig = editSignature(b64(ed25519.sign(message, secret)), sigHow);
+        const key = checkKey(checkWith, secret, otherSecret);
+        const independent = coverage.note(
+          "receipt",
+          await receipts.independent(statement, sig, key),
+        );
+        assert.deepEqual(await receipts.lib(statement, sig, key), independent);
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
+
 Deno.test("differential: the text-format runs above reached every verdict", () => {
   coverage.expect([
     "record success",
@@ -457,5 +516,11 @@ Deno.test("differential: the text-format runs above reached every verdict", () =
     "login login failure (node_id)",
     "login login failure (challenge)",
     "login login failure (signature)",
+    "receipt success",
+    "receipt receipt failure (node_id)",
+    "receipt receipt failure (member)",
+    "receipt receipt failure (blob)",
+    "receipt receipt failure (size)",
+    "receipt receipt failure (signature)",
   ]);
 });

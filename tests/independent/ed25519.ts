@@ -9,6 +9,7 @@
 
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha512 } from "@noble/hashes/sha2.js";
+import { unb64 } from "./encoding.ts";
 
 const P = 2n ** 255n - 19n;
 const L = 2n ** 252n + 27742317777372353535851937790883648493n;
@@ -58,6 +59,16 @@ export function verifyStrict(
   const sb = Point.BASE.multiplyUnsafe(s);
   const rhs = r.add(a.multiplyUnsafe(k));
   return sb.subtract(rhs).multiplyUnsafe(8n).is0(); // cofactored: [8]([S]B − R − [k]A) = 0
+}
+
+/** §6.3 for a signature written as base64url: it must decode (§2.2) to 64 bytes. */
+export function verifyStrictText(
+  signature: string,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): boolean {
+  const sig = unb64(signature);
+  return sig !== null && verifyStrict(sig, message, publicKey);
 }
 
 /** RFC 8032 signing, for building inputs in tests. */

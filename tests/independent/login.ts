@@ -6,7 +6,7 @@
  */
 
 import { unb64, utf8 } from "./encoding.ts";
-import { verifyStrict } from "./ed25519.ts";
+import { verifyStrictText } from "./ed25519.ts";
 import { Failure } from "./failure.ts";
 
 export interface LoginFields {
@@ -44,8 +44,7 @@ export function verifyLogin(
   publicKey: Uint8Array,
 ): Uint8Array {
   const message = loginMessageOf(fields);
-  const sig = unb64(signature);
-  if (sig === null || sig.length !== 64 || !verifyStrict(sig, message, publicKey)) {
+  if (!verifyStrictText(signature, message, publicKey)) {
     throw new Failure("login", "signature");
   }
   return message;

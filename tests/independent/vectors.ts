@@ -14,6 +14,7 @@ import { keysOf, phraseWords, readPhrase, writePhrase } from "./identity.ts";
 import { jcs, parseJson } from "./json.ts";
 import { verifyLogin } from "./login.ts";
 import { openMetadata } from "./metadata.ts";
+import { verifyReceipt } from "./receipt.ts";
 import { verifyRecord } from "./records.ts";
 import { unwrap, x25519PublicOf } from "./wrap.ts";
 
@@ -117,6 +118,20 @@ const RUNNERS: Record<string, (f: Map<string, string>) => string> = {
   login(f) {
     const message = verifyLogin(
       { origin: need(f, "origin"), nodeId: need(f, "node-id"), challenge: need(f, "challenge") },
+      need(f, "signature"),
+      unhex(need(f, "public-key")),
+    );
+    check(hex(message) === need(f, "message-hex"), "message-hex");
+    return "signature verified";
+  },
+  receipt(f) {
+    const message = verifyReceipt(
+      {
+        nodeId: need(f, "node-id"),
+        member: need(f, "member"),
+        blob: need(f, "blob"),
+        size: Number(need(f, "size")),
+      },
       need(f, "signature"),
       unhex(need(f, "public-key")),
     );

@@ -1,6 +1,7 @@
 /**
- * Signed record (FORMAT §6) and login (FORMAT §8.1) vectors: a success each, and a failure for
- * every check of §6.4 and §8.1, including the ones whose order decides the code.
+ * Signed record (FORMAT §6), login (FORMAT §8.1) and upload receipt (FORMAT §13) vectors: a
+ * success each, and a failure for every check of §6.4, §8.1 and §13, including the ones whose
+ * order decides the code.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { canonicalJson, type JsonValue } from "../../lib/crypto/canonical_json.t
 import { deriveIdentity, sign } from "../../lib/crypto/identity.ts";
 import { loginMessage } from "../../lib/crypto/login.ts";
 import { type RecordEnvelope, signRecord } from "../../lib/crypto/records.ts";
+import { uploadReceiptMessage } from "../../lib/crypto/upload_receipt.ts";
 import { MEMBER_SEED } from "./_key_vectors.ts";
 import { det, unreducedS, type VectorSet, withUnusedBitSet } from "./_vector_file.ts";
 
@@ -264,5 +266,92 @@ export function loginVectors(set: VectorSet): void {
     "the first 63 bytes of the signature",
     {},
     signature.slice(0, 63),
+  );
+}
+
+/** Adds the upload receipt (FORMAT §13) vectors to `set`. */
+export function receiptVectors(set: VectorSet): void {
+  const node = deriveIdentity(det("node seed"));
+  const statement = {
+    nodeId: "ABCDEFG-HIJKLMN",
+    member: toBase64Url(deriveIdentity(MEMBER_SEED).signingPublicKey),
+    blob: toHex(det("receipt blob")),
+    size: 791,
+  };
+  const message = uploadReceiptMessage(statement);
+  const signature = sign(message, node.signingSecretKey);
+  const lines = (s: typeof statement, sig: Uint8Array, key = node.signingPublicKey) =>
+    [
+      ["node-id", s.nodeId],
+      ["member", s.member],
+      ["blob", s.blob],
+      ["size", String(s.size)],
+      ["public-key", toHex(key)],
+      ["signature", toBase64Url(sig)],
+    ] as [string, string][];
+  set.add("receipt_success", "receipt", "success", "a node's receipt for 791 bytes of a blob", [
+    ...lines(statement, signature),
+    ["message-hex", toHex(message)],
+  ]);
+  const failure = (
+    name: string,
+    code: string,
+    comment: string,
+    change: Partial<typeof statement>,
+    sig = signature,
+    key = node.signingPublicKey,
+  ) =>
+    set.add(
+      name,
+      "receipt",
+      `receipt failure (${code})`,
+      comment,
+      lines({ ...statement, ...change }, sig, key),
+    );
+  failure("receipt_node_id_space", "node_id", "node id with a space in it", {
+    nodeId: "ABCDEFG HIJKLMN",
+  });
+  failure("receipt_member_31_bytes", "member", "member key of 31 bytes", {
+    member: toBase64Url(deriveIdentity(MEMBER_SEED).signingPublicKey.slice(0, 31)),
+  });
+  failure(
+    "receipt_member_unused_bits",
+    "member",
+    "member key with a non-zero unused bit in its last character",
+    { member: withUnusedBitSet(statement.member) },
+  );
+  failure("receipt_blob_upper_case", "blob", "blob id in upper-case hex", {
+    blob: statement.blob.toUpperCase(),
+  });
+  failure("receipt_size_negative", "size", "size -1", { size: -1 });
+  failure("receipt_size_2_53", "size", "size 2^53, past the exact integers", { size: 2 ** 53 });
+  failure(
+    "receipt_signature_other_size",
+    "signature",
+    "a receipt signed for 792 bytes, checked for 791",
+    {},
+    sign(uploadReceiptMessage({ ...statement, size: 792 }), node.signingSecretKey),
+  );
+  failure(
+    "receipt_signature_s_not_reduced",
+    "signature",
+    "receipt_success with L added to S",
+    {},
+    unreducedS(signature),
+  );
+  failure(
+    "receipt_signature_63_bytes",
+    "signature",
+    "the first 63 bytes of the signature",
+    {},
+    signature.slice(0, 63),
+  );
+  failure(
+    "receipt_small_order_node_key",
+    "signature",
+    "the node key is the identity point, R the identity and S 0: valid to a lax verifier",
+    {},
+    concatBytes(IDENTITY_POINT, new Uint8Array(32)),
+    IDENTITY_POINT,
   );
 }

@@ -14,7 +14,7 @@
 import { blobVectors } from "./_blob_vectors.ts";
 import { identityVectors, wrapVectors } from "./_key_vectors.ts";
 import { metadataVectors } from "./_metadata_vectors.ts";
-import { loginVectors, recordVectors } from "./_signed_vectors.ts";
+import { loginVectors, receiptVectors, recordVectors } from "./_signed_vectors.ts";
 import { VectorSet } from "./_vector_file.ts";
 
 const HERE = new URL(".", import.meta.url);
@@ -25,6 +25,7 @@ await wrapVectors(set);
 identityVectors(set);
 recordVectors(set);
 loginVectors(set);
+receiptVectors(set);
 await metadataVectors(set);
 
 for (const entry of Deno.readDirSync(HERE)) {

@@ -191,6 +191,20 @@ Deno.test("An upload receipt counts only from a current family node, for its mem
     ],
     ["for another size", await issueUploadReceipt(t.nodeKey, alice.key, body.original.id, 1)],
   ];
+  // The right receipt with its signature spelled a second way (a non-zero unused bit in the
+  // last base64url character): FORMAT §13 refuses it as a signature failure.
+  const right = await issueUploadReceipt(
+    t.nodeKey,
+    alice.key,
+    body.original.id,
+    body.original.size,
+  );
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const last = alphabet[alphabet.indexOf(right.sig.at(-1)!) | 1];
+  cases.push(["a second spelling of the right one", {
+    ...right,
+    sig: right.sig.slice(0, -1) + last,
+  }]);
   for (const [what, receipt] of cases) {
     const record = signed(t, alice, "photo", photo.id, {
       ...body,
