@@ -15,7 +15,13 @@
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { z } from "zod";
-import { fromBase64Url, toBase64Url, utf8Decode, utf8Encode } from "../crypto/mod.ts";
+import {
+  fromBase64Url,
+  isStrongSigningKey,
+  toBase64Url,
+  utf8Decode,
+  utf8Encode,
+} from "../crypto/mod.ts";
 import { ForbiddenError, ValidationError } from "./errors.ts";
 import { wasAdmin } from "./family_kinds.ts";
 import { nodeIdFromDigest } from "./node_id.ts";
@@ -32,8 +38,21 @@ export const NodeUrl = z.string().max(300).refine((s) => {
   }
 }, "expected an http(s) origin such as https://node.example:8420 (no path, no trailing slash)");
 
+/** A node's Ed25519 public key: 32 bytes, a canonical point not of small order. */
+const NodeKey = Key32.refine(
+  (k) => {
+    try {
+      return isStrongSigningKey(fromBase64Url(k));
+    } catch {
+      return false; // not base64url: Key32 says so
+    }
+  },
+  "expected an Ed25519 public key (this one is of small order or not a canonical point: " +
+    "anyone could sign as it)",
+);
+
 export const NodeBody = z.object({
-  publicKey: Key32,
+  publicKey: NodeKey,
   url: NodeUrl.optional(),
   name: DisplayName,
   removed: z.boolean(),
@@ -89,7 +108,7 @@ export const nodeKind: RecordKind<NodeBody> = {
 export const JoinCode = z.object({
   v: z.literal(1),
   nodeId: z.string().regex(/^[A-Z2-7]{7}(-[A-Z2-7]{7}){7}$/, "expected a grouped node id"),
-  publicKey: Key32,
+  publicKey: NodeKey,
   url: NodeUrl.optional(),
   code: z.string().min(1).max(64),
 }).strict();

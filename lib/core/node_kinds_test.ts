@@ -60,6 +60,20 @@ Deno.test("A node record must carry the key its id is made from, and the key nev
   assert.equal(nodeIdOfKey(toBase64Url(a.publicKey)), a.nodeId);
 });
 
+Deno.test("A node record with a small-order key is refused: anyone could sign as such a node", async () => {
+  await using t = await makeTestApp();
+  const admin = await setupFamily(t);
+  const identity = new Uint8Array(32);
+  identity[0] = 1; // the neutral point: R = identity, S = 0 "verifies" every message for it
+  const weak = toBase64Url(identity);
+  const record = signed(t, admin, "node", nodeIdOfKey(weak), {
+    publicKey: weak,
+    name: "Stranger",
+    removed: false,
+  });
+  assert.throws(() => t.records.apply([record], { via: "api" }), /small order/);
+});
+
 Deno.test("A join code round-trips, and a damaged or forged one is refused with a reason", async () => {
   const n = await newNodeSigner();
   const join = {

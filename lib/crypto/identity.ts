@@ -131,6 +131,21 @@ export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Ui
 }
 
 /**
+ * Whether `publicKey` is an Ed25519 public key a signature can be checked against at all: the
+ * canonical encoding of a point that is not of small order (FORMAT §6.3). For a small-order
+ * key, signatures verify that nobody made (R = identity, S = 0 passes for every message in
+ * cofactorless verifiers, WebCrypto's among them), so such a key must never be trusted.
+ */
+export function isStrongSigningKey(publicKey: Uint8Array): boolean {
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
+  try {
+    return !ed25519.Point.fromBytes(publicKey, false).isSmallOrder();
+  } catch {
+    return false; // not a canonical point encoding
+  }
+}
+
+/**
  * {@link verify} for a signature written as base64url (FORMAT §2.2): false unless the text
  * decodes to 64 bytes and the signature verifies strictly (§6.3). For messages whose every
  * signature fault has one failure code (login §8.1, upload receipts §13).

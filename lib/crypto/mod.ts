@@ -76,6 +76,7 @@ export { hkdfSha256, hmacSha256 } from "./hkdf.ts";
 export {
   deriveIdentity,
   type Identity,
+  isStrongSigningKey,
   MNEMONIC_WORDS,
   mnemonicToSeed,
   newSeed,

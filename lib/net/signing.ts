@@ -11,7 +11,14 @@
  */
 
 import { createHash } from "node:crypto";
-import { fromBase64Url, toBase64Url, toHex, utf8Encode, verify } from "../crypto/mod.ts";
+import {
+  fromBase64Url,
+  isStrongSigningKey,
+  toBase64Url,
+  toHex,
+  utf8Encode,
+  verify,
+} from "../crypto/mod.ts";
 import { UnauthorizedError } from "../core/errors.ts";
 import type { NodeSigner } from "../core/transport.ts";
 
@@ -207,7 +214,9 @@ export async function verifyEd25519(
   const id = toHex(publicKey);
   let key = keys.get(id);
   if (!key) {
-    key = crypto.subtle.importKey(
+    // WebCrypto verifies cofactorless and takes small-order keys, for which R = identity,
+    // S = 0 verifies any message: only a key that passes the strict check is handed to it.
+    key = !isStrongSigningKey(publicKey) ? Promise.resolve(null) : crypto.subtle.importKey(
       "raw",
       publicKey as Uint8Array<ArrayBuffer>,
       { name: "Ed25519" },
@@ -218,6 +227,7 @@ export async function verifyEd25519(
     keys.set(id, key);
   }
   const k = await key;
+  // No WebCrypto Ed25519 here, or a weak key (which the strict check then refuses).
   if (!k) return verify(signature, message, publicKey);
   return await crypto.subtle.verify(
     "Ed25519",

@@ -8,6 +8,7 @@ import {
   readSignedHeaders,
   signRequest,
   signResponse,
+  verifyEd25519,
   verifyRequest,
   verifyResponse,
 } from "./signing.ts";
@@ -93,4 +94,21 @@ Deno.test("A response signature binds the request nonce, the status and the body
     await verifyResponse({ status: 200, get }, altered, "nonce-0123456789abcdefghij", peer),
     false,
   );
+});
+
+Deno.test("verifyEd25519() refuses the forgery every small-order key admits, which WebCrypto takes", async () => {
+  const identity = new Uint8Array(32);
+  identity[0] = 1;
+  const forged = new Uint8Array(64);
+  forged[0] = 1; // R = identity, S = 0
+  const message = new TextEncoder().encode("PUT /internal/v1/blobs/…");
+  const key = await crypto.subtle.importKey("raw", identity, { name: "Ed25519" }, false, [
+    "verify",
+  ]);
+  // The runtime's own check takes it (what this test guards against):
+  assert.equal(await crypto.subtle.verify("Ed25519", key, forged, message), true);
+  assert.equal(await verifyEd25519(forged, message, identity), false);
+  // An ordinary key still verifies through the fast path.
+  const node = await newNodeSigner();
+  assert.equal(await verifyEd25519(await node.sign(message), message, node.publicKey), true);
 });
