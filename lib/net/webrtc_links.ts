@@ -88,6 +88,7 @@ interface Entry {
 
 export class LinkManager {
   readonly #peers = new Map<string, Entry>();
+  readonly #toldAt = new Map<string, number>();
   readonly #opt: Required<LinkManagerOptions>;
   readonly #now: () => number;
   #signal?: SignalPort;
@@ -150,15 +151,33 @@ export class LinkManager {
 
   /** A `signal` message from the relay. */
   onSignal(from: string, data: Record<string, unknown>): void {
+    if (typeof data.refused === "string") {
+      // Unsigned, so it can only end an attempt early, which the relay could do anyway.
+      const e = this.#peers.get(from);
+      if (e?.attempt && e.attempt.session === data.session) {
+        this.#failed(from, new Error(`The peer refused the offer (${data.refused.slice(0, 40)})`));
+      }
+      return;
+    }
     this.#onSession(from, data).catch((err) => {
       if (err instanceof SessionRefusedError) {
         log.warn("Refused an offer or answer", { from, code: err.code, reason: err.message });
         this.deps.onRefused?.(from, err);
+        this.#tellRefused(from, err.code, data.session);
       } else {
         log.info("WebRTC negotiation failed", { peer: from, error: (err as Error).message });
         this.#failed(from, err as Error);
       }
     });
+  }
+
+  /** Tells a refused sender at once (at most every 5 s each), so it falls back without waiting. */
+  #tellRefused(to: string, code: string, session: unknown): void {
+    const now = this.#now();
+    if ((this.#toldAt.get(to) ?? 0) > now - 5_000) return;
+    if (this.#toldAt.size > 1000) this.#toldAt.clear();
+    this.#toldAt.set(to, now);
+    this.#signal?.send(to, { refused: code, session: typeof session === "string" ? session : "" });
   }
 
   /** The relay refused to deliver to `to`: its attempt fails now rather than at the timeout. */
