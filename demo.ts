@@ -95,6 +95,8 @@ export async function createFamily(
   node: { url: string; setupCode: string },
   names: { family: string; founder: string; node: string },
   seed: Uint8Array = newSeed(),
+  /** The address signed into the node's record: its URL by default, `null` for none. */
+  recordUrl: string | null = node.url,
 ): Promise<Admin> {
   const id = deriveIdentity(seed);
   const admin: Admin = {
@@ -117,7 +119,7 @@ export async function createFamily(
     }),
     signAs(admin, "node", ch.nodeId, {
       publicKey: ch.nodePublicKey,
-      url: node.url,
+      ...(recordUrl ? { url: recordUrl } : {}),
       name: names.node,
       removed: false,
     }),
@@ -163,9 +165,15 @@ export async function pairNode(
   const { joinCode, nodeId, publicKey, url } = await expectOk(
     await call(`${fresh.url}/v1/nodes/join-code`, "POST", { code: fresh.setupCode }),
     "Join code",
-  ) as { joinCode: string; nodeId: string; publicKey: string; url: string };
+  ) as { joinCode: string; nodeId: string; publicKey: string; url?: string };
   await challenge(at);
-  const record = signAs(admin, "node", nodeId, { publicKey, url, name, removed: false });
+  // A node behind NAT shows no URL in its join code: peers meet it through the relay.
+  const record = signAs(admin, "node", nodeId, {
+    publicKey,
+    ...(url ? { url } : {}),
+    name,
+    removed: false,
+  });
   await expectOk(
     await call(`${at}/v1/nodes/peers`, "POST", { joinCode, record }, await cookieFor(admin, at)),
     `Pairing ${name}`,

@@ -131,7 +131,7 @@ export class LinkManager {
   }
 
   /** The link to `peer`, opened now if needed. Rejects when it cannot be opened. */
-  connect(peer: PeerAddress, options: { includeKey?: boolean } = {}): Promise<DataLink> {
+  connect(peer: PeerAddress): Promise<DataLink> {
     const open = this.link(peer.nodeId);
     if (open) return Promise.resolve(open);
     const e = this.#entry(peer.nodeId);
@@ -145,7 +145,7 @@ export class LinkManager {
       );
     }
     const p = new Promise<DataLink>((resolve, reject) => e.waiters.push({ resolve, reject }));
-    if (!e.attempt) this.#offer(peer.nodeId, options.includeKey === true);
+    if (!e.attempt) this.#offer(peer.nodeId);
     return p;
   }
 
@@ -231,7 +231,7 @@ export class LinkManager {
     });
   }
 
-  async #offer(peerId: string, includeKey: boolean): Promise<void> {
+  async #offer(peerId: string): Promise<void> {
     const e = this.#entry(peerId);
     const pc = this.#newPeerConnection();
     const session = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
@@ -246,7 +246,8 @@ export class LinkManager {
         to: peerId,
         session,
         sdp: pc.localDescription!.sdp,
-      }, { now: this.#now(), includeKey });
+        // The key rides along for a node with no family yet, which cannot look it up (pairing).
+      }, { now: this.#now(), includeKey: true });
       if (!this.#signal?.send(peerId, msg)) throw new Error("Not connected to the signaling relay");
     } catch (err) {
       if (e.attempt?.session === session) this.#failed(peerId, err as Error);
