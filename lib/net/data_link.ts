@@ -61,6 +61,8 @@ export interface DataLinkOptions {
   /** @default 20_000 */
   silenceMs?: number;
   onClose?: (reason: string) => void;
+  /** An answer to the peer ended: its body bytes sent, and whether all of it went. */
+  onServed?: (target: string, status: number, bytes: number, complete: boolean) => void;
   now?: () => number;
 }
 
@@ -106,8 +108,8 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 export class DataLink {
   readonly #channel: FrameChannel;
   readonly #opt:
-    & Required<Omit<DataLinkOptions, "handler" | "onClose">>
-    & Pick<DataLinkOptions, "handler" | "onClose">;
+    & Required<Omit<DataLinkOptions, "handler" | "onClose" | "onServed">>
+    & Pick<DataLinkOptions, "handler" | "onClose" | "onServed">;
   readonly #streams = new Map<number, Stream>();
   #nextId: number;
   #closed?: string;
@@ -332,11 +334,14 @@ export class DataLink {
     const headers: Record<string, string> = {};
     res.headers.forEach((v, k) => (headers[k] = v));
     this.#send(FrameType.Response, s.id, jsonPayload({ status: res.status, headers }));
+    let complete = false;
     try {
       await this.#sendBody(s, res.body);
+      complete = true;
     } catch (err) {
       this.#reset(s, err, false);
     }
+    this.#opt.onServed?.(head.target, res.status, s.sent, complete);
     // The answer is complete: a request body the handler never read is not wanted any more.
     if (!s.rxEnded && this.#streams.has(s.id)) this.#reset(s, new Error("answered"), false);
   }

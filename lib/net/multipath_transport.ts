@@ -47,7 +47,6 @@ export interface MultipathOptions {
 }
 
 interface PeerPaths {
-  last?: string;
   blobPath?: string;
   rates: Map<string, PathThroughput>;
 }
@@ -78,8 +77,9 @@ export class MultipathTransport implements Transport {
     const link = this.#rtc?.links;
     const linkPath = link?.path(peer.nodeId);
     return {
-      path: p.last ?? linkPath ??
-        (this.#http.reaches(peer) ? "http" : this.#rtc ? "webrtc" : "none"),
+      // The path records take now: the channel when it is open, else HTTP when the peer has a
+      // URL, else none (waiting for the channel).
+      path: linkPath ?? (this.#http.reaches(peer) ? "http" : "none"),
       blobPath: p.blobPath,
       throughput: [...p.rates.values()],
       linkError: this.#rtc && !linkPath ? link?.lastError(peer.nodeId) : undefined,
@@ -220,10 +220,7 @@ export class MultipathTransport implements Transport {
 
   async #used<T>(peer: PeerAddress, t: HttpTransport, p: Promise<T>, bulk: boolean): Promise<T> {
     const r = await p;
-    const s = this.#state(peer.nodeId);
-    const name = this.#name(peer, t);
-    if (bulk) s.blobPath = name;
-    else s.last = name;
+    if (bulk) this.#state(peer.nodeId).blobPath = this.#name(peer, t);
     return r;
   }
 

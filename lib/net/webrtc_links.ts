@@ -316,6 +316,15 @@ export class LinkManager {
       const link = new DataLink(werifChannel(dc), {
         role,
         handler: (req) => this.#serve(peerId, req),
+        // Counted so that what an interrupted transfer sends again can be measured.
+        onServed: (target, status, bytes, complete) =>
+          log.debug("Answered over the data channel", {
+            peer: peerId,
+            target,
+            status,
+            bytes,
+            complete,
+          }),
         onClose: (reason) => {
           if (e.link !== link) return;
           e.link = undefined;
