@@ -9,66 +9,29 @@
 
 import assert from "node:assert/strict";
 import { createFamily, pairNode } from "../../demo.ts";
+import {
+  blobOn,
+  freePort,
+  pairBehindNat,
+  randomBytes,
+  sameRecords,
+  stopNodes,
+} from "./webrtc_cluster.ts";
 import type { ReplicationStatus } from "../../lib/replication/mod.ts";
 import { type NodeProcess, startNode } from "../_support/node_process.ts";
 import { type RelayProcess, startRelayProcess } from "../_support/relay_process.ts";
-import {
-  blobFiles,
-  FAST_ENV,
-  getJson,
-  putBlob,
-  recordsOf,
-  waitFor,
-} from "./replication_cluster.ts";
+import { FAST_ENV, getJson, putBlob, waitFor } from "./replication_cluster.ts";
 
 /** Size of the blob interrupted mid-transfer (the issue asks for 300 MiB). */
 export const RESUME_BLOB_MIB = 300;
 /** The link's flow-control window: at most this much is in flight when a channel breaks. */
 const WINDOW = 1 << 20;
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-function randomBytes(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(out.subarray(i, i + 65536));
-  return out;
-}
-
-/** Oak and Pine, neither with a URL the other can reach: the data channel is the only path. */
-async function pairBehindNat(
-  env: Record<string, string>,
-): Promise<
-  { oak: NodeProcess; pine: NodeProcess; admin: Awaited<ReturnType<typeof createFamily>> }
-> {
-  const oak = await startNode({ env });
-  const pine = await startNode({ env });
-  const admin = await createFamily(
-    { url: oak.url, setupCode: oak.setupCode! },
-    { family: "River", founder: "Alice", node: "Oak" },
-    undefined,
-    "http://127.0.0.1:9",
-  );
-  await pairNode(admin, oak.url, { url: pine.url, setupCode: pine.setupCode! }, "Pine");
-  return { oak, pine, admin };
-}
-
 /** Bytes of blob `id` Oak answered over data channels, per answer, from its trace log. */
 function servedOf(output: string, id: string): { target: string; bytes: number }[] {
   return [...output.matchAll(/Answered over the data channel (\{.*\})/g)]
     .map((m) => JSON.parse(m[1]) as { target: string; bytes: number })
     .filter((a) => a.target.startsWith(`/internal/v1/blobs/${id}`));
-}
-
-async function stopAll(nodes: (NodeProcess | RelayProcess | undefined)[]) {
-  await Promise.allSettled(nodes.map((n) => n?.stop("SIGKILL")));
-  await Promise.allSettled(
-    nodes.map((n) => n && "dataDir" in n ? Deno.remove(n.dataDir, { recursive: true }) : undefined),
-  );
 }
 
 Deno.test("Relay killed mid-transfer: the blob finishes over HTTP, nothing lost or repeated, the channel comes back", async () => {
@@ -123,25 +86,13 @@ Deno.test("Relay killed mid-transfer: the blob finishes over HTTP, nothing lost 
       () => Promise.resolve(/Blob transfer broke; resuming/.test(pine.output())),
       30_000,
     );
-    await waitFor(
-      "the blob on Pine",
-      async () => (await blobFiles(pine.dataDir)).has(id),
-      120_000,
-      200,
-    );
-    const file = await Deno.readFile(
-      `${pine.dataDir}/blobs/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}`,
-    );
+    const file = await blobOn(pine, id, 120_000);
     assert.deepEqual(file, big);
     const resumed = /Blob transfer broke; resuming from the last byte received (\{.*\})/.exec(
       pine.output(),
     )!;
     assert.ok(JSON.parse(resumed[1]).offset > 0, "resumed from where it stopped, not from 0");
-    await waitFor("records identical", () => {
-      const a = recordsOf(oak.dataDir);
-      const b = recordsOf(pine.dataDir);
-      return Promise.resolve(a.size === b.size && [...a].every(([k, v]) => b.get(k) === v));
-    });
+    await sameRecords(oak, pine);
     assert.equal((await status(pine)).peers[0].path, "http", "Pine reaches Oak over HTTP");
     assert.equal((await status(oak)).peers[0].path, "none", "Oak waits for Pine's channel");
 
@@ -154,7 +105,7 @@ Deno.test("Relay killed mid-transfer: the blob finishes over HTTP, nothing lost 
       250,
     );
   } finally {
-    await stopAll([oak, pine, relay]);
+    await stopNodes([oak, pine, relay]);
   }
 });
 
@@ -197,16 +148,7 @@ Deno.test(`A ${RESUME_BLOB_MIB} MiB blob interrupted mid-transfer resumes from i
       60_000,
     );
     relay = await startRelayProcess({ port });
-    await waitFor(
-      "the blob on Pine",
-      async () => (await blobFiles(pine.dataDir)).has(id),
-      300_000,
-      250,
-    );
-
-    const file = await Deno.readFile(
-      `${pine.dataDir}/blobs/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}`,
-    );
+    const file = await blobOn(pine, id, 300_000);
     assert.ok(file.byteLength === size && file.every((b, i) => b === big[i]), "byte-identical");
     const served = servedOf(oak.output(), id);
     assert.ok(
@@ -223,6 +165,6 @@ Deno.test(`A ${RESUME_BLOB_MIB} MiB blob interrupted mid-transfer resumes from i
     );
     assert.ok(again >= 0 && again <= WINDOW + 65536, `${again} bytes sent twice`);
   } finally {
-    await stopAll([oak, pine, relay]);
+    await stopNodes([oak, pine, relay]);
   }
 });
