@@ -38,15 +38,38 @@ export interface Listening {
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
+/** A port free right now on 127.0.0.1 (for a process a test restarts at the same address). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
 /** Runs `main.ts <args>` and waits until its output matches `listening`. */
-export async function spawnMain(
+export function spawnMain(
   args: string[],
   listening: RegExp,
   options: { env?: Record<string, string>; denoArgs?: string[]; timeoutMs?: number } = {},
 ): Promise<Listening> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", ...(options.denoArgs ?? []), MAIN, ...args],
-    env: { NO_COLOR: "1", ...options.env },
+  return spawnProcess(
+    Deno.execPath(),
+    ["run", "--allow-all", ...(options.denoArgs ?? []), MAIN, ...args],
+    listening,
+    { ...options, env: { NO_COLOR: "1", ...options.env } },
+  );
+}
+
+/** Runs `cmd`, collecting its output, and waits until the output matches `ready`. */
+export async function spawnProcess(
+  cmd: string,
+  args: string[],
+  ready: RegExp,
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<Listening> {
+  const child = new Deno.Command(cmd, {
+    args,
+    env: options.env,
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
@@ -63,7 +86,7 @@ export async function spawnMain(
 
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let match: RegExpExecArray | null = null;
-  while (!(match = listening.exec(text))) {
+  while (!(match = ready.exec(text))) {
     if (exited) throw new Error(`Process exited with ${exited.code} before listening:\n${text}`);
     if (Date.now() > deadline) {
       child.kill("SIGKILL");

@@ -5,6 +5,7 @@
 
 import { type Admin, createFamily, pairNode } from "../../demo.ts";
 import { type NodeProcess, startNode } from "../_support/node_process.ts";
+export { freePort } from "../_support/node_process.ts";
 import { blobFiles, recordsOf, waitFor } from "./replication_cluster.ts";
 
 /** A URL nothing listens on: what another house's private address is to this one. */
@@ -40,13 +41,6 @@ export async function stopNodes(
   await Promise.allSettled(
     procs.map((p) => p?.dataDir ? Deno.remove(p.dataDir, { recursive: true }) : undefined),
   );
-}
-
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }
 
 export function randomBytes(n: number): Uint8Array {
