@@ -284,14 +284,15 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
 
   const stop = () => {
     log.info("Shutting down");
+    // WebSockets and data channels first: the server waits for open connections to end.
+    links?.close();
+    signalClient?.stop();
+    relay?.close();
     ac.abort();
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
-  links?.close();
-  signalClient?.stop();
-  relay?.close();
   await replication.stop();
   clearInterval(feedHeadTimer);
   await writeFeedHead();
@@ -413,13 +414,17 @@ async function main(): Promise<void> {
       return;
     case "node":
       await runNode(parsed.config);
-      return;
+      // Stopped in order (database closed): werift's sockets and timers must not keep the
+      // process alive for their own timeouts (≈ 30 s).
+      Deno.exit(0);
+      break;
     case "blobs":
       await runMigrate(parsed.config, parsed.migrateTo!);
       return;
     case "signal":
       await runSignal(parsed.config);
-      return;
+      Deno.exit(0);
+      break;
     default:
       console.error(`p2pos: unknown command "${parsed.command}" (see --help)`);
       Deno.exit(64);
