@@ -31,7 +31,7 @@ import type {
 } from "../core/transport.ts";
 import { TransportError } from "../core/transport.ts";
 import type { HttpTransport } from "./http_transport.ts";
-import type { LinkManager } from "./webrtc_links.ts";
+import type { Links } from "./webrtc_links.ts";
 
 const log = getLogger("net");
 
@@ -54,13 +54,13 @@ interface PeerPaths {
 export class MultipathTransport implements Transport {
   readonly path = "auto";
   readonly #http: HttpTransport;
-  readonly #rtc?: { transport: HttpTransport; links: LinkManager };
+  readonly #rtc?: { transport: HttpTransport; links: Links };
   readonly #peers = new Map<string, PeerPaths>();
   readonly #opt: Required<MultipathOptions>;
 
   constructor(
     http: HttpTransport,
-    rtc?: { transport: HttpTransport; links: LinkManager },
+    rtc?: { transport: HttpTransport; links: Links },
     options: MultipathOptions = {},
   ) {
     this.#http = http;

@@ -68,6 +68,15 @@ export interface LinkManagerOptions {
 /** ICE candidate types of the pair in use: "webrtc/host", "webrtc/srflx", "webrtc/relay". */
 export type LinkPath = `webrtc/${"host" | "srflx" | "relay"}`;
 
+/** What the transports use of the links (a {@link LinkManager}, or a test's stand-in). */
+export interface Links {
+  link(peerId: string): DataLink | undefined;
+  path(peerId: string): LinkPath | undefined;
+  lastError(peerId: string): string | undefined;
+  canTry(peerId: string): boolean;
+  connect(peer: PeerAddress): Promise<DataLink>;
+}
+
 interface Attempt {
   session: string;
   role: "offerer" | "answerer";
@@ -86,7 +95,7 @@ interface Entry {
   lastError?: string;
 }
 
-export class LinkManager {
+export class LinkManager implements Links {
   readonly #peers = new Map<string, Entry>();
   readonly #toldAt = new Map<string, number>();
   readonly #opt: Required<LinkManagerOptions>;

@@ -9,13 +9,13 @@
 
 import type { NodeSigner, PeerAddress } from "../core/transport.ts";
 import { HttpTransport } from "./http_transport.ts";
-import type { LinkManager } from "./webrtc_links.ts";
+import type { Links } from "./webrtc_links.ts";
 
 const PREFIX = "p2pos-link://";
 
 export function webrtcTransport(
   signer: NodeSigner,
-  links: LinkManager,
+  links: Links,
   options: { timeoutMs?: number; maxResponseBytes?: number } = {},
 ): HttpTransport {
   const fetchOverLink = async (input: string | URL | Request, init?: RequestInit) => {
