@@ -348,6 +348,9 @@ function relayOptions(config: ResolvedNodeConfig): RelayOptions {
     maxFrameBytes: config.signalMaxFrameKib * 1024,
     idRate: { perSec: config.signalRate, burst: config.signalRate * 5 },
     maxConnsPerIp: config.signalIpConns,
+    ipRate: { perSec: config.signalIpRate, burst: config.signalIpRate * 10 },
+    connectRate: { perSec: config.signalIpConnectRate, burst: config.signalIpConnectRate * 60 },
+    maxConns: config.signalMaxConns,
     turn: config.turnSecret
       ? { secret: config.turnSecret, urls: config.turnUrls, ttlSecs: config.turnTtlSecs }
       : undefined,

@@ -85,6 +85,12 @@ export interface NodeConfig {
   signalRate?: number;
   /** The relay: open connections per client IP. @default 64 */
   signalIpConns?: number;
+  /** The relay: messages per second per client IP, all its connections. @default 200 */
+  signalIpRate?: number;
+  /** The relay: new connections per second per client IP (burst 60×). @default 2 */
+  signalIpConnectRate?: number;
+  /** The relay: open connections in all. @default 10000 */
+  signalMaxConns?: number;
 }
 
 /** Settings that have no default. */
@@ -328,6 +334,24 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: "posint",
     help: "relay: open connections per IP",
   },
+  "signal-ip-rate": {
+    key: "signalIpRate",
+    env: "P2POS_SIGNAL_IP_RATE",
+    kind: "posint",
+    help: "relay: messages/s per IP",
+  },
+  "signal-ip-connect-rate": {
+    key: "signalIpConnectRate",
+    env: "P2POS_SIGNAL_IP_CONNECT_RATE",
+    kind: "posint",
+    help: "relay: new connections/s per IP",
+  },
+  "signal-max-conns": {
+    key: "signalMaxConns",
+    env: "P2POS_SIGNAL_MAX_CONNS",
+    kind: "posint",
+    help: "relay: open connections in all",
+  },
 };
 
 /** Where `p2pos signal` listens unless --port says otherwise. */
@@ -365,6 +389,9 @@ export const DEFAULTS: ResolvedNodeConfig = {
   signalMaxFrameKib: 64,
   signalRate: 20,
   signalIpConns: 64,
+  signalIpRate: 200,
+  signalIpConnectRate: 2,
+  signalMaxConns: 10_000,
 };
 
 const LEVELS = ["debug", "info", "warn", "error"];
