@@ -21,7 +21,7 @@ export interface NodeListProps {
 
 /** DESIGN §8: the path in use per peer, in words people know. */
 const PATH_LABEL: Record<string, string> = {
-  http: "HTTP",
+  http: "direct HTTP",
   "webrtc/host": "WebRTC, direct",
   "webrtc/srflx": "WebRTC through NAT (STUN)",
   "webrtc/relay": "WebRTC through a TURN relay",
