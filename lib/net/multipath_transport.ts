@@ -120,6 +120,7 @@ export class MultipathTransport implements Transport {
   ): Promise<{ created: boolean }> {
     // The body can be sent once: no second path for a push (the job is retried instead).
     const [t] = this.#order(peer, true);
+    if (!t) throw unreachable();
     const started = this.#opt.now();
     const r = await this.#used(peer, t, t.putBlob(peer, id, size, body, signal), true);
     this.#sample(peer, t, size, this.#opt.now() - started);
@@ -199,11 +200,7 @@ export class MultipathTransport implements Transport {
     bulk = false,
   ): Promise<T> {
     const order = this.#order(peer, bulk);
-    if (!order.length) {
-      throw new TransportError("peer_unreachable", "No URL and no relay to reach that node", {
-        retryable: true,
-      });
-    }
+    if (!order.length) throw unreachable();
     for (let i = 0;; i++) {
       try {
         return await this.#used(peer, order[i], fn(order[i]), bulk);
@@ -297,6 +294,12 @@ export class MultipathTransport implements Transport {
     if (!s) this.#peers.set(nodeId, s = { rates: new Map() });
     return s;
   }
+}
+
+function unreachable(): TransportError {
+  return new TransportError("peer_unreachable", "No URL and no relay to reach that node", {
+    retryable: true,
+  });
 }
 
 /**
