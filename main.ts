@@ -152,8 +152,11 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   // HTTP to those with a URL, and the path chosen per peer (lib/net/multipath_transport.ts).
   const relay = config.signal ? new SignalRelay(relayOptions(config)) : undefined;
   // Made below; the links call into them once the node runs.
-  const late: { app?: { fetch(req: Request): Response | Promise<Response> }; rep?: Replicator } =
-    {};
+  const late: {
+    app?: { fetch(req: Request): Response | Promise<Response> };
+    rep?: Replicator;
+    origins?: NodeOrigins;
+  } = {};
   const links = config.signal || config.signalUrl.length
     ? new LinkManager({
       signer: nodeKey,
@@ -162,7 +165,13 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
         keyOf: (id) => activeNode(records, id)?.body.publicKey,
         acceptStrangers: () => !currentFamily(records),
       }),
-      handler: async (req) => await late.app!.fetch(req),
+      // A request from a data channel, addressed to this node's own origin so the Host guard
+      // (lib/web/auth/node_origins.ts, against browsers and DNS rebinding) lets it through.
+      handler: async (req) => {
+        const url = new URL(req.url);
+        const own = late.origins!.ownOrigins()[0];
+        return await late.app!.fetch(new Request(own + url.pathname + url.search, req));
+      },
       ice: {
         iceServers: config.iceServers,
         iceTransportPolicy: config.iceTransportPolicy,
@@ -202,7 +211,10 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   const writeFeedHead = () =>
     feedHead.write().catch((err) => log.warn("Cannot write the feed head", { error: String(err) }));
   const feedHeadTimer = setInterval(writeFeedHead, 5_000);
-  const origins = new NodeOrigins({ publicUrl: config.publicUrl, https: Boolean(config.tlsCert) });
+  const origins = late.origins = new NodeOrigins({
+    publicUrl: config.publicUrl,
+    https: Boolean(config.tlsCert),
+  });
   const app = late.app = createApp({
     config,
     nodeKey,
