@@ -34,7 +34,7 @@ Deno.test({
     try {
       // A photo-sized blob crosses first, so there is a throughput to show. Oak may push it or
       // Pine pull it (whichever comes first): the node that moved it measured it.
-      const id = await putBlob(admin, oak.url, randomBytes(3 << 20));
+      const { id } = await putBlob(admin, oak.url, randomBytes(3 << 20));
       await blobOn(pine, id, 60_000);
       const mover = await waitFor(
         "a throughput measurement",

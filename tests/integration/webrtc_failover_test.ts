@@ -65,7 +65,7 @@ Deno.test("Relay killed mid-transfer: the blob finishes over HTTP, nothing lost 
 
     // The first large blob goes over the channel (each path is measured before it is chosen).
     const big = randomBytes(96 << 20);
-    const id = await putBlob(admin, oak.url, big);
+    const { id } = await putBlob(admin, oak.url, big);
     await waitFor(
       "the transfer to start over the channel",
       () => {
@@ -126,7 +126,7 @@ Deno.test(`A ${RESUME_BLOB_MIB} MiB blob interrupted mid-transfer resumes from i
   try {
     const size = RESUME_BLOB_MIB << 20;
     const big = randomBytes(size);
-    const id = await putBlob(admin, oak.url, big);
+    const { id } = await putBlob(admin, oak.url, big);
     const tmpBytes = () => {
       let n = 0;
       for (const e of Deno.readDirSync(`${pine.dataDir}/tmp`)) {
