@@ -34,8 +34,10 @@ async function setup() {
     server = new DataLink(b, {
       role: "answerer",
       handler: (req) => {
-        linkTargets.push(new URL(req.url).pathname + new URL(req.url).search);
-        return Promise.resolve(f.t.app.request(req));
+        const path = new URL(req.url).pathname + new URL(req.url).search;
+        linkTargets.push(path);
+        // As main.ts does: addressed to the node's own origin, which its Host guard accepts.
+        return Promise.resolve(f.t.app.request(new Request(`http://node.test${path}`, req)));
       },
     });
   };
