@@ -72,6 +72,10 @@ async function driveDemo(dir: string): Promise<string> {
     await waitFor(/Pine is back at/);
     await send("start oak");
     await waitFor(/Oak is already running/);
+    await send("stop relay");
+    await waitFor(/The relay is stopped \(Cedar runs without it\)/);
+    await send("start relay");
+    await waitFor(/The relay is back in Cedar/);
     await send("quit");
     await writer.close();
     const status = await child.status;
@@ -122,6 +126,7 @@ Deno.test("The demo starts Oak, Pine and Cedar, paired, says what to do next, an
     assert.match(second, /Pine is already stopped\./);
     assert.ok(second.includes(`Pine is back at ${pineUrl} and catching up.`), second);
     assert.match(second, /Oak is already running/);
+    assert.match(second, /The relay is back in Cedar: Pine reconnects over WebRTC/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
