@@ -2,6 +2,9 @@
  * `deno task demo`: the River family of seed §15 on this machine. Three nodes
  * on 127.0.0.1 — Oak and Pine (two houses) and Cedar (a small VPS) — each with
  * its own data dir under `./.demo/`, already paired; Alice is the founder.
+ * Cedar hosts the signaling relay (`--signal on`); Pine has no address the
+ * others can reach (a house behind NAT), so it replicates over WebRTC data
+ * channels through that relay, while Oak and Cedar also have HTTP.
  * Prints the URLs, Alice's 24 words and what to try next. Ctrl-C stops all.
  *
  *   deno task demo                      start (and on first run, set up) the family
@@ -23,6 +26,7 @@ import {
   toBase64Url,
 } from "./lib/crypto/mod.ts";
 import { HybridClock } from "./lib/core/hlc.ts";
+import { SIGNAL_PATH } from "./lib/net/signal_protocol.ts";
 
 // --- a family admin driving nodes over HTTP --------------------------------------------
 
@@ -95,6 +99,8 @@ export async function createFamily(
   node: { url: string; setupCode: string },
   names: { family: string; founder: string; node: string },
   seed: Uint8Array = newSeed(),
+  /** The address signed into the node's record: its URL by default, `null` for none. */
+  recordUrl: string | null = node.url,
 ): Promise<Admin> {
   const id = deriveIdentity(seed);
   const admin: Admin = {
@@ -117,7 +123,7 @@ export async function createFamily(
     }),
     signAs(admin, "node", ch.nodeId, {
       publicKey: ch.nodePublicKey,
-      url: node.url,
+      ...(recordUrl ? { url: recordUrl } : {}),
       name: names.node,
       removed: false,
     }),
@@ -163,9 +169,15 @@ export async function pairNode(
   const { joinCode, nodeId, publicKey, url } = await expectOk(
     await call(`${fresh.url}/v1/nodes/join-code`, "POST", { code: fresh.setupCode }),
     "Join code",
-  ) as { joinCode: string; nodeId: string; publicKey: string; url: string };
+  ) as { joinCode: string; nodeId: string; publicKey: string; url?: string };
   await challenge(at);
-  const record = signAs(admin, "node", nodeId, { publicKey, url, name, removed: false });
+  // A node behind NAT shows no URL in its join code: peers meet it through the relay.
+  const record = signAs(admin, "node", nodeId, {
+    publicKey,
+    ...(url ? { url } : {}),
+    name,
+    removed: false,
+  });
   await expectOk(
     await call(`${at}/v1/nodes/peers`, "POST", { joinCode, record }, await cookieFor(admin, at)),
     `Pairing ${name}`,
@@ -191,8 +203,8 @@ export async function removeNode(admin: Admin, at: string, nodeId: string): Prom
 const ROOT = new URL("./", import.meta.url).pathname;
 const NODES = [
   { name: "Oak", role: "house one" },
-  { name: "Pine", role: "house two" },
-  { name: "Cedar", role: "small VPS, off-site ciphertext" },
+  { name: "Pine", role: "house two, behind NAT: no address, reached over WebRTC" },
+  { name: "Cedar", role: "small VPS, off-site ciphertext, hosts the signaling relay" },
 ];
 
 interface DemoState {
@@ -283,18 +295,56 @@ export async function spawnNode(o: SpawnOptions): Promise<Running> {
   return { name: o.echoAs ?? "", url: m[1], nodeId, setupCode, child, output: () => text };
 }
 
-function startDemoNode(dir: string, name: string, port: number): Promise<Running> {
+/**
+ * Cedar hosts the relay unless `relay` is false ("stop relay"); the others register with it.
+ * Every node offers 127.0.0.1 as an ICE candidate: they share one machine.
+ */
+function startDemoNode(
+  dir: string,
+  name: string,
+  ports: Record<string, number>,
+  relay = true,
+): Promise<Running> {
+  const relayUrl = `ws://127.0.0.1:${ports.Cedar}${SIGNAL_PATH}`;
+  const env: Record<string, string> = {
+    P2POS_LOG_LEVEL: Deno.env.get("P2POS_LOG_LEVEL") ?? "warn",
+    P2POS_REP_SYNC_INTERVAL_SECS: "5",
+    P2POS_REP_INVENTORY_INTERVAL_SECS: "30",
+    P2POS_REP_PROOF_INTERVAL_SECS: "60",
+    P2POS_ICE_LOOPBACK: "on",
+  };
+  // Oak and Cedar have addresses the others reach; Pine, "behind NAT", has none.
+  if (name !== "Pine") env.P2POS_PUBLIC_URL = `http://127.0.0.1:${ports[name]}`;
+  if (name === "Cedar") {
+    if (relay) env.P2POS_SIGNAL = "on";
+  } else env.P2POS_SIGNAL_URL = relayUrl;
   return spawnNode({
     dataDir: `${dir}/${name.toLowerCase()}`,
-    port,
+    port: ports[name],
     echoAs: name,
-    env: {
-      P2POS_LOG_LEVEL: Deno.env.get("P2POS_LOG_LEVEL") ?? "warn",
-      P2POS_REP_SYNC_INTERVAL_SECS: "5",
-      P2POS_REP_INVENTORY_INTERVAL_SECS: "30",
-      P2POS_REP_PROOF_INTERVAL_SECS: "60",
-    },
+    env,
   });
+}
+
+/**
+ * Pairs through the relay, which the nodes may still be registering with: the approval is
+ * idempotent, so it is repeated until the hand-over went through.
+ */
+async function pairWithRetry(
+  admin: Admin,
+  at: string,
+  fresh: { url: string; setupCode: string },
+  name: string,
+): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      await pairNode(admin, at, fresh, name);
+      return;
+    } catch (err) {
+      if (attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -339,7 +389,12 @@ async function main(): Promise<void> {
   Deno.addSignalListener("SIGTERM", onSignal);
 
   try {
-    running.push(...await Promise.all(NODES.map((n) => startDemoNode(dir, n.name, ports[n.name]))));
+    // Cedar first: the others register with its relay as they start, instead of backing off.
+    const cedar = await startDemoNode(dir, "Cedar", ports);
+    const houses = await Promise.all(
+      NODES.slice(0, 2).map((n) => startDemoNode(dir, n.name, ports)),
+    );
+    running.push(...houses, cedar);
   } catch (err) {
     console.error(`Could not start the demo: ${(err as Error).message}`);
     console.error("If a port is taken now, run: deno task demo --fresh");
@@ -370,8 +425,9 @@ async function main(): Promise<void> {
       { family: "River", founder: "Alice", node: "Oak" },
       seed,
     );
-    await pairNode(alice, oak.url, { url: pine.url, setupCode: pine.setupCode }, "Pine");
     await pairNode(alice, oak.url, { url: cedar.url, setupCode: cedar.setupCode }, "Cedar");
+    // Pine's join code has no address: Oak hands it the family through Cedar's relay.
+    await pairWithRetry(alice, oak.url, { url: pine.url, setupCode: pine.setupCode }, "Pine");
     await Deno.writeTextFile(
       statePath,
       JSON.stringify({ ports, words, paired: true } satisfies DemoState, null, 2),
@@ -397,8 +453,12 @@ async function main(): Promise<void> {
     `  4. Type "stop oak" here, then sign in on ${pine.url}/ with the same words: the album`,
     "     is there and the photos decrypt in your browser.",
     '  5. Upload on Pine while Oak is stopped, then type "start oak": Oak catches up by itself.',
+    `  6. On ${oak.url}/nodes Pine's path is "WebRTC, direct": it has no address, only the relay.`,
+    '     Type "stop relay": Cedar restarts without it, Oak and Cedar carry on over HTTP and',
+    '     Pine waits ("waiting for it to connect"); "start relay" and Pine catches up.',
     "",
-    'Commands: "stop <node>", "start <node>", "quit". Ctrl-C stops all three nodes.',
+    'Commands: "stop <node>", "start <node>", "stop relay", "start relay", "quit".',
+    "Ctrl-C stops all three nodes.",
     "`deno task demo --fresh` starts a new family.",
   ];
   console.log(lines.join("\n"));
@@ -442,9 +502,28 @@ async function command(
 ): Promise<"quit" | undefined> {
   const [cmd, arg] = line.trim().toLowerCase().split(/\s+/);
   if (cmd === "quit" || cmd === "exit") return "quit";
+  if ((cmd === "stop" || cmd === "start") && arg === "relay") {
+    // The relay lives in Cedar (--signal): Cedar restarts with it, or without it.
+    const c = running.findIndex((r) => r.name === "Cedar");
+    running[c].child.kill("SIGTERM");
+    await running[c].child.status;
+    try {
+      running[c] = await startDemoNode(dir, "Cedar", ports, cmd === "start");
+      console.log(
+        cmd === "stop"
+          ? "  The relay is stopped (Cedar runs without it): Oak and Cedar use HTTP, Pine waits."
+          : "  The relay is back in Cedar: Pine reconnects over WebRTC and catches up.",
+      );
+    } catch (err) {
+      console.log(`  Cannot restart Cedar: ${(err as Error).message.split("\n")[0]}`);
+    }
+    return;
+  }
   const i = running.findIndex((r) => r.name.toLowerCase() === arg);
   if ((cmd !== "stop" && cmd !== "start") || i < 0) {
-    if (cmd) console.log('  Commands: "stop oak|pine|cedar", "start oak|pine|cedar", "quit"');
+    if (cmd) {
+      console.log('  Commands: "stop oak|pine|cedar|relay", "start oak|pine|cedar|relay", "quit"');
+    }
     return;
   }
   const node = running[i];
@@ -460,7 +539,7 @@ async function command(
   } else {
     if (!exited) return void console.log(`  ${node.name} is already running at ${node.url}/.`);
     try {
-      running[i] = await startDemoNode(dir, node.name, ports[node.name]);
+      running[i] = await startDemoNode(dir, node.name, ports);
       console.log(`  ${node.name} is back at ${running[i].url}/ and catching up.`);
     } catch (err) {
       console.log(`  Cannot start ${node.name}: ${(err as Error).message.split("\n")[0]}`);

@@ -7,6 +7,16 @@
  */
 
 import { helpText, parseCommandLine, type ResolvedNodeConfig } from "./lib/core/config.ts";
+import { currentFamily } from "./lib/core/family_kinds.ts";
+import { activeNode } from "./lib/core/node_kinds.ts";
+import type { Transport } from "./lib/core/transport.ts";
+import { MultipathTransport } from "./lib/net/multipath_transport.ts";
+import { SignalClient } from "./lib/net/signal_client.ts";
+import { SIGNAL_PATH } from "./lib/net/signal_protocol.ts";
+import { LinkManager } from "./lib/net/webrtc_links.ts";
+import { SessionVerifier } from "./lib/net/webrtc_session.ts";
+import { webrtcTransport } from "./lib/net/webrtc_transport.ts";
+import { type RelayOptions, serveRelay, SignalRelay } from "./signal/mod.ts";
 import { configureLogging, getLogger } from "./lib/core/log.ts";
 import { HybridClock } from "./lib/core/hlc.ts";
 import {
@@ -137,13 +147,53 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   const kinds = createKindRegistry();
   const records = new RecordLog(db, kinds);
   const secs = (s: number) => Math.round(s * 1000);
-  const replication = new Replicator({
+
+  // WebRTC (DESIGN §8) when a relay is configured, or hosted here: data channels to peers,
+  // HTTP to those with a URL, and the path chosen per peer (lib/net/multipath_transport.ts).
+  const relay = config.signal ? new SignalRelay(relayOptions(config)) : undefined;
+  // Made below; the links call into them once the node runs.
+  const late: {
+    app?: { fetch(req: Request): Response | Promise<Response> };
+    rep?: Replicator;
+    origins?: NodeOrigins;
+  } = {};
+  const links = config.signal || config.signalUrl.length
+    ? new LinkManager({
+      signer: nodeKey,
+      verifier: new SessionVerifier({
+        selfId: nodeKey.nodeId,
+        keyOf: (id) => activeNode(records, id)?.body.publicKey,
+        acceptStrangers: () => !currentFamily(records),
+      }),
+      // A request from a data channel, addressed to this node's own origin so the Host guard
+      // (lib/web/auth/node_origins.ts, against browsers and DNS rebinding) lets it through.
+      handler: async (req) => {
+        const url = new URL(req.url);
+        const own = late.origins!.ownOrigins()[0];
+        return await late.app!.fetch(new Request(own + url.pathname + url.search, req));
+      },
+      ice: {
+        iceServers: config.iceServers,
+        iceTransportPolicy: config.iceTransportPolicy,
+        loopback: config.iceLoopback,
+      },
+      onChange: (peerId, up) => {
+        if (up) late.rep?.peerSeen(peerId);
+        late.rep?.events.emit({ type: "status" });
+      },
+    })
+    : undefined;
+  const http = new HttpTransport(nodeKey);
+  const transport: Transport = links
+    ? new MultipathTransport(http, { transport: webrtcTransport(nodeKey, links), links })
+    : http;
+  const replication = late.rep = new Replicator({
     db,
     blobs,
     records,
     kinds,
     self: nodeKey,
-    transports: [new HttpTransport(nodeKey)],
+    transports: [transport],
   }, {
     syncIntervalMs: secs(config.repSyncIntervalSecs),
     inventoryIntervalMs: secs(config.repInventoryIntervalSecs),
@@ -161,8 +211,11 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   const writeFeedHead = () =>
     feedHead.write().catch((err) => log.warn("Cannot write the feed head", { error: String(err) }));
   const feedHeadTimer = setInterval(writeFeedHead, 5_000);
-  const origins = new NodeOrigins({ publicUrl: config.publicUrl, https: Boolean(config.tlsCert) });
-  const app = createApp({
+  const origins = late.origins = new NodeOrigins({
+    publicUrl: config.publicUrl,
+    https: Boolean(config.tlsCert),
+  });
+  const app = late.app = createApp({
     config,
     nodeKey,
     db,
@@ -184,6 +237,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   const tls = config.tlsCert && config.tlsKey
     ? { cert: await Deno.readTextFile(config.tlsCert), key: await Deno.readTextFile(config.tlsKey) }
     : {};
+  let signalClient: SignalClient | undefined;
   const server = Deno.serve({
     hostname: config.host,
     port: config.port,
@@ -212,14 +266,40 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
           `  Open ${url}/ in a browser and enter the setup code to create your family.`,
         );
       }
+      // Hosting the relay and given no other: register with it over loopback.
+      const relayUrls = config.signalUrl.length
+        ? config.signalUrl
+        : [`${scheme === "https" ? "wss" : "ws"}://${loopback(hostname)}:${port}${SIGNAL_PATH}`];
+      if (relay) lines.push(`  Relay:     hosting the signaling relay at ${SIGNAL_PATH}`);
+      if (links) {
+        lines.push(`  WebRTC:    through ${relayUrls.join(", ")}`);
+        signalClient = new SignalClient({
+          urls: relayUrls,
+          signer: nodeKey,
+          onSignal: (from, data) => links.onSignal(from, data),
+          onError: (code, message, to) => links.onRelayError(code, message, to),
+          onState: (up) => links.onRelayState(up),
+        });
+        links.attach(signalClient);
+        signalClient.start();
+      }
       lines.push(`p2pos node listening on ${scheme}://${host}:${port}`);
       console.log(lines.join("\n"));
       replication.start();
     },
-  }, app.fetch);
+  }, (req, info) => {
+    if (relay && new URL(req.url).pathname === SIGNAL_PATH) {
+      return relay.handle(req, info.remoteAddr.hostname);
+    }
+    return app.fetch(req);
+  });
 
   const stop = () => {
     log.info("Shutting down");
+    // WebSockets and data channels first: the server waits for open connections to end.
+    links?.close();
+    signalClient?.stop();
+    relay?.close();
     ac.abort();
   };
   Deno.addSignalListener("SIGINT", stop);
@@ -274,6 +354,55 @@ async function runMigrate(config: ResolvedNodeConfig, to: Backend): Promise<void
   }
 }
 
+/** The relay's settings, shared by `p2pos signal` and `node --signal`. */
+function relayOptions(config: ResolvedNodeConfig): RelayOptions {
+  return {
+    maxFrameBytes: config.signalMaxFrameKib * 1024,
+    idRate: { perSec: config.signalRate, burst: config.signalRate * 5 },
+    maxConnsPerIp: config.signalIpConns,
+    ipRate: { perSec: config.signalIpRate, burst: config.signalIpRate * 10 },
+    connectRate: { perSec: config.signalIpConnectRate, burst: config.signalIpConnectRate * 60 },
+    maxConns: config.signalMaxConns,
+    turn: config.turnSecret
+      ? { secret: config.turnSecret, urls: config.turnUrls, ttlSecs: config.turnTtlSecs }
+      : undefined,
+  };
+}
+
+/** The address to reach a server listening on `hostname` from this machine. */
+function loopback(hostname: string): string {
+  if (hostname === "0.0.0.0" || hostname === "::") return "127.0.0.1";
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}
+
+async function runSignal(config: ResolvedNodeConfig): Promise<void> {
+  const ac = new AbortController();
+  const tls = config.tlsCert && config.tlsKey
+    ? { cert: await Deno.readTextFile(config.tlsCert), key: await Deno.readTextFile(config.tlsKey) }
+    : {};
+  const server = await serveRelay(
+    { host: config.host, port: config.port, ...tls },
+    { ...relayOptions(config), version: VERSION, signal: ac.signal },
+  );
+  console.log([
+    `p2pos ${VERSION} — signaling relay`,
+    `  TURN credentials: ${
+      config.turnSecret
+        ? `handed out for ${config.turnUrls.join(", ") || "the nodes' own TURN URLs"}`
+        : "off (no --turn-secret)"
+    }`,
+    `p2pos signal relay listening on ${server.url}`,
+  ].join("\n"));
+  const stop = () => {
+    log.info("Shutting down");
+    server.relay.close();
+    ac.abort();
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await server.finished;
+}
+
 async function main(): Promise<void> {
   let parsed;
   try {
@@ -300,10 +429,17 @@ async function main(): Promise<void> {
       return;
     case "node":
       await runNode(parsed.config);
-      return;
+      // Stopped in order (database closed): werift's sockets and timers must not keep the
+      // process alive for their own timeouts (≈ 30 s).
+      Deno.exit(0);
+      break;
     case "blobs":
       await runMigrate(parsed.config, parsed.migrateTo!);
       return;
+    case "signal":
+      await runSignal(parsed.config);
+      Deno.exit(0);
+      break;
     default:
       console.error(`p2pos: unknown command "${parsed.command}" (see --help)`);
       Deno.exit(64);

@@ -96,6 +96,14 @@ const BENCHES: Bench[] = [
       ].join("\n\n");
     },
   },
+  {
+    name: "webrtc",
+    title: "Replication over WebRTC data channels (direct, through coturn) beside HTTP",
+    async run() {
+      const { runWebrtcBench } = await import("./webrtc.ts");
+      return await runWebrtcBench(3);
+    },
+  },
 ];
 
 if (import.meta.main) {

@@ -29,7 +29,7 @@ const SCRIPT = new URL("../../shared/bench/syncthing_baseline.sh", import.meta.u
 const BASE = Deno.env.get("BASE") ?? "/tmp/stbase";
 const QUIET = { P2POS_LOG_LEVEL: "warn" };
 
-interface Node extends Running {
+export interface Node extends Running {
   dataDir: string;
   port: number;
 }
@@ -43,14 +43,14 @@ export async function start(
   return { ...r, dataDir, port: Number(new URL(r.url).port) };
 }
 
-async function stop(n: Node, signal: Deno.Signal = "SIGTERM"): Promise<void> {
+export async function stop(n: Node, signal: Deno.Signal = "SIGTERM"): Promise<void> {
   try {
     n.child.kill(signal);
   } catch { /* gone */ }
   await n.child.status;
 }
 
-async function sh(cmd: string, env: Record<string, string> = {}): Promise<string> {
+export async function sh(cmd: string, env: Record<string, string> = {}): Promise<string> {
   const out = await new Deno.Command("bash", {
     args: ["-c", cmd],
     env,
@@ -80,9 +80,9 @@ export async function dataSet(): Promise<DataSet> {
   return { files, bytes: files.reduce((s, f) => s + f.size, 0) };
 }
 
-type Admin = Awaited<ReturnType<typeof createFamily>>;
+export type Admin = Awaited<ReturnType<typeof createFamily>>;
 
-async function family(a: Node): Promise<Admin> {
+export async function family(a: Node): Promise<Admin> {
   return await createFamily(
     { url: a.url, setupCode: a.setupCode! },
     { family: "River", founder: "Alice", node: "A" },
@@ -100,7 +100,7 @@ async function status(admin: Admin, n: Node) {
   };
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string) {
+export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return;
@@ -113,7 +113,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
  * PUTs the files to A with curl (one process, keep-alive, `parallel` at a time): a fast
  * client, as browsers are, so the upload measures the node and not Deno's streaming fetch.
  */
-async function upload(admin: Admin, a: Node, set: DataSet, parallel = 2): Promise<void> {
+export async function upload(admin: Admin, a: Node, set: DataSet, parallel = 2): Promise<void> {
   const cookie = admin.cookies.get(a.url)!;
   const cfg = await Deno.makeTempFile({ suffix: ".curl" });
   try {
@@ -132,12 +132,12 @@ async function upload(admin: Admin, a: Node, set: DataSet, parallel = 2): Promis
   }
 }
 
-async function holdsAll(admin: Admin, b: Node, set: DataSet): Promise<boolean> {
+export async function holdsAll(admin: Admin, b: Node, set: DataSet): Promise<boolean> {
   const s = await status(admin, b);
   return s.storage.blobs === set.files.length && s.storage.bytes === set.bytes;
 }
 
-async function verifyB(b: Node, set: DataSet): Promise<void> {
+export async function verifyB(b: Node, set: DataSet): Promise<void> {
   for (const f of set.files) {
     const st = await Deno.stat(
       `${b.dataDir}/blobs/${f.id.slice(0, 2)}/${f.id.slice(2, 4)}/${f.id}`,
@@ -163,7 +163,7 @@ export async function cpuSeconds(pid: number): Promise<number> {
   return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
-async function cpuOf(a: Node, b: Node): Promise<[number, number]> {
+export async function cpuOf(a: Node, b: Node): Promise<[number, number]> {
   return [await cpuSeconds(a.child.pid), await cpuSeconds(b.child.pid)];
 }
 

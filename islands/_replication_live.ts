@@ -19,7 +19,12 @@ export interface PeerStatus {
   name: string;
   url?: string;
   reachable: boolean;
+  /** "http", "webrtc/host", "webrtc/srflx", "webrtc/relay", or "none". */
   path: string;
+  /** The path blobs take, when it is not `path` (the faster of two). */
+  blobPath?: string;
+  throughput: { path: string; bytesPerSec: number; at: number }[];
+  linkError?: string;
   lastSeen?: number;
   lastSync?: number;
   lastError?: string;

@@ -31,7 +31,9 @@ async function sourceFiles(dir: string): Promise<string[]> {
 /** Module graph of main.ts and every source file: file → the specifiers it imports. */
 async function moduleGraph(): Promise<Map<string, string[]>> {
   const files = ["main.ts"];
-  for (const dir of ["lib/", "islands/", "routes/"]) files.push(...await sourceFiles(dir));
+  for (const dir of ["lib/", "islands/", "routes/", "signal/"]) {
+    files.push(...await sourceFiles(dir));
+  }
   const entry = await Deno.makeTempFile({ dir: root, prefix: ".arch-", suffix: ".ts" });
   try {
     await Deno.writeTextFile(entry, files.map((f) => `import "./${f}";`).join("\n"));
@@ -96,6 +98,15 @@ Deno.test("Substrate layers only import downwards: crypto ← core ← store/net
   // The engine only sees the Transport interface of core; main.ts wires a transport in.
   assert.deepEqual(violations("lib/replication/", ["lib/net/"]), []);
   assert.deepEqual(violations("lib/vault/", ["lib/web/", "routes/", "islands/"]), []);
+});
+
+Deno.test("The relay (signal/) uses only crypto, core and net: it holds no family data", () => {
+  assert.deepEqual(
+    violations("signal/", ["lib/store/", "lib/replication/", ...UPPER]),
+    [],
+  );
+  assert.deepEqual(violations("lib/", ["signal/"]), [], "the substrate never imports the relay");
+  assert.ok(edges("signal/").some(([, to]) => to.startsWith("lib/net/")), "the guard sees signal/");
 });
 
 Deno.test("Islands reach only browser-safe code (no server modules, no node: builtins)", () => {

@@ -63,6 +63,34 @@ export interface NodeConfig {
   s3AccessKeyId?: string;
   /** Never printed: not by --help, not in errors, not on pages. */
   s3SecretAccessKey?: string;
+  /** Host the signaling relay at `/signal` inside this node (small families). @default false */
+  signal?: boolean;
+  /** Relay WebSocket URLs (`wss://…/signal`) this node registers with. @default [] */
+  signalUrl?: string[];
+  /** `stun:` / `turn:` URLs for WebRTC; TURN credentials come from the relay. @default [] */
+  iceServers?: string[];
+  /** `relay`: only TURN-relayed paths (hides this node's addresses from peers). @default "all" */
+  iceTransportPolicy?: "all" | "relay";
+  /** Offer 127.0.0.1 as an ICE candidate (one machine: tests, the demo). @default false */
+  iceLoopback?: boolean;
+  /** The relay: coturn's `static-auth-secret`, to hand nodes TURN REST credentials. */
+  turnSecret?: string;
+  /** The relay: TURN URLs handed out with the credentials. @default [] */
+  turnUrls?: string[];
+  /** The relay: lifetime of TURN credentials, seconds. @default 3600 */
+  turnTtlSecs?: number;
+  /** The relay: largest frame accepted, KiB. @default 64 */
+  signalMaxFrameKib?: number;
+  /** The relay: messages per second per registered node. @default 20 */
+  signalRate?: number;
+  /** The relay: open connections per client IP. @default 64 */
+  signalIpConns?: number;
+  /** The relay: messages per second per client IP, all its connections. @default 200 */
+  signalIpRate?: number;
+  /** The relay: new connections per second per client IP (burst 60×). @default 2 */
+  signalIpConnectRate?: number;
+  /** The relay: open connections in all. @default 10000 */
+  signalMaxConns?: number;
 }
 
 /** Settings that have no default. */
@@ -73,7 +101,8 @@ type Unset =
   | "s3Endpoint"
   | "s3Bucket"
   | "s3AccessKeyId"
-  | "s3SecretAccessKey";
+  | "s3SecretAccessKey"
+  | "turnSecret";
 
 export type ResolvedNodeConfig = Required<Omit<NodeConfig, Unset>> & Pick<NodeConfig, Unset>;
 
@@ -99,7 +128,9 @@ interface FlagSpec {
     | "count"
     | "onoff"
     | "backend"
-    | "secret";
+    | "secret"
+    | "posint"
+    | "policy";
   help: string;
 }
 
@@ -237,7 +268,94 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: "secret",
     help: "S3 secret key (prefer the environment)",
   },
+  "signal": {
+    key: "signal",
+    env: "P2POS_SIGNAL",
+    kind: "onoff",
+    help: "node: also host the signaling relay at /signal (on, off)",
+  },
+  "signal-url": {
+    key: "signalUrl",
+    env: "P2POS_SIGNAL_URL",
+    kind: "list",
+    help: "node: relay URLs to register with (ws[s]://…/signal), comma-separated",
+  },
+  "ice-servers": {
+    key: "iceServers",
+    env: "P2POS_ICE_SERVERS",
+    kind: "list",
+    help: "node: stun:/turn: URLs, comma-separated",
+  },
+  "ice-transport-policy": {
+    key: "iceTransportPolicy",
+    env: "P2POS_ICE_TRANSPORT_POLICY",
+    kind: "policy",
+    help: "node: all, or relay (TURN only)",
+  },
+  "ice-loopback": {
+    key: "iceLoopback",
+    env: "P2POS_ICE_LOOPBACK",
+    kind: "onoff",
+    help: "node: offer 127.0.0.1 to peers (one machine)",
+  },
+  "turn-secret": {
+    key: "turnSecret",
+    env: "P2POS_TURN_SECRET",
+    kind: "secret",
+    help: "relay: coturn static-auth-secret (prefer the env)",
+  },
+  "turn-urls": {
+    key: "turnUrls",
+    env: "P2POS_TURN_URLS",
+    kind: "list",
+    help: "relay: TURN URLs handed to nodes, comma-separated",
+  },
+  "turn-ttl-secs": {
+    key: "turnTtlSecs",
+    env: "P2POS_TURN_TTL_SECS",
+    kind: "secs",
+    help: "relay: TURN credentials last, s",
+  },
+  "signal-max-frame-kib": {
+    key: "signalMaxFrameKib",
+    env: "P2POS_SIGNAL_MAX_FRAME_KIB",
+    kind: "posint",
+    help: "relay: largest frame, KiB",
+  },
+  "signal-rate": {
+    key: "signalRate",
+    env: "P2POS_SIGNAL_RATE",
+    kind: "posint",
+    help: "relay: messages/s per node",
+  },
+  "signal-ip-conns": {
+    key: "signalIpConns",
+    env: "P2POS_SIGNAL_IP_CONNS",
+    kind: "posint",
+    help: "relay: open connections per IP",
+  },
+  "signal-ip-rate": {
+    key: "signalIpRate",
+    env: "P2POS_SIGNAL_IP_RATE",
+    kind: "posint",
+    help: "relay: messages/s per IP",
+  },
+  "signal-ip-connect-rate": {
+    key: "signalIpConnectRate",
+    env: "P2POS_SIGNAL_IP_CONNECT_RATE",
+    kind: "posint",
+    help: "relay: new connections/s per IP",
+  },
+  "signal-max-conns": {
+    key: "signalMaxConns",
+    env: "P2POS_SIGNAL_MAX_CONNS",
+    kind: "posint",
+    help: "relay: open connections in all",
+  },
 };
+
+/** Where `p2pos signal` listens unless --port says otherwise. */
+export const SIGNAL_DEFAULT_PORT = 8430;
 
 export const DEFAULTS: ResolvedNodeConfig = {
   host: "127.0.0.1",
@@ -261,6 +379,19 @@ export const DEFAULTS: ResolvedNodeConfig = {
   s3Region: "us-east-1",
   s3PathStyle: true,
   s3Prefix: "p2pos/",
+  signal: false,
+  signalUrl: [],
+  iceServers: [],
+  iceTransportPolicy: "all",
+  iceLoopback: false,
+  turnUrls: [],
+  turnTtlSecs: 3600,
+  signalMaxFrameKib: 64,
+  signalRate: 20,
+  signalIpConns: 64,
+  signalIpRate: 200,
+  signalIpConnectRate: 2,
+  signalMaxConns: 10_000,
 };
 
 const LEVELS = ["debug", "info", "warn", "error"];
@@ -307,6 +438,18 @@ function convert(flag: string, spec: FlagSpec, raw: string, source: string): unk
       }
       return n;
     }
+    case "posint": {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw) || n < 1 || n > 1_000_000) {
+        throw new RangeError(`${where} must be a whole number from 1 to 1000000, got "${raw}"`);
+      }
+      return n;
+    }
+    case "policy":
+      if (raw !== "all" && raw !== "relay") {
+        throw new RangeError(`${where} must be all or relay, got "${raw}"`);
+      }
+      return raw;
     case "onoff":
       if (raw !== "on" && raw !== "off") {
         throw new RangeError(`${where} must be on or off, got "${raw}"`);
@@ -340,6 +483,7 @@ export function parseCommandLine(
   }
   let command: string | undefined;
   let migrateTo: string | undefined;
+  let portGiven = env.P2POS_PORT !== undefined && env.P2POS_PORT !== "";
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -367,6 +511,7 @@ export function parseCommandLine(
       if (value === undefined) throw new SyntaxError(`Flag --${name} needs a value`);
       value = value.trim();
       config[spec.key] = convert(name, spec, value, "flag");
+      if (spec.key === "port") portGiven = true;
       continue;
     }
     if (command === undefined) command = arg;
@@ -403,6 +548,19 @@ export function parseCommandLine(
     return { command, config: resolved, rest, migrateTo: migrateTo as "fs" | "s3" };
   }
   if (migrateTo) throw new SyntaxError("--to is only for p2pos blobs migrate");
+  for (const url of resolved.signalUrl) {
+    if (!/^wss?:\/\/[^/\s]+\/\S*$/.test(url)) {
+      throw new SyntaxError(
+        `Relay URL "${url.slice(0, 80)}" must look like wss://relay.example/signal`,
+      );
+    }
+  }
+  for (const url of [...resolved.iceServers, ...resolved.turnUrls]) {
+    if (!/^(stun|stuns|turn|turns):\S+$/.test(url)) {
+      throw new SyntaxError(`ICE server "${url.slice(0, 80)}" must be a stun: or turn: URL`);
+    }
+  }
+  if (command === "signal" && !portGiven) resolved.port = SIGNAL_DEFAULT_PORT;
   if (rest.length > 0) {
     throw new SyntaxError(`Unexpected argument "${rest[0].slice(0, 60)}" after the command`);
   }
@@ -420,6 +578,7 @@ export function helpText(): string {
     "  blobs migrate --to fs|s3",
     "            copy every blob to the other backend, verify it, switch the node over",
     "            (the node must be stopped; run it again after an interruption)",
+    `  signal    run the signaling relay alone (default port ${SIGNAL_DEFAULT_PORT})`,
     "  help      show this help (also -h, --help)",
     "  version   print the version (also -V, --version)",
     "",

@@ -116,3 +116,24 @@ Deno.test("parseCommandLine() takes blobs migrate --to fs|s3 and nothing else af
   assert.throws(() => parseCommandLine(["blobs", "migrate", "--to", "gcs"], s3), /fs or s3/);
   assert.throws(() => parseCommandLine(["node", "--to", "s3"], s3), /only for p2pos blobs migrate/);
 });
+
+Deno.test("`p2pos signal` listens on 8430 unless told otherwise; relay and ICE URLs are checked", () => {
+  assert.equal(parseCommandLine(["signal"], {}).config.port, 8430);
+  assert.equal(parseCommandLine(["signal", "--port", "9000"], {}).config.port, 9000);
+  assert.equal(parseCommandLine(["signal"], { P2POS_PORT: "9001" }).config.port, 9001);
+  assert.equal(parseCommandLine(["node"], {}).config.port, 8420);
+  const c = parseCommandLine([
+    "--signal-url",
+    "wss://relay.example.org/signal,ws://10.0.0.2:8430/signal",
+    "--ice-servers",
+    "stun:turn.example.org:3478,turn:turn.example.org:3478",
+    "--ice-transport-policy",
+    "relay",
+  ], { P2POS_TURN_SECRET: "s3cret" }).config;
+  assert.deepEqual(c.signalUrl, ["wss://relay.example.org/signal", "ws://10.0.0.2:8430/signal"]);
+  assert.equal(c.iceTransportPolicy, "relay");
+  assert.equal(c.turnSecret, "s3cret");
+  assert.throws(() => parseCommandLine(["--signal-url", "https://relay/signal"], {}), SyntaxError);
+  assert.throws(() => parseCommandLine(["--ice-servers", "http://x"], {}), SyntaxError);
+  assert.throws(() => parseCommandLine(["--ice-transport-policy", "direct"], {}), RangeError);
+});

@@ -1,7 +1,8 @@
 /**
  * The Transport interface (DESIGN §3, §7): how the replication engine talks to
- * one peer node. HTTP (lib/net/http_transport.ts) implements it today; WebRTC
- * will implement the same calls. The engine never knows which one it uses.
+ * one peer node. HTTP (lib/net/http_transport.ts) and data channels
+ * (lib/net/webrtc_transport.ts) implement it, and lib/net/multipath_transport.ts
+ * chooses between them per peer. The engine never knows which one it uses.
  *
  * Every call is authenticated by the implementation with this node's key and
  * checked by the peer against the family's node records; everything a peer
@@ -72,9 +73,31 @@ export interface BootstrapRequest {
   records: unknown[];
 }
 
+/** Throughput of recent blob transfers with one peer over one path. */
+export interface PathThroughput {
+  path: string;
+  /** Moving average over recent transfers of ≥ 256 KiB. */
+  bytesPerSec: number;
+  /** When the last sample was taken (ms). */
+  at: number;
+}
+
+/** Which path a transport uses with one peer, and how fast each has been. */
+export interface PathInfo {
+  /** Path of the last exchange: "http", "webrtc/host", "webrtc/srflx", "webrtc/relay". */
+  path: string;
+  /** Path blobs take now (the one measured faster when several answer). */
+  blobPath?: string;
+  throughput: PathThroughput[];
+  /** Why the data channel is down, when it is. */
+  linkError?: string;
+}
+
 export interface Transport {
-  /** Shown per peer in the UI ("http", later "webrtc/host", "webrtc/relay"). */
+  /** Shown per peer in the UI when `describe` is absent ("http"). */
   readonly path: string;
+  /** The paths in use with `peer` (a transport with several paths chooses per peer). */
+  describe?(peer: PeerAddress): PathInfo;
   /** Whether this transport can open a connection to `peer` at all (an HTTP URL, …). */
   reaches(peer: PeerAddress): boolean;
   /** Says hello naming this node's feed `indexId`; the answer carries the peer's cursor of it. */

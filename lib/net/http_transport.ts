@@ -20,6 +20,14 @@ import { TransportError } from "../core/transport.ts";
 import { blobDigest, contentDigest, H, signRequest, verifyResponse } from "./signing.ts";
 
 export interface HttpTransportOptions {
+  /** The path name shown per peer. @default "http" */
+  path?: string;
+  /**
+   * Where requests to `peer` go: an origin `fetch` understands, or undefined when this
+   * transport cannot reach it. @default the peer's http(s) URL. The WebRTC transport
+   * sends the same signed requests through a data channel this way (lib/net/webrtc_transport.ts).
+   */
+  origin?: (peer: PeerAddress) => string | undefined;
   /** Time limit of one JSON call. @default 30_000 */
   timeoutMs?: number;
   /** Largest JSON answer read. @default 64 MiB */
@@ -32,7 +40,8 @@ const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 
 export class HttpTransport implements Transport {
-  readonly path = "http";
+  readonly path: string;
+  readonly #origin: (peer: PeerAddress) => string | undefined;
   readonly #signer: NodeSigner;
   readonly #fetch: typeof fetch;
   readonly #now: () => number;
@@ -41,6 +50,10 @@ export class HttpTransport implements Transport {
 
   constructor(signer: NodeSigner, options: HttpTransportOptions = {}) {
     this.#signer = signer;
+    this.path = options.path ?? "http";
+    this.#origin = options.origin ??
+      ((peer) =>
+        typeof peer.url === "string" && /^https?:\/\//.test(peer.url) ? peer.url : undefined);
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#now = options.now ?? Date.now;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
@@ -48,7 +61,7 @@ export class HttpTransport implements Transport {
   }
 
   reaches(peer: PeerAddress): boolean {
-    return typeof peer.url === "string" && /^https?:\/\//.test(peer.url);
+    return this.#origin(peer) !== undefined;
   }
 
   async hello(peer: PeerAddress, indexId: string, signal?: AbortSignal): Promise<PeerHello> {
@@ -104,8 +117,15 @@ export class HttpTransport implements Transport {
     return await this.#json(peer, "POST", "/internal/v1/blobs/offer", { blobs });
   }
 
-  async getBlob(peer: PeerAddress, id: string, signal?: AbortSignal): Promise<BlobDownload> {
-    const res = await this.#send(peer, "GET", `/internal/v1/blobs/${id}`, EMPTY, {
+  /** `offset` > 0 reads the rest of the blob from there (a resumed pull); `size` is what follows. */
+  async getBlob(
+    peer: PeerAddress,
+    id: string,
+    signal?: AbortSignal,
+    offset = 0,
+  ): Promise<BlobDownload> {
+    const target = `/internal/v1/blobs/${id}${offset > 0 ? `?offset=${offset}` : ""}`;
+    const res = await this.#send(peer, "GET", target, EMPTY, {
       signal,
       timeout: false,
     });
@@ -149,6 +169,7 @@ export class HttpTransport implements Transport {
       });
     }
     const digest = opts.digest ?? contentDigest(body as Uint8Array);
+    const origin = this.#origin(peer)!;
     const signed = await signRequest(this.#signer, { method, target, to: peer.nodeId, digest }, {
       now: this.#now(),
       includeKey: opts.includeKey,
@@ -169,12 +190,12 @@ export class HttpTransport implements Transport {
       if (body instanceof ReadableStream) init.duplex = "half";
     }
     try {
-      return { res: await this.#fetch(peer.url + target, init), nonce: signed[H.nonce] };
+      return { res: await this.#fetch(origin + target, init), nonce: signed[H.nonce] };
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
       throw new TransportError(
         "peer_unreachable",
-        `Cannot reach node ${short(peer)} at ${peer.url}: ${(err as Error).message}`,
+        `Cannot reach node ${short(peer)} ${this.#where(peer)}: ${(err as Error).message}`,
         { retryable: true, cause: err },
       );
     }
@@ -210,7 +231,7 @@ export class HttpTransport implements Transport {
     ) {
       throw new TransportError(
         "bad_response_signature",
-        `The answer from ${peer.url} is not signed by node ${short(peer)}`,
+        `The answer ${this.#where(peer)} is not signed by node ${short(peer)}`,
         { retryable: true, status: res.status },
       );
     }
@@ -222,6 +243,10 @@ export class HttpTransport implements Transport {
         cause: err,
       });
     }
+  }
+
+  #where(peer: PeerAddress): string {
+    return this.path === "http" ? `at ${peer.url}` : `over ${this.path}`;
   }
 
   async #fail(peer: PeerAddress, res: Response): Promise<never> {

@@ -311,7 +311,7 @@ export class Replicator {
       return false;
     }
     const now = this.#now();
-    const connected = this.directory.markUp(peer.nodeId, now, t.path);
+    const connected = this.directory.markUp(peer.nodeId, now, t.describe?.(peer).path ?? t.path);
     // A peer that has read this node's feed further than it reaches: the database went back
     // in time (restored from a backup). Its sequence numbers will be handed out again, and
     // peers would skip the new records behind their cursors: a new feed id makes every peer
@@ -574,9 +574,15 @@ export class Replicator {
     return { have, queued: missing.map((b) => b.id) };
   }
 
-  /** Streams a local blob to a peer that pulls it. */
-  readBlob(id: string): Promise<{ stream: ReadableStream<Uint8Array>; size: number }> {
-    return this.deps.blobs.readable(id);
+  /** Streams a local blob to a peer that pulls it, from `offset` when it resumes a pull. */
+  async readBlob(
+    id: string,
+    offset = 0,
+  ): Promise<{ stream: ReadableStream<Uint8Array>; size: number }> {
+    // The file's own stream when whole: Deno sends it to a socket natively (BlobStore.readable).
+    if (offset === 0) return await this.deps.blobs.readable(id);
+    const got = await this.deps.blobs.get(id, { start: offset });
+    return { stream: got.stream, size: got.size };
   }
 
   /** Answers a peer's proof of possession; a copy found rotten here is repaired, not proven. */
@@ -693,6 +699,7 @@ export class Replicator {
       peers: this.directory.list(),
       reach: (id) => this.directory.reachability(id),
       transportPath: (p) => this.directory.transportFor(p)?.path,
+      pathInfo: (p) => this.directory.transportFor(p)?.describe?.(p),
       peerState: (id) => this.peerStore.get(id),
       peerBackend: (id) => this.#peerBackends.get(id),
       jobCounts: this.jobs.counts(),

@@ -4,6 +4,7 @@
  * path, when last seen and synced, what it stores, and the blob backlog.
  */
 
+import type { PathInfo, PathThroughput } from "../core/transport.ts";
 import type { JobDir, JobState } from "./blob_jobs.ts";
 import type { PeerStateRow } from "./peer_store.ts";
 import type { Peer, Reachability } from "./peers.ts";
@@ -21,8 +22,17 @@ export interface PeerStatus {
   name: string;
   url?: string;
   reachable: boolean;
-  /** "http", or "none" when no transport can reach it (it may still call this node). */
+  /**
+   * "http", "webrtc/host" (direct), "webrtc/srflx" (through NAT, found with STUN),
+   * "webrtc/relay" (through TURN), or "none" when nothing reaches it (it may still call in).
+   */
   path: string;
+  /** The path blobs take, when it differs from `path` (the faster of several). */
+  blobPath?: string;
+  /** Recent blob throughput per path. */
+  throughput: PathThroughput[];
+  /** Why the data channel is down, when a relay is configured and it is. */
+  linkError?: string;
   lastSeen?: number;
   lastSync?: number;
   lastError?: string;
@@ -60,6 +70,7 @@ export function buildStatus(input: {
   peers: Peer[];
   reach: (nodeId: string) => Reachability;
   transportPath: (peer: Peer) => string | undefined;
+  pathInfo?: (peer: Peer) => PathInfo | undefined;
   peerState: (nodeId: string) => PeerStateRow;
   peerBackend: (nodeId: string) => string | undefined;
   jobCounts: { peerId: string; dir: JobDir; state: JobState; n: number; bytes: number }[];
@@ -79,12 +90,18 @@ export function buildStatus(input: {
       add(c.dir === "push" ? push : pull, c.state, c.n, c.bytes);
     }
     const h = input.held.find((x) => x.nodeId === p.nodeId);
+    const info = input.pathInfo?.(p);
     return {
       nodeId: p.nodeId,
       name: p.name,
       url: p.url,
       reachable: reach.reachable,
-      path: reach.reachable ? reach.path ?? "http" : input.transportPath(p) ?? "none",
+      path: reach.reachable
+        ? info?.path ?? reach.path ?? "http"
+        : info?.path ?? input.transportPath(p) ?? "none",
+      blobPath: info?.blobPath !== info?.path ? info?.blobPath : undefined,
+      throughput: info?.throughput ?? [],
+      linkError: info?.linkError,
       lastSeen: reach.lastSeen ?? state.lastSeen,
       lastSync: state.lastSync,
       lastError: reach.reachable ? undefined : reach.lastError ?? state.lastError,

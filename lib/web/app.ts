@@ -235,7 +235,15 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   );
 
   const canRead = (id: string, member: string) => access.canRead(id, member);
-  app.route("/v1", nodeRoutes({ ...deps, publicUrl }));
+  app.route(
+    "/v1",
+    nodeRoutes({
+      ...deps,
+      publicUrl,
+      // With a relay, a node without --public-url is taken to be behind NAT: it dials out.
+      dialsOut: !publicUrl && (deps.config.signal || deps.config.signalUrl.length > 0),
+    }),
+  );
   app.route("/v1", replicationRoutes({ ...deps, canRead }));
   app.route("/v1", eventRoutes({ ...deps, canRead }));
   // Node-to-node (PROTOCOL §3): signed requests only, never a session.

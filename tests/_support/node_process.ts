@@ -30,24 +30,46 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
-export async function startNode(options: StartOptions = {}): Promise<NodeProcess> {
-  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "p2pos-node-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      ...(options.denoArgs ?? []),
-      MAIN,
-      "node",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--data-dir",
-      dataDir,
-      ...(options.args ?? []),
-    ],
-    env: { NO_COLOR: "1", ...options.env },
+/** A child `main.ts` process that printed its "listening on" line. */
+export interface Listening {
+  match: RegExpExecArray;
+  pid: number;
+  output(): string;
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+}
+
+/** A port free right now on 127.0.0.1 (for a process a test restarts at the same address). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Runs `main.ts <args>` and waits until its output matches `listening`. */
+export function spawnMain(
+  args: string[],
+  listening: RegExp,
+  options: { env?: Record<string, string>; denoArgs?: string[]; timeoutMs?: number } = {},
+): Promise<Listening> {
+  return spawnProcess(
+    Deno.execPath(),
+    ["run", "--allow-all", ...(options.denoArgs ?? []), MAIN, ...args],
+    listening,
+    { ...options, env: { NO_COLOR: "1", ...options.env } },
+  );
+}
+
+/** Runs `cmd`, collecting its output, and waits until the output matches `ready`. */
+export async function spawnProcess(
+  cmd: string,
+  args: string[],
+  ready: RegExp,
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<Listening> {
+  const child = new Deno.Command(cmd, {
+    args,
+    env: options.env,
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
@@ -64,24 +86,18 @@ export async function startNode(options: StartOptions = {}): Promise<NodeProcess
 
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let match: RegExpExecArray | null = null;
-  while (!(match = /listening on (https?:\/\/127\.0\.0\.1:(\d+))/.exec(text))) {
-    if (exited) throw new Error(`Node exited with ${exited.code} before listening:\n${text}`);
+  while (!(match = ready.exec(text))) {
+    if (exited) throw new Error(`Process exited with ${exited.code} before listening:\n${text}`);
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
       await statusPromise;
-      throw new Error(`Node did not listen within the time limit:\n${text}`);
+      throw new Error(`Process did not listen within the time limit:\n${text}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  const setup = /Setup code: ([A-Z0-9-]{14})/.exec(text);
-  const nodeId = /Node id:\s+([A-Z2-7-]{63})/.exec(text)?.[1] ?? "";
   return {
-    url: match[1],
-    port: Number(match[2]),
-    dataDir,
-    nodeId,
+    match,
     pid: child.pid,
-    setupCode: setup?.[1],
     output: () => text,
     async stop(signal: Deno.Signal = "SIGTERM") {
       if (!exited) {
@@ -93,5 +109,36 @@ export async function startNode(options: StartOptions = {}): Promise<NodeProcess
       await pumps.catch(() => {});
       return status;
     },
+  };
+}
+
+export async function startNode(options: StartOptions = {}): Promise<NodeProcess> {
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "p2pos-node-" });
+  const p = await spawnMain(
+    [
+      "node",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+      ...(options.args ?? []),
+    ],
+    /listening on (https?:\/\/127\.0\.0\.1:(\d+))/,
+    options,
+  );
+  const text = p.output();
+  const setup = /Setup code: ([A-Z0-9-]{14})/.exec(text);
+  const nodeId = /Node id:\s+([A-Z2-7-]{63})/.exec(text)?.[1] ?? "";
+  return {
+    url: p.match[1],
+    port: Number(p.match[2]),
+    dataDir,
+    nodeId,
+    pid: p.pid,
+    setupCode: setup?.[1],
+    output: p.output,
+    stop: p.stop,
   };
 }

@@ -5,7 +5,24 @@
  */
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { recordsOf } from "./replication_cluster.ts";
+
+/** Node name → record body, as stored in a node's database. */
+function nodeBodies(dataDir: string): Map<string, { url?: string }> {
+  const db = new DatabaseSync(`${dataDir}/index.db`, { readOnly: true });
+  try {
+    const rows = db.prepare("SELECT json FROM records WHERE kind = 'node'").all() as {
+      json: string;
+    }[];
+    return new Map(rows.map((r) => {
+      const body = JSON.parse(r.json).body;
+      return [body.name as string, body];
+    }));
+  } finally {
+    db.close();
+  }
+}
 
 const DEMO = new URL("../../demo.ts", import.meta.url).pathname;
 
@@ -55,6 +72,10 @@ async function driveDemo(dir: string): Promise<string> {
     await waitFor(/Pine is back at/);
     await send("start oak");
     await waitFor(/Oak is already running/);
+    await send("stop relay");
+    await waitFor(/The relay is stopped \(Cedar runs without it\)/);
+    await send("start relay");
+    await waitFor(/The relay is back in Cedar/);
     await send("quit");
     await writer.close();
     const status = await child.status;
@@ -88,6 +109,12 @@ Deno.test("The demo starts Oak, Pine and Cedar, paired, says what to do next, an
       assert.equal([...r.keys()].filter((k) => k.startsWith("family/")).length, 1, name);
       assert.ok([...r.keys()].filter((k) => k.startsWith("node/")).length >= 2, name);
     }
+    // Pine is the house behind NAT: no address in its record; Cedar hosts the relay.
+    const nodes = nodeBodies(`${dir}/oak`);
+    assert.equal(nodes.get("Pine")?.url, undefined, "Pine has no address");
+    assert.match(nodes.get("Oak")?.url ?? "", /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(first, /Cedar\s+http:\/\/127\.0\.0\.1:\d+\/\s+\(.*hosts the signaling relay\)/);
+    assert.match(first, /stop relay/);
     // Again, driven through a pipe as a script would: the same family, the same words, the
     // same addresses; Pine stops and starts on command, and "quit" stops everything.
     const second = await driveDemo(dir);
@@ -99,6 +126,7 @@ Deno.test("The demo starts Oak, Pine and Cedar, paired, says what to do next, an
     assert.match(second, /Pine is already stopped\./);
     assert.ok(second.includes(`Pine is back at ${pineUrl} and catching up.`), second);
     assert.match(second, /Oak is already running/);
+    assert.match(second, /The relay is back in Cedar: Pine reconnects over WebRTC/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -38,6 +38,8 @@ export interface NodeRoutesDeps {
   nodeKey: NodeKey;
   replication: Replicator;
   publicUrl?: string;
+  /** No URL peers can reach: the join code carries none, peers meet it through the relay. */
+  dialsOut?: boolean;
   now?: () => number;
 }
 
@@ -157,12 +159,12 @@ export function nodeRoutes(deps: NodeRoutesDeps): Hono<AppEnv> {
       limiter.fail();
       throw new BadCodeError();
     }
-    const url = deps.publicUrl ?? expectedOrigin(c, deps.publicUrl);
+    const url = deps.dialsOut ? undefined : deps.publicUrl ?? expectedOrigin(c, deps.publicUrl);
     const joinCode = encodeJoinCode({
       v: 1,
       nodeId: self,
       publicKey: selfKey,
-      url,
+      ...(url ? { url } : {}),
       code: normalizeSetupCode(code),
     });
     return c.json({ joinCode, nodeId: self, publicKey: selfKey, url });

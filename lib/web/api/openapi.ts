@@ -83,7 +83,9 @@ export const OPERATIONS: Record<string, Op> = {
     auth: false,
   },
   "GET /v1/nodes/join-status": { summary: "Whether this node has joined a family", auth: false },
-  "GET /v1/replication/status": { summary: "Replication backlog per peer and state" },
+  "GET /v1/replication/status": {
+    summary: "Replication backlog per peer and state; path (HTTP or WebRTC) and throughput",
+  },
   "POST /v1/replication/locations": { summary: "Where blobs are stored ({blobIds})" },
   "GET /v1/blobs/{id}/locations": { summary: "Which nodes hold a blob, acked and verified when" },
   "GET /v1/events": { summary: "Live replication status (text/event-stream)" },

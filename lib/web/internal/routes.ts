@@ -168,11 +168,14 @@ export function internalRoutes(deps: InternalRoutesDeps): Hono<InternalEnv> {
   app.get("/blobs/:id", async (c) => {
     const id = c.req.param("id");
     assertBlobId(id);
-    const got = await replication.readBlob(id);
+    // PROTOCOL §3.5: `offset` resumes an interrupted pull where the puller's bytes end.
+    const offset = intParam(c, "offset", 0, Number.MAX_SAFE_INTEGER);
+    const got = await replication.readBlob(id, offset);
     return new Response(got.stream, {
       headers: {
         "content-type": "application/octet-stream",
-        "content-length": String(got.size),
+        "content-length": String(got.size - offset),
+        "p2pos-blob-size": String(got.size),
         "cache-control": "no-store",
       },
     });

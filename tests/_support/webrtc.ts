@@ -1,0 +1,99 @@
+/**
+ * In-process WebRTC fixtures: a real relay on 127.0.0.1 and "nodes" made of a
+ * node key, a relay client and a link manager (real werift), answering
+ * requests with a small handler. Everything is stopped by `dispose`.
+ */
+
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { toBase64Url } from "../../lib/crypto/mod.ts";
+import { nodeIdFromPublicKey } from "../../lib/core/node_id.ts";
+import type { NodeSigner } from "../../lib/core/transport.ts";
+import { SignalClient } from "../../lib/net/signal_client.ts";
+import { type IceConfig, LinkManager } from "../../lib/net/webrtc_links.ts";
+import { SessionRefusedError, SessionVerifier } from "../../lib/net/webrtc_session.ts";
+import { type RelayOptions, type RelayServer, serveRelay } from "../../signal/mod.ts";
+
+export async function newSigner(): Promise<NodeSigner> {
+  const seed = crypto.getRandomValues(new Uint8Array(32));
+  const publicKey = ed25519.getPublicKey(seed);
+  return {
+    nodeId: await nodeIdFromPublicKey(publicKey),
+    publicKey,
+    sign: (m) => ed25519.sign(m, seed),
+  };
+}
+
+export function startRelay(options: RelayOptions = {}): Promise<RelayServer> {
+  return serveRelay({ host: "127.0.0.1", port: 0 }, options);
+}
+
+export const LOOPBACK_ICE: IceConfig = {
+  iceServers: [],
+  iceTransportPolicy: "all",
+  loopback: true,
+};
+
+export interface TestNode {
+  signer: NodeSigner;
+  links: LinkManager;
+  signal: SignalClient;
+  /** Node id → base64url key: the "family" this node trusts. */
+  family: Map<string, string>;
+  refused: { from: string; code: string }[];
+  stop(): void;
+}
+
+export async function startTestNode(
+  relayUrl: string,
+  options: {
+    signer?: NodeSigner;
+    ice?: IceConfig;
+    handler?: (req: Request) => Promise<Response>;
+    acceptStrangers?: boolean;
+  } = {},
+): Promise<TestNode> {
+  const signer = options.signer ?? await newSigner();
+  const family = new Map<string, string>([[signer.nodeId, toBase64Url(signer.publicKey)]]);
+  const refused: TestNode["refused"] = [];
+  const links = new LinkManager({
+    signer,
+    verifier: new SessionVerifier({
+      selfId: signer.nodeId,
+      keyOf: (id) => family.get(id),
+      acceptStrangers: () => options.acceptStrangers === true,
+    }),
+    handler: options.handler ??
+      ((req) => Promise.resolve(Response.json({ path: new URL(req.url).pathname }))),
+    ice: options.ice ?? LOOPBACK_ICE,
+    onRefused: (from, err: SessionRefusedError) => refused.push({ from, code: err.code }),
+  }, { connectTimeoutMs: 20_000, backoffBaseMs: 200, backoffMaxMs: 1_000 });
+  const signal = new SignalClient({
+    urls: [relayUrl],
+    signer,
+    onSignal: (from, data) => links.onSignal(from, data),
+    onError: (code, message, to) => links.onRelayError(code, message, to),
+    onState: (up) => links.onRelayState(up),
+    backoffBaseMs: 100,
+    backoffMaxMs: 1_000,
+  });
+  links.attach(signal);
+  signal.start();
+  return {
+    signer,
+    links,
+    signal,
+    family,
+    refused,
+    stop() {
+      links.close();
+      signal.stop();
+    },
+  };
+}
+
+/** Makes each node trust the others' keys (as admin-signed node records would). */
+export function befriend(...nodes: TestNode[]): void {
+  for (const a of nodes) {
+    for (const b of nodes) a.family.set(b.signer.nodeId, toBase64Url(b.signer.publicKey));
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Nodes behind NAT (issue #11) with real processes on 127.0.0.1: two nodes whose
+ * URLs cannot reach each other pair through a relay process and converge on an
+ * album, both ways, over a data channel; the status says so.
+ */
+
+import assert from "node:assert/strict";
+import type { ReplicationStatus } from "../../lib/replication/mod.ts";
+import { startRelayProcess } from "../_support/relay_process.ts";
+import { createAlbum, FAST_ENV, getJson, recordsOf, uploadPhoto } from "./replication_cluster.ts";
+import { blobOn, pairBehindNat, sameRecords, stopNodes } from "./webrtc_cluster.ts";
+
+Deno.test("Two nodes that cannot reach each other's URL pair through the relay and converge over WebRTC", async () => {
+  const relay = await startRelayProcess();
+  const env = { ...FAST_ENV, P2POS_SIGNAL_URL: relay.url, P2POS_ICE_LOOPBACK: "on" };
+  const { oak, pine, admin } = await pairBehindNat(env).catch(async (err) => {
+    await relay.stop("SIGKILL");
+    throw err;
+  });
+  try {
+    assert.ok(recordsOf(oak.dataDir).has(`node/${pine.nodeId}`));
+    const album = await createAlbum(admin, oak.url);
+    const photos = [];
+    for (let i = 0; i < 4; i++) photos.push(await uploadPhoto(admin, oak.url, album, 200_000 + i));
+    photos.push(await uploadPhoto(admin, pine.url, album, 150_000)); // and the other way
+    for (const id of photos.flatMap((p) => p.blobs)) {
+      const [a, b] = await Promise.all([blobOn(oak, id, 90_000), blobOn(pine, id, 90_000)]);
+      assert.deepEqual(a, b, `blob ${id} is byte-identical`);
+    }
+    await sameRecords(oak, pine);
+    const status = await getJson<ReplicationStatus>(admin, oak.url, "/v1/replication/status");
+    const peer = status.peers.find((p) => p.nodeId === pine.nodeId)!;
+    assert.equal(peer.reachable, true);
+    assert.equal(peer.path, "webrtc/host");
+    assert.equal(peer.url, undefined);
+    assert.match(oak.output(), /Data channel open/);
+  } finally {
+    await stopNodes([oak, pine, relay]);
+  }
+});
