@@ -19,6 +19,7 @@ import {
   deriveIdentity,
   loginMessage,
   newSeed,
+  recordHash,
   seedToMnemonic,
   sign,
   type SignedRecord,
@@ -70,11 +71,38 @@ async function expectOk(res: Response, what: string): Promise<unknown> {
   return text ? JSON.parse(text) : undefined;
 }
 
-export function signAs(admin: Admin, kind: string, id: string, body: unknown): SignedRecord {
+/** What a record follows in the family log: link hashes, and the greatest stamp among them. */
+export interface Follows {
+  prev: string[];
+  hlc?: string;
+}
+
+/** Signs a record that follows `follows` (a node's heads, see {@link headsAt}). */
+export function signAs(
+  admin: Admin,
+  kind: string,
+  id: string,
+  body: unknown,
+  follows: Follows,
+): SignedRecord {
+  if (follows.hlc) clock.observe(follows.hlc);
   return signRecord(
-    { v: 1, kind, id, author: admin.key, hlc: clock.next(), body },
+    { v: 2, kind, id, author: admin.key, hlc: clock.next(), prev: [...follows.prev].sort(), body },
     admin.signingSecretKey,
   );
+}
+
+/** The heads of the node at `url` (GET /v1/heads), as `admin`. */
+export async function headsAt(admin: Admin, url: string): Promise<Follows> {
+  return await expectOk(
+    await call(`${url}/v1/heads`, "GET", undefined, await cookieFor(admin, url)),
+    "Heads",
+  ) as Follows;
+}
+
+/** What the next record of a batch follows: the record before it. */
+export function after(record: SignedRecord): Follows {
+  return { prev: [recordHash(record)], hlc: record.hlc };
 }
 
 interface Challenge {
@@ -113,21 +141,23 @@ export async function createFamily(
   };
   const ch = await challenge(node.url);
   const familyId = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
-  const records = [
-    signAs(admin, "family", familyId, { name: names.family, founder: admin.key }),
-    signAs(admin, "member", admin.key, {
-      x25519: admin.x25519,
-      name: names.founder,
-      role: "admin",
-      removed: false,
-    }),
-    signAs(admin, "node", ch.nodeId, {
-      publicKey: ch.nodePublicKey,
-      ...(recordUrl ? { url: recordUrl } : {}),
-      name: names.node,
-      removed: false,
-    }),
-  ];
+  // The family log starts with the family record; each next record follows the one before.
+  const family = signAs(admin, "family", familyId, { name: names.family, founder: admin.key }, {
+    prev: [],
+  });
+  const member = signAs(admin, "member", admin.key, {
+    x25519: admin.x25519,
+    name: names.founder,
+    role: "admin",
+    removed: false,
+  }, after(family));
+  const self = signAs(admin, "node", ch.nodeId, {
+    publicKey: ch.nodePublicKey,
+    ...(recordUrl ? { url: recordUrl } : {}),
+    name: names.node,
+    removed: false,
+  }, after(member));
+  const records = [family, member, self];
   const res = await call(`${node.url}/v1/setup`, "POST", { code: node.setupCode, records });
   if (res.status !== 201) throw new Error(`Setup failed: ${res.status} ${await res.text()}`);
   admin.cookies.set(node.url, cookieFrom(res));
@@ -177,7 +207,7 @@ export async function pairNode(
     ...(url ? { url } : {}),
     name,
     removed: false,
-  });
+  }, await headsAt(admin, at));
   await expectOk(
     await call(`${at}/v1/nodes/peers`, "POST", { joinCode, record }, await cookieFor(admin, at)),
     `Pairing ${name}`,
@@ -194,7 +224,13 @@ export async function removeNode(admin: Admin, at: string, nodeId: string): Prom
   const peer = nodes.peers.find((p) => p.nodeId === nodeId);
   if (!peer) throw new Error(`Node ${nodeId} is not a peer of ${at}`);
   await challenge(at);
-  const record = signAs(admin, "node", nodeId, { ...peer.record.body, removed: true });
+  const record = signAs(
+    admin,
+    "node",
+    nodeId,
+    { ...peer.record.body, removed: true },
+    await headsAt(admin, at),
+  );
   await expectOk(await call(`${at}/v1/records`, "POST", { records: [record] }, cookie), "Removal");
 }
 

@@ -97,8 +97,17 @@ const SHARED = 20;
 const clock = new HybridClock();
 
 function sign(owner: RemoteMember, kind: string, id: string, body: unknown) {
+  clock.observe(owner.follows.hlc);
   return signRecord(
-    { v: 1 as const, kind, id, author: owner.key, hlc: clock.next(), body },
+    {
+      v: 2 as const,
+      kind,
+      id,
+      author: owner.key,
+      hlc: clock.next(),
+      prev: owner.follows.prev,
+      body,
+    },
     owner.signingSecretKey,
   );
 }

@@ -133,7 +133,7 @@ export default function AlbumList({ startCreating = false }: Props) {
           </p>
           <ul class="list">
             {trashed.map((a) => {
-              const days = trashDaysLeft(a.view.trashedAt!, Date.now());
+              const days = trashDaysLeft(a.view.purgeAt!, Date.now());
               return (
                 <li class="list-row" key={a.view.id} data-album={a.view.id}>
                   <div class="list-main">

@@ -396,7 +396,7 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
       {inTrash && view && (
         <div class="alert alert-warn trash-banner" role="status">
           <strong>This album is in the trash.</strong> It will be deleted for good{" "}
-          {daysLeftText(trashDaysLeft(view.trashedAt!, Date.now()))}.
+          {daysLeftText(trashDaysLeft(view.purgeAt!, Date.now()))}.
           {isOwner && (
             <div class="btn-row">
               <button

@@ -22,6 +22,10 @@ interface Props {
   familyName: string;
   role: string;
   nodeId: string;
+  /** What the join follows in the family log (the node's heads when the page was made). */
+  prev: string[];
+  /** The greatest stamp among them. */
+  after?: string;
 }
 
 const STEPS = ["Your name", "Recovery words", "Check words", "Join"];
@@ -37,7 +41,7 @@ const TITLES = [
  * 24 words, checks three of them, then signs their own member record carrying the invite
  * token and joins.
  */
-export default function JoinFamily({ token, familyName, role, nodeId }: Props) {
+export default function JoinFamily({ token, familyName, role, nodeId, prev, after }: Props) {
   const insecure = useInsecureContext();
   const [step, setStep] = useState(0);
   const [name, setName] = useState("");
@@ -88,7 +92,7 @@ export default function JoinFamily({ token, familyName, role, nodeId }: Props) {
         removed: false,
         invite: token,
       };
-      const record = await makeSignedRecord("member", memberKey, body, { identity });
+      const record = await makeSignedRecord("member", memberKey, body, { identity, prev, after });
       joined = await api<JoinedResponse>("POST", "/v1/join", { record });
     } catch (err) {
       setError(messageOf(err));

@@ -1,5 +1,11 @@
 import { useState } from "preact/hooks";
-import { deriveIdentity, newSeed, seedToMnemonic, toBase64Url } from "../lib/crypto/mod.ts";
+import {
+  deriveIdentity,
+  newSeed,
+  recordHash,
+  seedToMnemonic,
+  toBase64Url,
+} from "../lib/crypto/mod.ts";
 import { api, ApiError, messageOf } from "../lib/web/browser/api.ts";
 import type { JoinedResponse } from "../lib/web/browser/api_types.ts";
 import { saveIdentity, type UnlockedIdentity } from "../lib/web/browser/keystore.ts";
@@ -111,16 +117,18 @@ export default function SetupWizard({ nodeId }: Props) {
     };
     try {
       await syncClock();
+      // The family log starts here: the family record follows nothing, each next one the
+      // one before.
       const family = await makeSignedRecord("family", randomId(), {
         name: familyName.trim(),
         founder: memberKey,
-      }, { identity });
+      }, { identity, prev: [] });
       const member = await makeSignedRecord("member", memberKey, {
         x25519: toBase64Url(keys.x25519PublicKey),
         name: yourName.trim(),
         role: "admin",
         removed: false,
-      }, { identity });
+      }, { identity, prev: [recordHash(family)], after: family.hlc });
       // This node's own node record (docs/PROTOCOL.md §4), so it can pair other nodes later.
       const ch = await api<{ nodeId: string; nodePublicKey?: string; nodeUrl?: string }>(
         "POST",
@@ -133,7 +141,7 @@ export default function SetupWizard({ nodeId }: Props) {
           name: nodeName.replace(/\s+/g, " ").trim().slice(0, MAX_PERSON_NAME) || "First node",
           removed: false,
           ...(ch.nodeUrl ? { url: ch.nodeUrl } : {}),
-        }, { identity })
+        }, { identity, prev: [recordHash(member)], after: member.hlc })
         : undefined;
       const records = node ? [family, member, node] : [family, member];
       created = await api<JoinedResponse>("POST", "/v1/setup", { code, records });

@@ -10,17 +10,24 @@
  *   - a new person signs their own record carrying an invite token: the
  *     invite must be admin-signed, unrevoked, unexpired and unused, and fixes
  *     the role;
- *   - an admin adds, changes or removes members (never the last admin);
+ *   - an admin adds, changes or removes members (never the last admin); another admin
+ *     only if they became admin first (their admin record is an ancestor of the other's
+ *     in the family log), so two admins can never remove each other;
  *   - a member may rename themself, nothing else.
  *   Nobody may change a member's X25519 key: album keys are wrapped to it.
- * - `invite`: made by an admin; afterwards only revoked.
+ * - `invite`: made by an admin; afterwards only revoked. It dies with its admin's right.
+ *
+ * Every right is judged on the records in force when the record arrives, which include
+ * everything it follows. Removing a member, demoting an admin or withdrawing an invite ends
+ * a right: the family log voids what used it without having seen the change
+ * (`revokes`, see lib/store/record_log.ts and docs/SECURITY.md "The family log").
  *
  * Browser-compatible: no I/O.
  */
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { z } from "zod";
-import { toHex } from "../crypto/mod.ts";
+import { recordHash, toHex } from "../crypto/mod.ts";
 import { ConflictError, ForbiddenError } from "./errors.ts";
 import { parseHlc } from "./hlc.ts";
 import type { Origin, RecordKind, RecordView, TypedRecord } from "./record_kinds.ts";
@@ -66,33 +73,28 @@ export function isAdmin(view: RecordView, key: string): boolean {
   return activeMember(view, key)?.body.role === "admin";
 }
 
+/** Kinds only an admin makes (a member's record of someone else too). */
+export const ADMIN_KINDS = ["family", "member", "invite", "node"];
+
 /**
- * Whether `key` held a right when it signed a record stamped `hlc`, as far as this
- * node can tell. A browser's record is judged by the present. A record relayed by a
- * peer may be older than what this node holds — a node that was offline, or paired
- * later, receives only the latest version of each record, after the changes that
- * followed it — so it also stands when the author's member record changed after the
- * stamp (a demotion or removal since). SECURITY.md, "Rights are judged…".
+ * The link hash of the member record that began `key`'s current run as admin, or undefined
+ * when `key` is not an admin. Seniority: an admin whose run began in an ancestor of
+ * another's began first.
  */
-export function heldWhenSigned(
-  view: RecordView,
-  key: string,
-  signed: { hlc: string; origin: Origin },
-  has: (m: TypedRecord<MemberBody>) => boolean = () => true,
-): boolean {
-  const m = view.get<MemberBody>("member", key);
-  if (!m) return false;
-  if (!m.body.removed && has(m)) return true;
-  return signed.origin.via === "peer" && m.hlc > signed.hlc;
+export function adminSince(view: RecordView, key: string): string | undefined {
+  const versions = view.versions<MemberBody>("member", key);
+  const isAdminVersion = (m: TypedRecord<MemberBody>) => m.body.role === "admin" && !m.body.removed;
+  if (!isAdminVersion(versions.at(-1)!) || !isAdmin(view, key)) return undefined;
+  let i = versions.length - 1;
+  while (i > 0 && isAdminVersion(versions[i - 1])) i--;
+  return recordHash(versions[i]);
 }
 
-/** {@link heldWhenSigned} for the admin role. */
-export function wasAdmin(
-  view: RecordView,
-  key: string,
-  signed: { hlc: string; origin: Origin },
-): boolean {
-  return heldWhenSigned(view, key, signed, (m) => m.body.role === "admin");
+/** Whether admin `a` may remove or demote admin `b`: `a` became admin first. */
+export function outranks(view: RecordView, a: string, b: string): boolean {
+  const since = adminSince(view, a);
+  const other = adminSince(view, b);
+  return since !== undefined && other !== undefined && view.precedes(since, other);
 }
 
 export const familyKind: RecordKind<FamilyBody> = {
@@ -130,9 +132,17 @@ export const memberKind: RecordKind<MemberBody> = {
     if (previous && previous.body.invite !== record.body.invite) {
       throw new ForbiddenError("the invite a member joined with never changes");
     }
-    if (wasAdmin(view, record.author, { hlc: record.hlc, origin })) {
+    if (isAdmin(view, record.author)) {
       const demotesAdmin = previous && !previous.body.removed && previous.body.role === "admin" &&
         (record.body.removed || record.body.role !== "admin");
+      if (demotesAdmin && record.author !== record.id) {
+        if (!outranks(view, record.author, record.id)) {
+          throw new ForbiddenError(
+            "an admin can be removed or made a member only by an admin who became admin " +
+              "before them",
+          );
+        }
+      }
       if (demotesAdmin && origin.via !== "peer") {
         const admins = view.list<MemberBody>("member")
           .filter((m) => !m.body.removed && m.body.role === "admin");
@@ -157,11 +167,60 @@ export const memberKind: RecordKind<MemberBody> = {
       if (record.body.role !== "admin" || record.body.removed) {
         throw new ForbiddenError("the founder joins as an admin");
       }
+      if (view.list("member").length > 0) {
+        throw new ForbiddenError("the founder joins first, when the family is made");
+      }
       return;
     }
     authorizeJoin(record, view, origin);
   },
+  withdraws: (body) => body.removed,
+  revokes(record, view) {
+    const subject = record.id;
+    if (record.body.removed) {
+      // Everything the member made, and joins through invites they made.
+      return {
+        author: subject,
+        others: ["member"],
+        covers: (link, view) => link.author === subject || invitedBy(view, link) === subject,
+      };
+    }
+    if (record.body.role !== "admin" && hadSeenAdmin(view, record)) {
+      // What only an admin makes: not their own member record (a rename).
+      return {
+        author: subject,
+        kinds: ADMIN_KINDS,
+        others: ["member"],
+        covers: (link, view) =>
+          link.author === subject
+            ? link.kind !== "member" || link.id !== subject
+            : invitedBy(view, link) === subject,
+      };
+    }
+    return undefined;
+  },
+  relies(record, view) {
+    const by = invitedBy(view, record);
+    return by ? [by] : [];
+  },
 };
+
+/** Whether a member record that is not an admin one follows one that was: a demotion. */
+function hadSeenAdmin(view: RecordView, record: TypedRecord<MemberBody>): boolean {
+  const hash = recordHash(record);
+  return view.versions<MemberBody>("member", record.id).some((v) =>
+    v.body.role === "admin" && !v.body.removed && view.precedes(recordHash(v), hash)
+  );
+}
+
+/** The admin whose invite a self-signed member record (a join) redeemed. */
+function invitedBy(view: RecordView, link: TypedRecord<unknown>): string | undefined {
+  const token = (link.body as { invite?: unknown } | null)?.invite;
+  if (link.kind !== "member" || link.author !== link.id || typeof token !== "string") {
+    return undefined;
+  }
+  return view.find<InviteBody>("invite", "tokenHash", inviteTokenHash(token))[0]?.author;
+}
 
 /** SHA-256 (hex) of an invite token, as stored in the invite record. */
 export function inviteTokenHash(token: string): string {
@@ -184,18 +243,15 @@ function authorizeJoin(record: TypedRecord<MemberBody>, view: RecordView, origin
   if (!token) throw new ForbiddenError("joining a family needs an invite");
   const invite = view.find<InviteBody>("invite", "tokenHash", inviteTokenHash(token))[0];
   if (!invite) throw new ForbiddenError("this invite is not known to this node");
-  // A peer relays a join its own node accepted; a withdrawal stamped after the join
-  // (made on another node before the join reached it) does not undo it, or nodes
-  // would disagree about who is a member depending on what they heard first.
-  const withdrawnFirst = origin.via !== "peer" || invite.hlc < record.hlc;
-  if (invite.body.revoked && withdrawnFirst) {
-    throw new ForbiddenError("this invite was withdrawn by an admin");
-  }
-  if (!wasAdmin(view, invite.author, { hlc: record.hlc, origin })) {
+  // A withdrawal the join had not seen voids it too (inviteKind.revokes), whichever a
+  // node received first.
+  if (invite.body.revoked) throw new ForbiddenError("this invite was withdrawn by an admin");
+  if (!isAdmin(view, invite.author)) {
     throw new ForbiddenError("the admin who made this invite is no longer an admin");
   }
-  // A browser joining here is checked against this node's clock; a peer relays a join
-  // that its own node already checked, so its signed time is what counts.
+  // A browser joining here is checked against this node's clock. A peer relays a join
+  // made elsewhere, perhaps long ago: only its signed time can say when (the limit is in
+  // docs/SECURITY.md).
   const joinedAt = origin.via === "peer" ? parseHlc(record.hlc).wall : view.now();
   if (joinedAt > invite.body.expiresAt) throw new ForbiddenError("this invite has expired");
   const used = view.find<MemberBody>("member", "invite", token).filter((m) => m.id !== record.id);
@@ -209,7 +265,7 @@ export const inviteKind: RecordKind<InviteBody> = {
   kind: "invite",
   parseBody: bodyParser(InviteBody, "Invite"),
   authorize(record, previous, view, origin) {
-    if (!wasAdmin(view, record.author, { hlc: record.hlc, origin })) {
+    if (!isAdmin(view, record.author)) {
       throw new ForbiddenError("only an admin may invite people");
     }
     if (previous) {
@@ -220,14 +276,27 @@ export const inviteKind: RecordKind<InviteBody> = {
       ) {
         throw new ForbiddenError("an invite can only be withdrawn once made");
       }
-      // Withdrawing a spent invite changes nothing for its member here, but would
-      // block that member on nodes that hear of the withdrawal first. (From a peer it is
-      // taken as it comes: the join still stands there, see authorizeJoin.)
+      // Withdrawing a spent invite would void the join of a member who may have been in the
+      // family for a while, on nodes where the two crossed. (From a peer it is taken as it
+      // comes: the family log voids the join only where the withdrawal had not seen it.)
       if (origin.via !== "peer" && !b.revoked && memberWhoUsed(view, b.tokenHash)) {
         throw new ConflictError(
           "this invite was already used; to undo it, remove the member who joined with it",
         );
       }
     }
+  },
+  withdraws: (body) => body.revoked,
+  revokes(record) {
+    if (!record.body.revoked) return undefined;
+    const tokenHash = record.body.tokenHash;
+    return {
+      kinds: ["member"],
+      covers: (link) => {
+        const token = (link.body as { invite?: unknown }).invite;
+        return link.author === link.id && typeof token === "string" &&
+          inviteTokenHash(token) === tokenHash;
+      },
+    };
   },
 };

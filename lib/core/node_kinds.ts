@@ -23,7 +23,7 @@ import {
   utf8Encode,
 } from "../crypto/mod.ts";
 import { ForbiddenError, ValidationError } from "./errors.ts";
-import { wasAdmin } from "./family_kinds.ts";
+import { isAdmin } from "./family_kinds.ts";
 import { nodeIdFromDigest } from "./node_id.ts";
 import type { RecordKind, RecordView, TypedRecord } from "./record_kinds.ts";
 import { describeIssues, DisplayName, Key32 } from "./schemas.ts";
@@ -86,17 +86,18 @@ export const nodeKind: RecordKind<NodeBody> = {
     if (!parsed.success) throw new ValidationError(`Node body: ${describeIssues(parsed.error)}`);
     return parsed.data;
   },
-  authorize(record, previous, view, origin) {
+  authorize(record, previous, view) {
     if (nodeIdOfKey(record.body.publicKey) !== record.id) {
       throw new ForbiddenError("a node record's id must be the node id of its public key");
     }
     if (previous && previous.body.publicKey !== record.body.publicKey) {
       throw new ForbiddenError("a node's key never changes; pair the new key as a new node");
     }
-    if (!wasAdmin(view, record.author, { hlc: record.hlc, origin })) {
+    if (!isAdmin(view, record.author)) {
       throw new ForbiddenError("only an admin may add, change or remove a node");
     }
   },
+  withdraws: (body) => body.removed,
 };
 
 /**

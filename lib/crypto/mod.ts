@@ -97,8 +97,10 @@ export {
 } from "./metadata.ts";
 export { randomBytes } from "./random.ts";
 export {
+  MAX_PREV,
   RECORD_SIGNING_PREFIX,
   type RecordEnvelope,
+  recordHash,
   recordSigningInput,
   type SignedRecord,
   signRecord,

@@ -8,7 +8,15 @@
  * @module
  */
 
-import { assertBytes, concatBytes, fromBase64UrlOrNull, toBase64Url, utf8Encode } from "./bytes.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import {
+  assertBytes,
+  concatBytes,
+  fromBase64UrlOrNull,
+  toBase64Url,
+  toHex,
+  utf8Encode,
+} from "./bytes.ts";
 import { assertJson, canonicalJson } from "./canonical_json.ts";
 import { RecordError } from "./errors.ts";
 import { sign, signingPublicKeyOf, verify } from "./identity.ts";
@@ -16,14 +24,22 @@ import { sign, signingPublicKeyOf, verify } from "./identity.ts";
 /** FORMAT §6.2: the signing domain; a signature over a record can never be a login. */
 export const RECORD_SIGNING_PREFIX = "p2pos-record-v1\n";
 
+/** FORMAT §6.1: at most this many links a record follows (`prev`). */
+export const MAX_PREV = 32;
+
+const LINK_HASH = /^[0-9a-f]{64}$/;
+
 /**
  * FORMAT §6.1: a record before signing. `B` is the body type the upper layer defines; it is
  * checked to be plain JSON at run time, so interfaces (which TypeScript will not treat as
  * `JsonValue`) can be used directly.
  */
 export interface RecordEnvelope<B = unknown> {
-  /** Envelope version, 1. */
-  v: 1;
+  /**
+   * Envelope version: 2 names the records it follows (`prev`); 1, without `prev`, is still
+   * read here but no longer accepted by nodes.
+   */
+  v: 1 | 2;
   /** What the record is, e.g. "album"; defined by upper layers. */
   kind: string;
   /** The record's id, defined by upper layers. */
@@ -34,6 +50,12 @@ export interface RecordEnvelope<B = unknown> {
   hlc: string;
   /** Kind-specific content, plain JSON. */
   body: B;
+  /**
+   * Version 2 only: the link hashes ({@link recordHash}) of the records this one follows,
+   * ascending, without repeats, at most {@link MAX_PREV}; empty only for the first record of
+   * a family.
+   */
+  prev?: string[];
 }
 
 /** A record with its signature: base64url of 64 bytes. */
@@ -41,7 +63,10 @@ export interface SignedRecord<B = unknown> extends RecordEnvelope<B> {
   sig: string;
 }
 
-const ENVELOPE_FIELDS = ["author", "body", "hlc", "id", "kind", "v"];
+const ENVELOPE_FIELDS: Record<number, string[]> = {
+  1: ["author", "body", "hlc", "id", "kind", "v"],
+  2: ["author", "body", "hlc", "id", "kind", "prev", "v"],
+};
 const KIND_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
 
 /**
@@ -55,8 +80,11 @@ function checkEnvelope(record: unknown, signed: boolean): asserts record is Reco
     throw new RecordError("shape", "Cannot read record: it is not a JSON object");
   }
   const r = record as Record<string, unknown>;
-  if (r.v !== 1) throw new RecordError("version", `Cannot read record: version ${r.v} is unknown`);
-  const expected = signed ? [...ENVELOPE_FIELDS, "sig"].sort() : ENVELOPE_FIELDS;
+  const fields = typeof r.v === "number" ? ENVELOPE_FIELDS[r.v] : undefined;
+  if (!fields) {
+    throw new RecordError("version", `Cannot read record: version ${String(r.v)} is unknown`);
+  }
+  const expected = signed ? [...fields, "sig"].sort() : fields;
   const keys = Object.keys(r).sort();
   if (keys.length !== expected.length || keys.some((k, i) => k !== expected[i])) {
     throw new RecordError(
@@ -76,6 +104,7 @@ function checkEnvelope(record: unknown, signed: boolean): asserts record is Reco
   if (typeof r.author !== "string" || fromBase64UrlOrNull(r.author, 32) === null) {
     throw bad("author", "must be base64url of a 32-byte Ed25519 public key");
   }
+  if (r.v === 2) checkPrev(r.prev);
   try {
     // FORMAT §6.1: depth counts from the record object, as canonicalJson() counts when it
     // serializes the whole record; the body is one level in. Counting from the body here let
@@ -91,6 +120,18 @@ function isText(value: unknown, max: number): value is string {
     value.isWellFormed();
 }
 
+function checkPrev(prev: unknown): void {
+  const bad = (why: string) => new RecordError("shape", `Cannot read record: "prev" ${why}`);
+  if (!Array.isArray(prev)) throw bad("must be an array of link hashes");
+  if (prev.length > MAX_PREV) throw bad(`names more than ${MAX_PREV} records`);
+  prev.forEach((h, i) => {
+    if (typeof h !== "string" || !LINK_HASH.test(h)) {
+      throw bad("must hold lowercase hex SHA-256 link hashes");
+    }
+    if (i > 0 && h <= prev[i - 1]) throw bad("must be in ascending order, without repeats");
+  });
+}
+
 /**
  * FORMAT §6.2: the exact bytes signed: UTF-8 of "p2pos-record-v1\n" followed by the canonical
  * JSON of the record without its `sig` field.
@@ -99,6 +140,14 @@ export function recordSigningInput(record: RecordEnvelope): Uint8Array {
   const { sig: _sig, ...unsigned } = record as RecordEnvelope & { sig?: unknown };
   checkEnvelope(unsigned, false);
   return concatBytes(utf8Encode(RECORD_SIGNING_PREFIX), utf8Encode(canonicalJson(unsigned)));
+}
+
+/**
+ * FORMAT §6.4: a record's link hash, the name other records use for it in `prev`: lowercase
+ * hex SHA-256 of its signing input (so the signature itself is not part of it).
+ */
+export function recordHash(record: RecordEnvelope): string {
+  return toHex(sha256(recordSigningInput(record)));
 }
 
 /** Signs `record`; its `author` must be the public key of `signingSecretKey`. */

@@ -57,7 +57,7 @@ Deno.test("verifyRecord() rejects a record checked against someone else's key", 
 Deno.test("verifyRecord() refuses malformed envelopes with a clear code", () => {
   const signed = signRecord(envelope(1), alice.signingSecretKey);
   const pk = alice.signingPublicKey;
-  assert.throws(() => verifyRecord({ ...signed, v: 2 }, pk), isCode("version"));
+  assert.throws(() => verifyRecord({ ...signed, v: 3 }, pk), isCode("version"));
   assert.throws(() => verifyRecord({ ...signed, extra: 1 }, pk), isCode("shape"));
   assert.throws(() => verifyRecord({ ...signed, sig: signed.sig + "A" }, pk), isCode("shape"));
   assert.throws(() => verifyRecord({ ...signed, kind: "Album!" }, pk), isCode("shape"));

@@ -3,7 +3,8 @@ import { toBase64Url } from "../crypto/mod.ts";
 import { createKindRegistry } from "../vault/kinds.ts";
 import { inviteAndJoin, setupFamily, signed } from "../../tests/_support/family.ts";
 import { makeTestApp, type TestApp } from "../../tests/_support/test_app.ts";
-import { acceptBootstrap, TRUST_KINDS } from "./bootstrap.ts";
+import { acceptBootstrap, pinnedPeer, TRUST_KINDS } from "./bootstrap.ts";
+import { applyWithRetry } from "./record_apply.ts";
 
 const party = (t: TestApp) => ({
   nodeId: t.nodeKey.nodeId,
@@ -22,21 +23,35 @@ function trustRecords(t: TestApp) {
   return TRUST_KINDS.flatMap((k) => t.records.list(k));
 }
 
-Deno.test("A fresh node accepts a family whose admin approved it and the sender", async () => {
+const deps = (t: TestApp) => ({
+  db: t.db,
+  records: t.records,
+  kinds: createKindRegistry(),
+  now: Date.now,
+});
+
+Deno.test("A fresh node accepts a family whose admin approved it and the sender, then reads its log from it", async () => {
   await using oak = await makeTestApp();
   await using pine = await makeTestApp();
   const alice = await setupFamily(oak);
   oak.records.apply([nodeRecordFor(oak, alice, oak), nodeRecordFor(oak, alice, pine)], {
     via: "api",
   });
-  const r = await acceptBootstrap(
-    { records: pine.records, kinds: createKindRegistry(), now: Date.now },
-    party(pine),
-    party(oak),
-    trustRecords(oak),
+  const r = await acceptBootstrap(deps(pine), party(pine), party(oak), trustRecords(oak));
+  assert.equal(r.checked, 4);
+  assert.equal(r.peer.nodeId, oak.nodeKey.nodeId);
+  // Nothing is kept from the bootstrap itself: the log arrives whole, by the feed.
+  assert.equal(pine.records.lastSeq(), 0);
+  assert.deepEqual(pinnedPeer(pine.db, pine.records)?.nodeId, oak.nodeKey.nodeId);
+  await assert.rejects(
+    () => acceptBootstrap(deps(pine), party(pine), party(oak), trustRecords(oak)),
+    /already belongs/,
   );
-  assert.equal(r.stored, 4);
+  const feed = oak.records.feed(0, 10_000).records;
+  assert.deepEqual(applyWithRetry(pine.records, feed, { via: "peer", nodeId: "OAK" }).refused, []);
   assert.equal(pine.records.list("family").length, 1);
+  // Once its own log names the node it joined through, the pin is no longer needed.
+  assert.equal(pinnedPeer(pine.db, pine.records), undefined);
 });
 
 Deno.test("A bootstrap without an admin-signed record for this node is refused and leaves nothing", async () => {
@@ -50,7 +65,7 @@ Deno.test("A bootstrap without an admin-signed record for this node is refused a
   await assert.rejects(
     () =>
       acceptBootstrap(
-        { records: pine.records, kinds: createKindRegistry(), now: Date.now },
+        deps(pine),
         party(pine),
         party(oak),
         [...trustRecords(oak), bobs],
@@ -69,7 +84,7 @@ Deno.test("A bootstrap from a node the family does not name is refused", async (
   await assert.rejects(
     () =>
       acceptBootstrap(
-        { records: pine.records, kinds: createKindRegistry(), now: Date.now },
+        deps(pine),
         party(pine),
         party(cedar),
         trustRecords(oak),

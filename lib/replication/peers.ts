@@ -33,11 +33,15 @@ export class PeerDirectory {
     private readonly records: RecordView,
     private readonly selfId: string,
     private readonly transports: Transport[],
+    /** The node this one joined through, while its own records do not name it yet. */
+    private readonly pinned: () => Peer | undefined = () => undefined,
   ) {}
 
   /** Current family nodes other than this one. */
   list(): Peer[] {
-    return activeNodes(this.records).filter((n) => n.id !== this.selfId).map(peerOf);
+    const peers = activeNodes(this.records).filter((n) => n.id !== this.selfId).map(peerOf);
+    const pin = this.pinned();
+    return pin ? [...peers, pin] : peers;
   }
 
   get(nodeId: string): Peer | undefined {

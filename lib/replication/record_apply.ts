@@ -1,17 +1,17 @@
 /**
- * Applying records that arrive from peers. A feed holds the latest version of
- * each record in the order the *latest* versions were stored, so a record can
- * come before what authorizes it (a member before the re-signed invite it
- * redeemed, a node before the re-signed member record of the admin who added
- * it). {@link applyFromPeer} therefore applies a batch in one transaction when
- * it can, splits it when one record is refused, retries refused records while
+ * Applying records that arrive from peers. A peer's feed lists every link of
+ * the family log after those it follows, but records from two peers interleave,
+ * and a record can still arrive before what it follows (from another peer) or
+ * before what authorizes it (a photo made on a grant that is still on its way).
+ * {@link applyFromPeer} therefore applies a batch in one transaction when it
+ * can, splits it when one record is refused, retries refused records while
  * others make progress, and parks what is still refused for later batches.
  */
 
 import { ForbiddenError, P2posError } from "../core/errors.ts";
 import { getLogger } from "../core/log.ts";
 import type { Origin } from "../core/record_kinds.ts";
-import type { IndexDb, RecordLog } from "../store/mod.ts";
+import { type IndexDb, MissingLinksError, type RecordLog } from "../store/mod.ts";
 
 const log = getLogger("replication");
 
@@ -29,8 +29,8 @@ function tryApply(records: RecordLog, batch: unknown[], origin: Origin, out: App
   if (batch.length === 0) return;
   try {
     for (const r of records.apply(batch, origin)) {
-      if (r.status === "stored") out.stored++;
-      else out.unchanged++;
+      if (r.status === "unchanged") out.unchanged++;
+      else out.stored++;
     }
   } catch (err) {
     if (!(err instanceof P2posError)) throw err;
@@ -88,9 +88,9 @@ export function applyFromPeer(
 
 function park(db: IndexDb, record: unknown, from: string, error: P2posError, now: number): void {
   const r = record as { kind?: unknown; id?: unknown; hlc?: unknown; author?: unknown };
-  // Only a missing authorization can be cured by later records; a bad signature or
-  // body never will be.
-  if (!(error instanceof ForbiddenError)) {
+  // Only a missing authorization, or records it follows that are still on their way, can
+  // be cured by later records; a bad signature or body never will be.
+  if (!(error instanceof ForbiddenError) && !(error instanceof MissingLinksError)) {
     log.warn("Peer sent a record this node refuses", { from, error: error.message });
     return;
   }

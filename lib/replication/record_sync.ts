@@ -36,9 +36,7 @@ export class RecordSync {
   page(after: number, limit = FEED_PAGE_RECORDS): FeedPage {
     const n = Math.max(1, Math.min(limit, FEED_PAGE_RECORDS));
     // RecordLog.feed() gives the records and the last seq; sizing a page needs each seq.
-    const rows = this.deps.db.db.prepare(
-      "SELECT json, seq FROM records WHERE seq > ? ORDER BY seq LIMIT ?",
-    ).all(after, n + 1) as { json: string; seq: number }[];
+    const rows = this.deps.records.feedRows(after, n + 1);
     let bytes = 0;
     let take = 0;
     for (const row of rows.slice(0, n)) {

@@ -20,7 +20,7 @@ import { toBase64Url } from "../crypto/mod.ts";
 import type { BlobStore, IndexDb, PutOptions, RecordLog } from "../store/mod.ts";
 import { BlobJobQueue } from "./blob_jobs.ts";
 import { BlobWorker } from "./blob_worker.ts";
-import { acceptBootstrap, TRUST_KINDS } from "./bootstrap.ts";
+import { acceptBootstrap, pinnedPeer, TRUST_KINDS } from "./bootstrap.ts";
 import { ReplicationEvents } from "./events.ts";
 import { reconcileInventory } from "./inventory.ts";
 import { LocationStore } from "./locations.ts";
@@ -127,7 +127,12 @@ export class Replicator {
       maxAttempts: this.#opt.maxAttempts,
     });
     this.locations = new LocationStore(deps.db);
-    this.directory = new PeerDirectory(deps.records, deps.self.nodeId, deps.transports);
+    this.directory = new PeerDirectory(
+      deps.records,
+      deps.self.nodeId,
+      deps.transports,
+      () => pinnedPeer(deps.db, deps.records),
+    );
     this.recordSync = new RecordSync({
       db: deps.db,
       records: deps.records,
@@ -595,17 +600,29 @@ export class Replicator {
     return proof;
   }
 
-  /** A fresh node accepts the family from `from` (pairing). */
+  /** A fresh node accepts the family from `from` (pairing), then reads its log. */
   async acceptBootstrap(from: { nodeId: string; publicKey: string }, records: unknown[]) {
     const self = { nodeId: this.selfId, publicKey: toBase64Url(this.deps.self.publicKey) };
     const r = await acceptBootstrap(
-      { records: this.deps.records, kinds: this.deps.kinds, now: this.#now },
+      { db: this.deps.db, records: this.deps.records, kinds: this.deps.kinds, now: this.#now },
       self,
       from,
       records,
     );
-    log.info("Joined the family as a node", { from: from.nodeId, records: r.stored });
+    log.info("Joined the family as a node; reading its records", { from: from.nodeId });
+    if (!this.#stopped) setTimeout(() => this.syncPeer(r.peer, { inventory: true }), 0);
     return r;
+  }
+
+  /** Whether this node was handed a family and is still reading its records. */
+  joining(): boolean {
+    return pinnedPeer(this.deps.db, this.deps.records) !== undefined;
+  }
+
+  /** The key of `nodeId` when it is the peer this node joined through and its log does not name it yet. */
+  pinnedKey(nodeId: string): string | undefined {
+    const pin = pinnedPeer(this.deps.db, this.deps.records);
+    return pin?.nodeId === nodeId ? pin.publicKey : undefined;
   }
 
   /** Hands a newly approved node the family's trust records (pairing, PROTOCOL §4). */

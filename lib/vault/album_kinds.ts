@@ -7,8 +7,10 @@
  * Who may author what:
  * - album: any member creates one and owns it; only the owner renames
  *   (new `meta`), sets the cover, trashes/restores it, or starts a new key
- *   epoch (`epoch` + 1, after un-sharing). 30 days after trashing it is purged:
- *   read-only and invisible on every node, by the same rule everywhere.
+ *   epoch (`epoch` + 1, after un-sharing). 30 days after a node first saw it
+ *   trashed it is purged there: read-only and invisible. The days count from
+ *   what the node saw (`RecordView.since`), never from the `trashedAt` the
+ *   owner signed, so a backdated trashing cannot purge anything at once.
  * - grant (id `<album>.<member>`): only the owner shares (a wrapped album key
  *   for the member's X25519 key, at the album's current epoch), changes a
  *   role, or un-shares (`revoked`).
@@ -17,11 +19,17 @@
  *   afterwards only the owner may re-wrap its file key for a new epoch.
  * - tombstone (id `photo.<photo id>`): deletes a photo; by the owner or the
  *   photo's uploader while they may still contribute.
+ *
+ * Rights are judged on the records in force when a record arrives, which include
+ * everything it follows in the family log. Un-sharing (a grant revoked, or turned
+ * into a viewer's) ends a contributor's right: the log voids the photos and
+ * deletions she made in that album without the un-share having seen them.
  */
 
 import { z } from "zod";
 import { ForbiddenError, ValidationError } from "../core/errors.ts";
-import { activeMember, heldWhenSigned } from "../core/family_kinds.ts";
+import { recordHash } from "../crypto/mod.ts";
+import { activeMember } from "../core/family_kinds.ts";
 import type { Origin, RecordKind, RecordView, TypedRecord } from "../core/record_kinds.ts";
 import { bodyParser, Hex64, Key32, RandomId } from "../core/schemas.ts";
 import { checkUploadReceipt, UploadReceipt } from "./upload_receipt.ts";
@@ -109,8 +117,20 @@ export function albumIndexId(album: string, shard: number): string {
   return `${album}.${shard.toString(16)}`;
 }
 
-export function isPurged(album: TypedRecord<AlbumBody>, now: number): boolean {
-  return album.body.trashedAt !== null && now > album.body.trashedAt + TRASH_MS;
+/**
+ * When an album in the trash is deleted for good on this node: {@link TRASH_DAYS} after
+ * this node first saw it trashed; undefined when it is not in the trash.
+ */
+export function purgeAt(view: RecordView, album: TypedRecord<AlbumBody>): number | undefined {
+  if (album.body.trashedAt === null) return undefined;
+  const since = view.since("album", album.id);
+  // Not noted yet: the trashing is being stored right now.
+  return (since ?? view.now()) + TRASH_MS;
+}
+
+export function isPurged(view: RecordView, album: TypedRecord<AlbumBody>): boolean {
+  const at = purgeAt(view, album);
+  return at !== undefined && view.now() > at;
 }
 
 export function grantId(album: string, member: string): string {
@@ -127,29 +147,10 @@ export function albumRole(
   memberKey: string,
 ): GrantRole | undefined {
   const album = view.get<AlbumBody>("album", albumId);
-  if (!album || isPurged(album, view.now()) || !activeMember(view, memberKey)) return undefined;
+  if (!album || isPurged(view, album) || !activeMember(view, memberKey)) return undefined;
   if (album.body.owner === memberKey) return "owner";
   const grant = view.get<GrantBody>("grant", grantId(albumId, memberKey));
   return grant && !grant.body.revoked ? grant.body.role : undefined;
-}
-
-/**
- * The role `key` had on an album when it signed a record: {@link albumRole} for a
- * browser's record; for one relayed by a peer, also a grant revoked, or a membership
- * ended, after the record's stamp (see `heldWhenSigned`).
- */
-function roleWhenSigned(
-  view: RecordView,
-  album: TypedRecord<AlbumBody>,
-  key: string,
-  signed: { hlc: string; origin: Origin },
-): GrantRole | undefined {
-  if (signed.origin.via !== "peer") return albumRole(view, album.id, key);
-  if (!heldWhenSigned(view, key, signed)) return undefined;
-  if (album.body.owner === key) return "owner";
-  const grant = view.get<GrantBody>("grant", grantId(album.id, key));
-  if (!grant || (grant.body.revoked && grant.hlc < signed.hlc)) return undefined;
-  return grant.body.role;
 }
 
 /** The one answer to a write to an album that is unknown, purged, or hidden from its author. */
@@ -161,7 +162,7 @@ function noSuchAlbum(id: string): ForbiddenError {
  * The album a grant or photo writes to. From a browser, an album its author has no role on
  * (hidden from her, purged, or unknown here) gets one answer, so a write never tells whether
  * an album exists (SECURITY.md, "Nothing answers differently…"). From a peer, only a purged
- * or unknown album is refused here (the kind then judges the author's role when she signed).
+ * or unknown album is refused here (the kind then judges the author's role).
  */
 function writableAlbum(
   view: RecordView,
@@ -170,7 +171,7 @@ function writableAlbum(
   origin: Origin,
 ): TypedRecord<AlbumBody> {
   const album = view.get<AlbumBody>("album", id);
-  if (!album || isPurged(album, view.now())) throw noSuchAlbum(id);
+  if (!album || isPurged(view, album)) throw noSuchAlbum(id);
   if (origin.via !== "peer" && albumRole(view, id, author) === undefined) throw noSuchAlbum(id);
   return album;
 }
@@ -179,17 +180,13 @@ export const albumKind: RecordKind<AlbumBody> = {
   kind: "album",
   parseBody: bodyParser(AlbumBody, "Album"),
   authorize(record, previous, view, origin) {
-    const signed = { hlc: record.hlc, origin };
-    if (!heldWhenSigned(view, record.author, signed)) {
+    if (!activeMember(view, record.author)) {
       throw new ForbiddenError("only family members make albums");
     }
     if (record.author !== record.body.owner) {
       throw new ForbiddenError("an album is signed by its owner");
     }
     if (!previous) {
-      // A peer may relay a later version (renamed, re-keyed, trashed) of an album this
-      // node never saw: versions in between are not replicated, only the latest.
-      if (origin.via === "peer") return;
       if (record.body.epoch !== 0) throw new ForbiddenError("a new album starts at key epoch 0");
       if (record.body.trashedAt !== null) {
         throw new ForbiddenError("a new album cannot be in the trash");
@@ -200,13 +197,17 @@ export const albumKind: RecordKind<AlbumBody> = {
     if (previous.body.owner !== record.body.owner) {
       throw new ForbiddenError("an album's owner never changes");
     }
-    if (isPurged(previous, view.now())) throw new ForbiddenError("that album was deleted for good");
+    if (isPurged(view, previous)) throw new ForbiddenError("that album was deleted for good");
+    // From a peer, two versions the owner made at once on two devices may cross.
+    if (origin.via === "peer") return;
     const step = record.body.epoch - previous.body.epoch;
-    // From a peer, a node that was offline may skip epochs it never saw.
-    const maxStep = origin.via === "peer" ? Infinity : 1;
-    if (step < 0 || step > maxStep) throw new ForbiddenError("a key epoch advances one at a time");
+    if (step < 0 || step > 1) throw new ForbiddenError("a key epoch advances one at a time");
   },
+  phase: (body) => (body.trashedAt === null ? null : "trash"),
 };
+
+/** Roles that may add photos. */
+const CONTRIBUTES = new Set<GrantRole>(["owner", "contributor"]);
 
 export const grantKind: RecordKind<GrantBody> = {
   kind: "grant",
@@ -220,6 +221,9 @@ export const grantKind: RecordKind<GrantBody> = {
     if (record.author !== album.body.owner) {
       throw new ForbiddenError("only the album's owner shares it");
     }
+    if (!activeMember(view, record.author)) {
+      throw new ForbiddenError("only family members share albums");
+    }
     if ((record.body.role === "owner") !== (member === album.body.owner)) {
       throw new ForbiddenError("the owner's own grant, and only it, has the role owner");
     }
@@ -227,7 +231,7 @@ export const grantKind: RecordKind<GrantBody> = {
       throw new ForbiddenError("a grant's album never changes");
     }
     if (!record.body.revoked) {
-      if (!heldWhenSigned(view, member, { hlc: record.hlc, origin })) {
+      if (!activeMember(view, member)) {
         throw new ForbiddenError("albums are shared with current members only");
       }
       // From a peer: a grant the owner did not re-wrap yet when the album moved on;
@@ -239,6 +243,22 @@ export const grantKind: RecordKind<GrantBody> = {
         );
       }
     }
+  },
+  withdraws: (body) => body.revoked,
+  revokes(record, view) {
+    const { album, member } = record.body;
+    if (!record.body.revoked && CONTRIBUTES.has(record.body.role)) return undefined;
+    // Only an un-share of someone who could contribute (a grant seen before) ends a right.
+    const hash = recordHash(record);
+    const could = view.versions<GrantBody>("grant", record.id).some((g) =>
+      !g.body.revoked && CONTRIBUTES.has(g.body.role) && view.precedes(recordHash(g), hash)
+    );
+    if (!could) return undefined;
+    return {
+      author: member,
+      kinds: ["photo", "tombstone", "album_index"],
+      covers: (link) => (link.body as { album?: unknown }).album === album,
+    };
   },
 };
 
@@ -255,33 +275,21 @@ export const photoKind: RecordKind<PhotoBody> = {
     if (record.body.epoch > album.body.epoch) {
       throw new ForbiddenError(`the album's key is at epoch ${album.body.epoch}, not yet later`);
     }
-    const signed = { hlc: record.hlc, origin };
-    if (!previous && view.get("tombstone", `photo.${record.id}`)) {
-      throw new ForbiddenError("that photo was deleted");
-    }
+    const role = albumRole(view, album.id, record.author);
     if (!previous) {
+      if (view.get("tombstone", `photo.${record.id}`)) {
+        throw new ForbiddenError("that photo was deleted");
+      }
       // A photo names only blobs its uploader could read: her own uploads (issue #10 §2).
       // Checked on every node, whoever relays it; later versions keep the same blobs.
       const { uploader, original, thumb, meta } = record.body;
       checkUploadReceipt(view, uploader, original, origin, "original");
       if (thumb) checkUploadReceipt(view, uploader, thumb, origin, "thumbnail");
       checkUploadReceipt(view, uploader, meta, origin, "metadata");
-      // A peer may relay the owner's re-wrapped version of a photo this node never saw.
-      if (
-        fromPeer && record.author === album.body.owner && record.author !== record.body.uploader
-      ) {
-        if (!heldWhenSigned(view, record.author, signed)) {
-          throw new ForbiddenError(
-            "only the album's owner may change a photo (to re-wrap its key)",
-          );
-        }
-        return;
-      }
       if (record.author !== record.body.uploader) {
         throw new ForbiddenError("a photo is signed by its uploader");
       }
-      const role = roleWhenSigned(view, album, record.author, signed);
-      if (role !== "owner" && role !== "contributor") {
+      if (!role || !CONTRIBUTES.has(role)) {
         throw new ForbiddenError("only the album's owner and contributors add photos");
       }
       // From a peer, a photo added before the album's key moved on keeps its epoch.
@@ -292,7 +300,7 @@ export const photoKind: RecordKind<PhotoBody> = {
       }
       return;
     }
-    if (record.author !== album.body.owner) {
+    if (role !== "owner") {
       throw new ForbiddenError("only the album's owner may change a photo (to re-wrap its key)");
     }
     const p = previous.body;
@@ -301,7 +309,7 @@ export const photoKind: RecordKind<PhotoBody> = {
       p.original.id === b.original.id &&
       p.meta.id === b.meta.id && p.thumb?.id === b.thumb?.id && p.dedup === b.dedup;
     if (!same) throw new ForbiddenError("a photo's album, uploader and blobs never change");
-    if (b.epoch < p.epoch) {
+    if (b.epoch < p.epoch && !fromPeer) {
       throw new ForbiddenError("a photo's key is re-wrapped forward, up to the album's epoch");
     }
   },
@@ -319,11 +327,12 @@ export const tombstoneKind: RecordKind<TombstoneBody> = {
     const hidden = origin.via !== "peer" &&
       albumRole(view, record.body.album, record.author) === undefined;
     if (hidden) throw noSuchPhoto;
-    if (previous) throw new ForbiddenError("a deletion is final");
+    // Two deletions of one photo made at once on two nodes: both stay in the log.
+    if (previous && origin.via !== "peer") throw new ForbiddenError("a deletion is final");
     const photo = view.get<PhotoBody>("photo", record.body.target);
     if (!photo || photo.body.album !== record.body.album) throw noSuchPhoto;
     const album = writableAlbum(view, record.body.album, record.author, origin);
-    const role = roleWhenSigned(view, album, record.author, { hlc: record.hlc, origin });
+    const role = albumRole(view, album.id, record.author);
     const uploaderMayDelete = record.author === photo.body.uploader && role === "contributor";
     if (role !== "owner" && !uploaderMayDelete) {
       throw new ForbiddenError("only the album's owner or the photo's uploader deletes a photo");
@@ -352,8 +361,8 @@ export const albumIndexKind: RecordKind<AlbumIndexBody> = {
     if (album.body.trashedAt !== null && !fromPeer) {
       throw new ForbiddenError("that album is in the trash");
     }
-    const role = roleWhenSigned(view, album, record.author, { hlc: record.hlc, origin });
-    if (role !== "owner" && role !== "contributor") {
+    const role = albumRole(view, album.id, record.author);
+    if (!role || !CONTRIBUTES.has(role)) {
       throw new ForbiddenError("only the album's owner and contributors write its index");
     }
     // From a peer, an index sealed before the album's key moved on keeps its epoch.

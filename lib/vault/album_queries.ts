@@ -15,6 +15,7 @@ import {
   type GrantRole,
   isPurged,
   type PhotoBody,
+  purgeAt,
 } from "./album_kinds.ts";
 
 export interface AlbumView {
@@ -24,6 +25,8 @@ export interface AlbumView {
   meta: string;
   cover: string | null;
   trashedAt: number | null;
+  /** In the trash: when this node deletes it for good (counted from when it saw the trashing). */
+  purgeAt: number | null;
   role: GrantRole;
   /** The caller's wrapped album key at the current epoch (null if it has not been re-shared yet). */
   grant: { epoch: number; wrapped: string } | null;
@@ -95,6 +98,7 @@ export class AlbumQueries {
       meta: album.body.meta,
       cover: album.body.cover,
       trashedAt: album.body.trashedAt,
+      purgeAt: purgeAt(this.records, album) ?? null,
       role,
       grant: current ? { epoch: grant.body.epoch, wrapped: grant.body.wrapped } : null,
       photoCount: this.photoCount(album.id),
@@ -105,9 +109,8 @@ export class AlbumQueries {
 
   /** Albums the member may see (trashed ones included, purged ones not), newest first. */
   albumsFor(memberKey: string): AlbumView[] {
-    const now = this.records.now();
     return this.records.list<AlbumBody>("album")
-      .filter((a) => !isPurged(a, now))
+      .filter((a) => !isPurged(this.records, a))
       .map((a) => this.view(a, memberKey))
       .filter((v): v is AlbumView => v !== undefined)
       .sort((a, b) => (a.hlc < b.hlc ? 1 : -1));

@@ -11,6 +11,9 @@ interface JoinData {
   familyName: string;
   role?: string;
   token: string;
+  /** What the join record follows in the family log (this node's heads now), and their stamp. */
+  prev?: string[];
+  after?: string;
 }
 
 const MESSAGES: Record<Exclude<Status, "pending">, { title: string; text: string }> = {
@@ -51,8 +54,9 @@ export const handler: Handlers<JoinData> = {
     const invite = records.find<InviteBody>("invite", "tokenHash", inviteTokenHash(token))[0];
     if (!invite) return ctx.render({ ...base, status: "unknown" }, { status: 404 });
     const { status } = inviteStatus(invite, records);
+    const heads = records.heads();
     return ctx.render(
-      { ...base, status, role: invite.body.role },
+      { ...base, status, role: invite.body.role, prev: heads.prev, after: heads.hlc },
       { status: status === "pending" ? 200 : 410 },
     );
   },
@@ -87,6 +91,8 @@ export default function Join({ data, state }: PageProps<JoinData>) {
           familyName={data.familyName}
           role={data.role!}
           nodeId={state.nodeId}
+          prev={data.prev ?? []}
+          after={data.after}
         />
       </div>
     </section>

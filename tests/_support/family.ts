@@ -7,11 +7,12 @@ import {
   deriveIdentity,
   loginMessage,
   newSeed,
+  recordHash,
   sign,
   signRecord,
   toBase64Url,
 } from "../../lib/crypto/mod.ts";
-import { formatHlc } from "../../lib/core/hlc.ts";
+import { HybridClock } from "../../lib/core/hlc.ts";
 import { issueSetupCode } from "../../lib/vault/setup_code.ts";
 import type { TestApp } from "./test_app.ts";
 
@@ -26,10 +27,14 @@ export interface TestMember {
   cookie?: string;
 }
 
-let counter = 0;
-/** Strictly increasing HLC stamps near the app's clock. */
+const clocks = new WeakMap<TestApp, HybridClock>();
+/** Strictly increasing HLC stamps near the app's clock, after every record the app holds. */
 export function nextHlc(t: TestApp): string {
-  return formatHlc({ wall: t.records.now(), counter: ++counter % 999_999 });
+  let clock = clocks.get(t);
+  if (!clock) clocks.set(t, clock = new HybridClock(() => t.records.now()));
+  const latest = t.records.heads().hlc;
+  if (latest) clock.observe(latest);
+  return clock.next();
 }
 
 export function newMember(name: string): TestMember {
@@ -49,6 +54,10 @@ export function randomId(): string {
   return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 }
 
+/**
+ * A record signed by `author` as a browser on `t` makes it: following `t`'s heads in the
+ * family log (or `prev`), stamped after them (or `hlc`).
+ */
 export function signed(
   t: TestApp,
   author: TestMember,
@@ -56,8 +65,12 @@ export function signed(
   id: string,
   body: Record<string, unknown>,
   hlc = nextHlc(t),
+  prev = t.records.heads().prev,
 ) {
-  return signRecord({ v: 1, kind, id, author: author.key, hlc, body }, author.signingSecretKey);
+  return signRecord(
+    { v: 2, kind, id, author: author.key, hlc, prev, body },
+    author.signingSecretKey,
+  );
 }
 
 export function memberRecord(
@@ -97,6 +110,37 @@ export async function json(
   });
 }
 
+/** The first records of a family's log: its family record, then the founder's member record. */
+export function founderRecords(t: TestApp, founder: TestMember, familyName = "River") {
+  const family = signed(
+    t,
+    founder,
+    "family",
+    randomId(),
+    {
+      name: familyName,
+      founder: founder.key,
+    },
+    nextHlc(t),
+    [],
+  );
+  const me = signed(
+    t,
+    founder,
+    "member",
+    founder.key,
+    {
+      x25519: founder.x25519,
+      name: founder.name,
+      role: "admin",
+      removed: false,
+    },
+    nextHlc(t),
+    [recordHash(family)],
+  );
+  return [family, me] as const;
+}
+
 /**
  * Creates the family through the setup API and returns its signed-in founder. Like the setup
  * page, it signs this node's own node record too (its key checks upload receipts), unless
@@ -109,17 +153,13 @@ export async function setupFamily(
 ): Promise<TestMember> {
   const founder = newMember("Alice");
   const code = issueSetupCode(t.db);
-  const family = signed(t, founder, "family", randomId(), {
-    name: familyName,
-    founder: founder.key,
-  });
-  const me = memberRecord(t, founder, founder, { role: "admin" });
+  const [family, me] = founderRecords(t, founder, familyName);
   // This node's own node record, as the setup page signs it: its key checks upload receipts.
   const node = signed(t, founder, "node", t.nodeKey.nodeId, {
     publicKey: toBase64Url(t.nodeKey.publicKey),
     name: "Oak",
     removed: false,
-  });
+  }, nextHlc(t), [recordHash(me)]);
   const records = nodeRecord ? [family, me, node] : [family, me];
   const res = await json(t, "/v1/setup", { body: { code, records } });
   if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);

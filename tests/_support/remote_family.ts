@@ -8,6 +8,7 @@ import {
   deriveIdentity,
   loginMessage,
   newSeed,
+  recordHash,
   sign,
   signRecord,
   toBase64Url,
@@ -22,6 +23,8 @@ export interface RemoteMember {
   x25519SecretKey: Uint8Array;
   name: string;
   cookie: string;
+  /** A place in the family log to sign after: the founder's member record. */
+  follows: { prev: string[]; hlc: string };
 }
 
 const clock = new HybridClock();
@@ -53,19 +56,21 @@ export async function setupRemoteFamily(
   const name = names.founder ?? "Alice";
   const familyId = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
   const family = signRecord({
-    v: 1,
+    v: 2,
     kind: "family",
     id: familyId,
     author: key,
     hlc: clock.next(),
+    prev: [],
     body: { name: names.family ?? "River", founder: key },
   }, id.signingSecretKey);
   const me = signRecord({
-    v: 1,
+    v: 2,
     kind: "member",
     id: key,
     author: key,
     hlc: clock.next(),
+    prev: [recordHash(family)],
     body: { x25519, name, role: "admin", removed: false },
   }, id.signingSecretKey);
   // The node's own node record, as the setup page signs it: its key checks upload receipts.
@@ -91,6 +96,7 @@ export async function setupRemoteFamily(
     x25519SecretKey: id.x25519SecretKey,
     name,
     cookie: cookieFrom(res),
+    follows: { prev: [recordHash(me)], hlc: me.hlc },
   };
 }
 

@@ -19,6 +19,7 @@ Deno.test({
     const node = await startNode();
     const alice = await setupRemoteFamily(node.url, node.setupCode!);
     const clock = new HybridClock();
+    clock.observe(alice.follows.hlc);
     const ackedInvites: string[] = [];
     const ackedBlobs: { id: string; bytes: Uint8Array }[] = [];
     let stop = false;
@@ -27,11 +28,12 @@ Deno.test({
       while (!stop) {
         const id = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
         const record = signRecord({
-          v: 1,
+          v: 2,
           kind: "invite",
           id,
           author: alice.key,
           hlc: clock.next(),
+          prev: alice.follows.prev,
           body: {
             tokenHash: "a".repeat(64),
             role: "member",

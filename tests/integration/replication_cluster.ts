@@ -4,7 +4,16 @@
  * way Alice's browser does it (demo.ts), always stopped at the end.
  */
 
-import { type Admin, call, createFamily, pairNode, signAs, signIn } from "../../demo.ts";
+import {
+  type Admin,
+  after,
+  call,
+  createFamily,
+  headsAt,
+  pairNode,
+  signAs,
+  signIn,
+} from "../../demo.ts";
 import { DatabaseSync } from "node:sqlite";
 import { blobId, toBase64Url } from "../../lib/crypto/mod.ts";
 import { type NodeProcess, startNode } from "../_support/node_process.ts";
@@ -165,7 +174,7 @@ export async function createAlbum(admin: Admin, url: string): Promise<RemoteAlbu
     meta: opaque,
     cover: null,
     trashedAt: null,
-  });
+  }, await headsAt(admin, url));
   const grant = signAs(admin, "grant", `${id}.${admin.key}`, {
     album: id,
     member: admin.key,
@@ -173,7 +182,7 @@ export async function createAlbum(admin: Admin, url: string): Promise<RemoteAlbu
     epoch: 0,
     wrapped: toBase64Url(crypto.getRandomValues(new Uint8Array(92))),
     revoked: false,
-  });
+  }, after(album));
   const res = await call(
     `${url}/v1/albums`,
     "POST",
@@ -219,7 +228,7 @@ export async function uploadPhoto(
     meta: ref(2),
     sort: toBase64Url(rand(36)),
     dedup: Array.from(rand(32), (b) => b.toString(16).padStart(2, "0")).join(""),
-  });
+  }, await headsAt(admin, url));
   const res = await call(
     `${url}/v1/photos`,
     "POST",

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { call, createFamily, pairNode, removeNode, signAs } from "../../demo.ts";
+import { call, createFamily, headsAt, pairNode, removeNode, signAs } from "../../demo.ts";
 import { contentDigest, signRequest } from "../../lib/net/signing.ts";
 import { loadOrCreateNodeKey } from "../../lib/store/mod.ts";
 import { startNode } from "../_support/node_process.ts";
@@ -70,7 +70,7 @@ Deno.test("A join code needs the new node's setup code, and a stale code is refu
       url: ok.url,
       name: "Pine",
       removed: false,
-    });
+    }, await headsAt(c.admin, c.nodes[0].url));
     const res = await call(
       `${c.nodes[0].url}/v1/nodes/peers`,
       "POST",
@@ -112,7 +112,7 @@ Deno.test("Pairing refuses a node record altered in transit; the new node stays 
       url: ok.url,
       name: "Pine",
       removed: false,
-    });
+    }, await headsAt(alice, oak.url));
     const res = await call(
       `${oak.url}/v1/nodes/peers`,
       "POST",

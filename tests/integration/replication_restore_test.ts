@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type Admin, call, signAs } from "../../demo.ts";
+import { type Admin, call, headsAt, signAs } from "../../demo.ts";
 import { toBase64Url } from "../../lib/crypto/mod.ts";
 import { startNode } from "../_support/node_process.ts";
 import {
@@ -47,7 +47,7 @@ async function rename(c: { admin: Admin }, url: string, albumId: string): Promis
     meta: toBase64Url(crypto.getRandomValues(new Uint8Array(96))),
     cover: null,
     trashedAt: null,
-  });
+  }, await headsAt(c.admin, url));
   const res = await call(
     `${url}/v1/records`,
     "POST",

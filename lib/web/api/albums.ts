@@ -82,7 +82,7 @@ export function albumRoutes(deps: AlbumRoutesDeps): Hono<AppEnv> {
   const visibleAlbum = (id: string, memberKey: string) => {
     if (!RandomId.safeParse(id).success) throw new NotFoundError("No such album");
     const album = deps.records.get<AlbumBody>("album", id);
-    const view = album && !isPurged(album, deps.records.now())
+    const view = album && !isPurged(deps.records, album)
       ? deps.albums.view(album, memberKey)
       : undefined;
     if (!view) throw new NotFoundError("No such album");

@@ -2,12 +2,10 @@ import assert from "node:assert/strict";
 import { loginMessage, sign, toBase64Url } from "../../crypto/mod.ts";
 import { issueSetupCode } from "../../vault/setup_code.ts";
 import {
+  founderRecords,
   json,
-  memberRecord,
   newMember,
-  randomId,
   setupFamily,
-  signed,
   signIn,
 } from "../../../tests/_support/family.ts";
 import { makeTestApp } from "../../../tests/_support/test_app.ts";
@@ -16,8 +14,7 @@ Deno.test("Setup with the right code creates the family, signs the founder in wi
   await using t = await makeTestApp();
   const founder = newMember("Alice");
   const code = issueSetupCode(t.db);
-  const family = signed(t, founder, "family", randomId(), { name: "River", founder: founder.key });
-  const me = memberRecord(t, founder, founder, { role: "admin" });
+  const [family, me] = founderRecords(t, founder);
   const wrong = await json(t, "/v1/setup", {
     body: { code: "AAAA-BBBB-CCCC", records: [family, me] },
   });

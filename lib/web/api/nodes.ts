@@ -171,7 +171,10 @@ export function nodeRoutes(deps: NodeRoutesDeps): Hono<AppEnv> {
   });
 
   app.get("/nodes/join-status", (c) => {
-    return c.json({ joined: currentFamily(deps.records) !== undefined });
+    // Joined once a family node handed it the family; its records follow by the feed.
+    return c.json({
+      joined: currentFamily(deps.records) !== undefined || deps.replication.joining(),
+    });
   });
 
   return app;

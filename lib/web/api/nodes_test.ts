@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { decodeJoinCode } from "../../core/node_kinds.ts";
-import { toBase64Url } from "../../crypto/mod.ts";
+import { recordHash, toBase64Url } from "../../crypto/mod.ts";
 import { issueSetupCode } from "../../vault/setup_code.ts";
 import {
   authed,
+  founderRecords,
   inviteAndJoin,
   json,
   setupFamily,
@@ -40,29 +41,37 @@ Deno.test("The founder's setup may include this node's own node record, and noth
   await using u = await makeTestApp();
   const code = issueSetupCode(u.db);
   const foreign = await makeTestApp();
-  const family = signed(u, founder, "family", "fam0000000000000000000", {
-    name: "River",
-    founder: founder.key,
-  });
-  const me = signed(u, founder, "member", founder.key, {
-    x25519: founder.x25519,
-    name: "Alice",
-    role: "admin",
-    removed: false,
-  });
-  const wrongNode = signed(u, founder, "node", foreign.nodeKey.nodeId, {
-    publicKey: toBase64Url(foreign.nodeKey.publicKey),
-    name: "Oak",
-    removed: false,
-  });
+  const [family, me] = founderRecords(u, founder);
+  const afterMe = [recordHash(me)];
+  const wrongNode = signed(
+    u,
+    founder,
+    "node",
+    foreign.nodeKey.nodeId,
+    {
+      publicKey: toBase64Url(foreign.nodeKey.publicKey),
+      name: "Oak",
+      removed: false,
+    },
+    undefined,
+    afterMe,
+  );
   const refused = await json(u, "/v1/setup", { body: { code, records: [family, me, wrongNode] } });
   assert.equal(refused.status, 403);
-  const ownNode = signed(u, founder, "node", u.nodeKey.nodeId, {
-    publicKey: toBase64Url(u.nodeKey.publicKey),
-    name: "Oak",
-    removed: false,
-    url: "http://127.0.0.1:8420",
-  });
+  const ownNode = signed(
+    u,
+    founder,
+    "node",
+    u.nodeKey.nodeId,
+    {
+      publicKey: toBase64Url(u.nodeKey.publicKey),
+      name: "Oak",
+      removed: false,
+      url: "http://127.0.0.1:8420",
+    },
+    undefined,
+    afterMe,
+  );
   const ok = await json(u, "/v1/setup", { body: { code, records: [family, me, ownNode] } });
   assert.equal(ok.status, 201);
   assert.equal(u.records.get("node", u.nodeKey.nodeId)?.author, founder.key);

@@ -40,6 +40,9 @@ export const OPERATIONS: Record<string, Op> = {
     summary: "Store signed records (any kind), authorized per author",
     body: "records",
   },
+  "GET /v1/heads": {
+    summary: "What a record made now follows in the family log (prev) and the stamp to exceed",
+  },
   "GET /v1/albums": { summary: "Albums I may see, with my wrapped album key" },
   "POST /v1/albums": { summary: "Create an album: album record + owner grant", body: "records" },
   "GET /v1/albums/{id}": { summary: "One album and its grants" },

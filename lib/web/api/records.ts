@@ -3,6 +3,9 @@
  * (invites, member changes, and — with the vault — albums, grants, photos).
  * The author must be the signed-in member; the record log checks the
  * signature and the author's right to make each change.
+ *
+ * `GET /v1/heads`: what a record made now follows in the family log (`prev`),
+ * and the stamp it must be later than.
  */
 
 import { Hono } from "hono";
@@ -17,6 +20,11 @@ const Body = z.object({ records: z.array(z.unknown()).min(1).max(200) }).strict(
 
 export function recordRoutes(deps: { records: RecordLog; blobs: BlobStore }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.get("/heads", (c) => {
+    requireAuth(c);
+    c.header("cache-control", "no-store");
+    return c.json(deps.records.heads());
+  });
   app.post("/records", async (c) => {
     const auth = requireAuth(c);
     const { records } = await readJson(c, Body);

@@ -98,3 +98,11 @@ export interface JoinedResponse {
   member: MemberSummary;
   family: FamilySummary;
 }
+
+/** GET /v1/heads: what a record made now follows in the family log. */
+export interface HeadsResponse {
+  /** Link hashes, ascending. */
+  prev: string[];
+  /** The greatest stamp among them (a new record's stamp must be later). */
+  hlc?: string;
+}

@@ -1,7 +1,8 @@
 /**
- * Signing records in the browser (DESIGN §4): the envelope, a hybrid logical clock that has
- * seen the node's clock, and the signature of the member's key. Browser-only (uses the page's
- * keystore and fetch).
+ * Signing records in the browser (DESIGN §4): the envelope, the records it follows in the
+ * family log (`prev`: the node's heads, docs/SECURITY.md "The family log"), a hybrid logical
+ * clock that has seen the node's clock and those records, and the signature of the member's
+ * key. Browser-only (uses the page's keystore and fetch).
  *
  * @module
  */
@@ -9,7 +10,12 @@
 import { randomBytes, type SignedRecord, signRecord, toBase64Url } from "../../crypto/mod.ts";
 import { HybridClock, isHlc } from "../../core/hlc.ts";
 import { api, ApiError } from "./api.ts";
-import type { ChallengeResponse, RecordsResponse, SessionResponse } from "./api_types.ts";
+import type {
+  ChallengeResponse,
+  HeadsResponse,
+  RecordsResponse,
+  SessionResponse,
+} from "./api_types.ts";
 import { loadIdentity, type UnlockedIdentity } from "./keystore.ts";
 
 const clock = new HybridClock();
@@ -47,6 +53,32 @@ export function randomId(): string {
 export interface MakeRecordOptions {
   /** Who signs; defaults to the identity held by this device. */
   identity?: UnlockedIdentity;
+  /**
+   * What the record follows, when not the node's current heads: the family's first records
+   * at setup, the invite's place in the log when joining (no session yet).
+   */
+  prev?: string[];
+  /** With `prev`: the greatest stamp among those records. */
+  after?: string;
+}
+
+/** Heads are asked again after this long, or after this page stored records. */
+const HEADS_TTL_MS = 1_000;
+let heads: { value: Promise<HeadsResponse>; at: number } | undefined;
+
+/** The node's heads (shared by records signed in one go, e.g. a batch of re-wrapped photos). */
+function currentHeads(): Promise<HeadsResponse> {
+  if (!heads || Date.now() - heads.at > HEADS_TTL_MS) {
+    const value = api<HeadsResponse>("GET", "/v1/heads");
+    heads = { value, at: Date.now() };
+    value.catch(() => (heads = undefined));
+  }
+  return heads.value;
+}
+
+/** Records were stored: the next record follows them. */
+export function forgetHeads(): void {
+  heads = undefined;
 }
 
 /** Signs a new version of record `kind`/`id` with `body`, stamped later than anything seen. */
@@ -63,12 +95,15 @@ export async function makeSignedRecord<B>(
     );
   }
   await syncClock();
+  const follows = options.prev ? { prev: options.prev, hlc: options.after } : await currentHeads();
+  if (follows.hlc) observeServerHlc(follows.hlc);
   return signRecord({
-    v: 1 as const,
+    v: 2 as const,
     kind,
     id,
     author: toBase64Url(identity.keys.signingPublicKey),
     hlc: clock.next(),
+    prev: [...follows.prev].sort(),
     body,
   }, identity.keys.signingSecretKey);
 }
@@ -78,6 +113,7 @@ const REFUSED = /^(rejected|refused|forbidden|invalid|error|conflict)/;
 /** Sends signed records to the node; throws when it refuses any of them. */
 export async function postRecords(records: SignedRecord[]): Promise<RecordsResponse> {
   const res = await api<RecordsResponse>("POST", "/v1/records", { records });
+  forgetHeads();
   const refused = res?.results?.find((r) => REFUSED.test(r.status));
   if (refused) {
     const why = (refused as { message?: string }).message;

@@ -45,6 +45,8 @@ export interface PeerAuthDeps {
   maxBodyBytes: number;
   now: () => number;
   onAuthenticated?: (nodeId: string) => void;
+  /** The key of the node this one joined through, while its records do not name it yet. */
+  pinnedKey?: (nodeId: string) => string | undefined;
 }
 
 const BLOB_PUT = /^\/internal\/v1\/blobs\/([0-9a-f]{64})$/;
@@ -90,7 +92,11 @@ export function peerAuth(deps: PeerAuthDeps): MiddlewareHandler<InternalEnv> {
   };
 }
 
-/** The sender's key: from its node record, or, only to bootstrap a node with no family, from the request. */
+/**
+ * The sender's key: from its node record; while this node reads the family's records from
+ * the node it joined through, that node's pinned key; or, only to bootstrap a node with no
+ * family, from the request.
+ */
 function senderKey(
   deps: PeerAuthDeps,
   from: string,
@@ -108,6 +114,8 @@ function senderKey(
     return { publicKey: key, removed: false };
   }
   const record = deps.records.get<NodeBody>("node", from);
+  const pinned = record ? undefined : deps.pinnedKey?.(from);
+  if (pinned) return { publicKey: pinned, removed: false };
   if (!record || from === deps.nodeId) {
     throw new PeerAuthError("unknown_node", "The sending node is not a node of this family");
   }

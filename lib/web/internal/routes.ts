@@ -103,6 +103,7 @@ export function internalRoutes(deps: InternalRoutesDeps): Hono<InternalEnv> {
       maxBodyBytes: deps.maxPeerJsonBytes,
       now: deps.now,
       onAuthenticated: (nodeId) => replication.peerSeen(nodeId),
+      pinnedKey: (nodeId) => replication.pinnedKey(nodeId),
     }),
   );
 
@@ -199,12 +200,9 @@ export function internalRoutes(deps: InternalRoutesDeps): Hono<InternalEnv> {
       throw new BadBootstrapCodeError();
     }
     const peer = c.get("peer")!;
-    const r = await replication.acceptBootstrap(
-      { nodeId: peer.nodeId, publicKey: peer.publicKey },
-      records,
-    );
+    await replication.acceptBootstrap({ nodeId: peer.nodeId, publicKey: peer.publicKey }, records);
     retireSetupCode(deps.db);
-    return reply(c, { joined: true, stored: r.stored }, 201);
+    return reply(c, { joined: true }, 201);
   });
 
   return app;

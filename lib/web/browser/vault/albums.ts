@@ -43,8 +43,8 @@ export function albumNameProblem(name: string): string | undefined {
 }
 
 /** Whole days left before a trashed album is deleted for good (0 when due). */
-export function trashDaysLeft(trashedAt: number, now: number): number {
-  return Math.max(0, Math.ceil((trashedAt + TRASH_DAYS * DAY - now) / DAY));
+export function trashDaysLeft(purgeAt: number, now: number): number {
+  return Math.max(0, Math.ceil((purgeAt - now) / DAY));
 }
 
 export async function openAlbum(deps: VaultDeps, view: AlbumView): Promise<OpenedAlbum> {

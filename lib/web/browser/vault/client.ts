@@ -10,7 +10,7 @@
 import { deriveIdentity, type SignedRecord, toBase64Url } from "../../../crypto/mod.ts";
 import { api, ApiError } from "../api.ts";
 import { loadIdentity } from "../keystore.ts";
-import { makeSignedRecord } from "../records.ts";
+import { forgetHeads, makeSignedRecord } from "../records.ts";
 
 export type Method = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -72,6 +72,7 @@ export async function postRecords(deps: VaultDeps, records: SignedRecord[]): Pro
     "/v1/records",
     { records },
   );
+  forgetHeads();
   const refused = res?.results?.find((r) => REFUSED.test(r.status));
   if (refused) {
     throw new ApiError(

@@ -78,11 +78,12 @@ Deno.test("Album names are checked for emptiness, length and control characters"
   assert.match(albumNameProblem("a\u0007b")!, /control/);
 });
 
-Deno.test("Trash days left count down from 30 and never go negative", () => {
+Deno.test("Trash days left count down to the node's purge time and never go negative", () => {
   const day = 24 * 3600_000;
-  assert.equal(trashDaysLeft(0, 0), 30);
-  assert.equal(trashDaysLeft(0, day * 29.5), 1);
-  assert.equal(trashDaysLeft(0, day * 31), 0);
+  const purgeAt = 30 * day;
+  assert.equal(trashDaysLeft(purgeAt, 0), 30);
+  assert.equal(trashDaysLeft(purgeAt, day * 29.5), 1);
+  assert.equal(trashDaysLeft(purgeAt, day * 31), 0);
 });
 
 Deno.test("Thumbnails fit in 720 px without being enlarged", () => {

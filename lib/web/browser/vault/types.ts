@@ -73,6 +73,8 @@ export interface AlbumView {
   meta: string;
   cover: string | null;
   trashedAt: number | null;
+  /** In the trash: when the node deletes it for good (counted from when it saw the trashing). */
+  purgeAt: number | null;
   role: AlbumRole;
   /** The caller's wrapped key of the current epoch; null until the owner re-shares it. */
   grant: { epoch: number; wrapped: string } | null;
