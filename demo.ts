@@ -188,7 +188,8 @@ async function cookieFor(admin: Admin, url: string): Promise<string> {
 
 /**
  * Pairs a fresh node: reads its join code (with its setup code, as its
- * operator would), and approves it on `at` as `admin` (PROTOCOL §4).
+ * operator would), approves it on `at` as `admin` (PROTOCOL §4), and waits
+ * until the new node has read the family's records far enough to find its own.
  */
 export async function pairNode(
   admin: Admin,
@@ -212,7 +213,16 @@ export async function pairNode(
     await call(`${at}/v1/nodes/peers`, "POST", { joinCode, record }, await cookieFor(admin, at)),
     `Pairing ${name}`,
   );
-  return nodeId;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const status = await expectOk(
+      await call(`${fresh.url}/v1/nodes/join-status`, "GET"),
+      "Join status",
+    ) as { ready?: boolean };
+    if (status.ready) return nodeId;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not receive the family's records within a minute`);
 }
 
 /** Removes a node from the family: an admin-signed node record with `removed: true`. */

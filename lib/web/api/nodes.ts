@@ -171,9 +171,11 @@ export function nodeRoutes(deps: NodeRoutesDeps): Hono<AppEnv> {
   });
 
   app.get("/nodes/join-status", (c) => {
-    // Joined once a family node handed it the family; its records follow by the feed.
+    // Joined once a family node handed it the family; ready once it has read the family's
+    // records far enough to find its own node record there.
     return c.json({
       joined: currentFamily(deps.records) !== undefined || deps.replication.joining(),
+      ready: activeNode(deps.records, self) !== undefined,
     });
   });
 

@@ -85,7 +85,10 @@ export const OPERATIONS: Record<string, Op> = {
     summary: "A fresh node's join code, for its setup code",
     auth: false,
   },
-  "GET /v1/nodes/join-status": { summary: "Whether this node has joined a family", auth: false },
+  "GET /v1/nodes/join-status": {
+    summary: "Whether this node has joined a family, and has read its records (ready)",
+    auth: false,
+  },
   "GET /v1/replication/status": {
     summary: "Replication backlog per peer and state; path (HTTP or WebRTC) and throughput",
   },
