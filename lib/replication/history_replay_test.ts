@@ -1,9 +1,9 @@
 /**
- * A node that was offline, or is paired later, receives only the latest version
- * of each record, after the changes that followed it: an album re-keyed after an
- * un-share, a photo whose contributor lost access, an album trashed, a member
- * removed, an admin demoted. It must still end up holding what every other node
- * holds — and still refuse what nobody with the right signed.
+ * A node that was offline, or is paired later, receives the family log long after
+ * the changes it records: an album re-keyed after an un-share, a photo whose
+ * contributor lost access, an album trashed, a member removed, an admin demoted.
+ * It must still end up holding what every other node holds — and still refuse
+ * what nobody with the right signed (P3 of issue #10).
  */
 
 import assert from "node:assert/strict";
@@ -14,30 +14,22 @@ import {
   memberRecord,
   setupFamily,
   signed,
-  type TestMember,
 } from "../../tests/_support/family.ts";
 import { makeTestApp, type TestApp } from "../../tests/_support/test_app.ts";
 import {
   addPhoto,
+  albumRecord,
   createAlbum,
-  grantRecord,
+  current,
   makePhoto,
+  post,
   share,
-  type TestAlbum,
+  unshare,
 } from "../../tests/_support/vault.ts";
 import { newNodeSigner } from "../web/internal/_testing.ts";
 import { applyWithRetry } from "./record_apply.ts";
 
 const PEER = { via: "peer" as const, nodeId: "OAK" };
-
-async function post(t: TestApp, who: TestMember, records: unknown[]): Promise<void> {
-  const res = await json(t, "/v1/records", { body: { records }, cookie: who.cookie });
-  assert.equal(res.status, 200, await res.text());
-}
-
-function current(t: TestApp, kind: string, id: string): Record<string, unknown> {
-  return t.records.get<Record<string, unknown>>(kind, id)!.body;
-}
 
 /** Oak's whole feed into a fresh node; every record must be stored, none refused. */
 async function replayOnFreshNode(oak: TestApp): Promise<TestApp> {
@@ -49,36 +41,6 @@ async function replayOnFreshNode(oak: TestApp): Promise<TestApp> {
     t.records.feed(0, 10_000).records.map((r) => `${r.kind}/${r.id}/${r.sig}`).sort();
   assert.deepEqual(keys(pine), keys(oak), "the fresh node holds exactly what Oak holds");
   return pine;
-}
-
-/** A new album record owned and signed by `owner`, its name opaque bytes. */
-function albumRecord(t: TestApp, owner: TestMember, id: string, epoch: number) {
-  return signed(t, owner, "album", id, {
-    owner: owner.key,
-    epoch,
-    meta: toBase64Url(crypto.getRandomValues(new Uint8Array(64))),
-    cover: null,
-    trashedAt: null,
-  });
-}
-
-/** Un-shares `member`: the album moves to the next epoch and its photos are re-wrapped. */
-async function unshare(
-  t: TestApp,
-  album: TestAlbum,
-  member: TestMember,
-  role: "viewer" | "contributor",
-) {
-  const revoke = await grantRecord(t, album, member, role, true);
-  const next = signed(t, album.owner, "album", album.id, {
-    ...current(t, "album", album.id),
-    epoch: (current(t, "album", album.id).epoch as number) + 1,
-  });
-  const epoch = next.body.epoch;
-  const rewraps = t.records.find<Record<string, unknown>>("photo", "album", album.id).map((p) =>
-    signed(t, album.owner, "photo", p.id, { ...p.body, epoch })
-  );
-  await post(t, album.owner, [next, revoke, ...rewraps]);
 }
 
 Deno.test("A fresh node replays an album re-keyed twice, whose contributor lost access", async () => {

@@ -120,6 +120,8 @@ export class RecordLog implements RecordView {
   readonly #linked: boolean;
   /** Changes of the running `apply`, told to listeners after its commit. */
   #pending: { record: SignedRecord; seq: number }[] = [];
+  /** While judging a stored link again: only links stored before it are visible. */
+  #horizon = Number.MAX_SAFE_INTEGER;
 
   constructor(
     private readonly index: IndexDb,
@@ -159,7 +161,7 @@ export class RecordLog implements RecordView {
   }
 
   versions<B = unknown>(kind: string, id: string): TypedRecord<B>[] {
-    return this.#versions<B>(kind, id, Number.MAX_SAFE_INTEGER).map((v) => v.record);
+    return this.#versions<B>(kind, id, this.#horizon - 1).map((v) => v.record);
   }
 
   precedes(a: string, b: string): boolean {
@@ -701,6 +703,7 @@ export class RecordLog implements RecordView {
         const kind = this.kinds.get(record.kind)!;
         const typed = { ...record, body: kind.parseBody(record.body) } as TypedRecord<unknown>;
         const where = `${record.kind} ${record.id.slice(0, 60)}`;
+        this.#horizon = row.seq;
         try {
           kind.authorize(typed, this.get(record.kind, record.id), this, ORIGIN_REJUDGE);
           this.#checkNotRevoked(kind, typed, JSON.parse(row.rights), row.seq, where);
@@ -708,6 +711,8 @@ export class RecordLog implements RecordView {
           if (!(err instanceof ForbiddenError) && !(err instanceof ValidationError)) throw err;
           this.#void([row]);
           continue;
+        } finally {
+          this.#horizon = Number.MAX_SAFE_INTEGER;
         }
         this.#settle(record.kind, record.id, row.seq);
         const revocation = kind.revokes?.(typed, this);

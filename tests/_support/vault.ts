@@ -13,6 +13,7 @@ import {
   wrapKey,
 } from "../../lib/crypto/mod.ts";
 import { json, randomId, signed, type TestMember } from "./family.ts";
+import assert from "node:assert/strict";
 import type { TestApp } from "./test_app.ts";
 
 export interface TestAlbum {
@@ -157,4 +158,45 @@ export async function addPhoto(
   });
   if (res.status !== 201) throw new Error(`photo failed: ${res.status} ${await res.text()}`);
   return photo;
+}
+
+/** Posts records as `who` through `POST /v1/records`; fails the test unless all are stored. */
+export async function post(t: TestApp, who: TestMember, records: unknown[]): Promise<void> {
+  const res = await json(t, "/v1/records", { body: { records }, cookie: who.cookie });
+  assert.equal(res.status, 200, await res.text());
+}
+
+/** The body of the version in force of a record. */
+export function current(t: TestApp, kind: string, id: string): Record<string, unknown> {
+  return t.records.get<Record<string, unknown>>(kind, id)!.body;
+}
+
+/** A new album record owned and signed by `owner`, its name opaque bytes. */
+export function albumRecord(t: TestApp, owner: TestMember, id: string, epoch: number) {
+  return signed(t, owner, "album", id, {
+    owner: owner.key,
+    epoch,
+    meta: toBase64Url(crypto.getRandomValues(new Uint8Array(64))),
+    cover: null,
+    trashedAt: null,
+  });
+}
+
+/** Un-shares `member`: the album moves to the next epoch and its photos are re-wrapped. */
+export async function unshare(
+  t: TestApp,
+  album: TestAlbum,
+  member: TestMember,
+  role: "viewer" | "contributor",
+) {
+  const revoke = await grantRecord(t, album, member, role, true);
+  const next = signed(t, album.owner, "album", album.id, {
+    ...current(t, "album", album.id),
+    epoch: (current(t, "album", album.id).epoch as number) + 1,
+  });
+  const epoch = next.body.epoch;
+  const rewraps = t.records.find<Record<string, unknown>>("photo", "album", album.id).map((p) =>
+    signed(t, album.owner, "photo", p.id, { ...p.body, epoch })
+  );
+  await post(t, album.owner, [next, revoke, ...rewraps]);
 }
