@@ -15,7 +15,8 @@ import {
   signIn,
 } from "../../demo.ts";
 import { DatabaseSync } from "node:sqlite";
-import { blobId, toBase64Url } from "../../lib/crypto/mod.ts";
+import { blobId, deriveIdentity, newSeed, toBase64Url } from "../../lib/crypto/mod.ts";
+import { inviteTokenHash } from "../../lib/core/family_kinds.ts";
 import { type NodeProcess, startNode } from "../_support/node_process.ts";
 
 /** Short intervals so tests converge in seconds. */
@@ -155,6 +156,56 @@ export async function putBlob(
   if (res.status !== 201) throw new Error(`PUT blob: ${res.status} ${await res.text()}`);
   const { receipt } = await res.json();
   return { id, size: bytes.length, receipt };
+}
+
+/**
+ * `admin` invites someone as `role` through `url`, who joins there with a key of their own
+ * (as the join page does) and is signed in. Returned in the shape of an {@link Admin}, so
+ * the helpers here can act as them.
+ */
+export async function addMember(
+  admin: Admin,
+  url: string,
+  name: string,
+  role: "admin" | "member" = "member",
+): Promise<Admin> {
+  const token = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+  const invite = signAs(admin, "invite", toBase64Url(crypto.getRandomValues(new Uint8Array(16))), {
+    tokenHash: inviteTokenHash(token),
+    role,
+    expiresAt: Date.now() + 3600_000,
+    revoked: false,
+  }, await headsAt(admin, url));
+  const made = await call(
+    `${url}/v1/records`,
+    "POST",
+    { records: [invite] },
+    await cookieOn(admin, url),
+  );
+  if (!made.ok) throw new Error(`invite: ${made.status} ${await made.text()}`);
+  await made.body?.cancel();
+  const seed = newSeed();
+  const id = deriveIdentity(seed);
+  const member: Admin = {
+    seed,
+    name,
+    key: toBase64Url(id.signingPublicKey),
+    x25519: toBase64Url(id.x25519PublicKey),
+    signingSecretKey: id.signingSecretKey,
+    cookies: new Map(),
+  };
+  const record = signAs(member, "member", member.key, {
+    x25519: member.x25519,
+    name,
+    role,
+    removed: false,
+    invite: token,
+  }, await headsAt(admin, url));
+  const res = await call(`${url}/v1/join`, "POST", { record });
+  if (res.status !== 201) throw new Error(`join: ${res.status} ${await res.text()}`);
+  await res.body?.cancel();
+  member.cookies.set(url, /^([^=;]+=[^;]*)/.exec(res.headers.get("set-cookie") ?? "")![1]);
+  return member;
 }
 
 export interface RemoteAlbum {
