@@ -24,6 +24,7 @@ import {
   FsBlobStore,
   IndexDb,
   loadOrCreateNodeKey,
+  PreLogDataError,
   RecordLog,
   SchemaTooNewError,
   UploadSessions,
@@ -145,7 +146,16 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   });
 
   const kinds = createKindRegistry();
-  const records = new RecordLog(db, kinds);
+  let records: RecordLog;
+  try {
+    records = new RecordLog(db, kinds);
+  } catch (err) {
+    if (err instanceof PreLogDataError) {
+      console.error(`p2pos cannot start: ${err.message}`);
+      Deno.exit(2);
+    }
+    throw err;
+  }
   const secs = (s: number) => Math.round(s * 1000);
 
   // WebRTC (DESIGN §8) when a relay is configured, or hosted here: data channels to peers,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { IndexDb, loadMigrations } from "../../lib/store/mod.ts";
 import { startNode } from "../_support/node_process.ts";
 import { setupRemoteFamily } from "../_support/remote_family.ts";
 
@@ -53,6 +54,28 @@ Deno.test("A node refuses to start on a database from a newer schema, saying why
   const stderr = new TextDecoder().decode(out.stderr);
   assert.match(stderr, /schema version 999/);
   assert.match(stderr, /upgrade p2pos/);
+  await Deno.remove(dataDir, { recursive: true });
+});
+
+Deno.test("A node refuses to start on records from before the family log, saying what to do", async () => {
+  const dataDir = await Deno.makeTempDir();
+  // A database at schema 4 holding a record (the envelope of the time had no `prev`).
+  const db = await IndexDb.open(`${dataDir}/index.db`, {
+    migrations: (await loadMigrations()).slice(0, 4),
+  });
+  db.db.prepare(
+    "INSERT INTO records (kind, id, seq, author, hlc, json, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  ).run("family", "f", 1, "a", "000000000000001.000000", "{}", 1);
+  db.close();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "node", "--port", "0", "--data-dir", dataDir],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.match(stderr, /older than the family log/);
+  assert.match(stderr, /new --data-dir/);
   await Deno.remove(dataDir, { recursive: true });
 });
 
