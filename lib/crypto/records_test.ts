@@ -83,7 +83,7 @@ Deno.test("verifyRecord() checks in the order of FORMAT §6.4: version, members,
   const signed = signRecord(envelope(1), alice.signingSecretKey);
   const pk = alice.signingPublicKey;
   // A later version defines its own members, so the version is reported first.
-  assert.throws(() => verifyRecord({ ...signed, v: 2, chain: "x" }, pk), isCode("version"));
+  assert.throws(() => verifyRecord({ ...signed, v: 3, chain: "x" }, pk), isCode("version"));
   // The author is checked before the encoding of sig.
   assert.throws(
     () => verifyRecord({ ...signed, sig: "AAAA" }, bob.signingPublicKey),

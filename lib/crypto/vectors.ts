@@ -15,7 +15,7 @@ import { CryptoError, RecordError } from "./errors.ts";
 import { deriveIdentity, mnemonicToSeed, mnemonicWords, seedToMnemonic } from "./identity.ts";
 import { verifyLogin } from "./login.ts";
 import { decryptMetadata } from "./metadata.ts";
-import { verifyRecord } from "./records.ts";
+import { type RecordEnvelope, recordHash, verifyRecord } from "./records.ts";
 import { bytesToStream, gather } from "./_streams.ts";
 import { decryptBytes, decryptStream } from "./stream_decrypt.ts";
 import { encryptBytesWithSalt } from "./stream_encrypt.ts";
@@ -123,6 +123,9 @@ const RUNNERS: Record<VectorKind, (f: Record<string, string>) => Promise<string>
     verifyRecord(record, fromHex(need(f, "public-key")));
     const { sig: _sig, ...unsigned } = record as Record<string, unknown>;
     check(canonicalJson(unsigned) === need(f, "canonical"), "canonical JSON differs");
+    if ("link-hash" in f) {
+      check(recordHash(record as RecordEnvelope) === f["link-hash"], "link hash differs");
+    }
     return Promise.resolve("signature verified");
   },
   login: (f) => {

@@ -155,11 +155,19 @@ export async function setupFamily(
   const code = issueSetupCode(t.db);
   const [family, me] = founderRecords(t, founder, familyName);
   // This node's own node record, as the setup page signs it: its key checks upload receipts.
-  const node = signed(t, founder, "node", t.nodeKey.nodeId, {
-    publicKey: toBase64Url(t.nodeKey.publicKey),
-    name: "Oak",
-    removed: false,
-  }, nextHlc(t), [recordHash(me)]);
+  const node = signed(
+    t,
+    founder,
+    "node",
+    t.nodeKey.nodeId,
+    {
+      publicKey: toBase64Url(t.nodeKey.publicKey),
+      name: "Oak",
+      removed: false,
+    },
+    nextHlc(t),
+    [recordHash(me)],
+  );
   const records = nodeRecord ? [family, me, node] : [family, me];
   const res = await json(t, "/v1/setup", { body: { code, records } });
   if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);

@@ -15,7 +15,7 @@ import { jcs, parseJson } from "./json.ts";
 import { verifyLogin } from "./login.ts";
 import { openMetadata } from "./metadata.ts";
 import { verifyReceipt } from "./receipt.ts";
-import { verifyRecord } from "./records.ts";
+import { linkHash, verifyRecord } from "./records.ts";
 import { unwrap, x25519PublicOf } from "./wrap.ts";
 
 /** A vector file: its kind, its `expect` line, and every other field. */
@@ -113,6 +113,7 @@ const RUNNERS: Record<string, (f: Map<string, string>) => string> = {
     const unsigned = new Map(record);
     unsigned.delete("sig");
     check(jcs(unsigned) === need(f, "canonical"), "canonical");
+    if ("link-hash" in f) check(linkHash(record) === f["link-hash"], "link-hash");
     return "signature verified";
   },
   login(f) {

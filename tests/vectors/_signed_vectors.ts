@@ -10,7 +10,7 @@ import { concatBytes, fromBase64Url, toBase64Url, toHex } from "../../lib/crypto
 import { canonicalJson, type JsonValue } from "../../lib/crypto/canonical_json.ts";
 import { deriveIdentity, sign } from "../../lib/crypto/identity.ts";
 import { loginMessage } from "../../lib/crypto/login.ts";
-import { type RecordEnvelope, signRecord } from "../../lib/crypto/records.ts";
+import { type RecordEnvelope, recordHash, signRecord } from "../../lib/crypto/records.ts";
 import { uploadReceiptMessage } from "../../lib/crypto/upload_receipt.ts";
 import { MEMBER_SEED } from "./_key_vectors.ts";
 import { det, unreducedS, type VectorSet, withUnusedBitSet } from "./_vector_file.ts";
@@ -139,8 +139,40 @@ export function recordVectors(set: VectorSet): void {
   failure(
     "record_version_before_members",
     "version",
-    "v is 2 and there is an extra member: the version is checked first",
-    edit({ v: 2, chain: "x" }),
+    "v is 3 and there is an extra member: the version is checked first",
+    edit({ v: 3, chain: "x" }),
+  );
+  // Version 2 (§6.1, §6.5): the record names the records it follows.
+  const v2 = signRecord({
+    ...envelope({ album: "alb_01" }),
+    v: 2,
+    prev: [toHex(det("link a")), toHex(det("link b"))].sort(),
+  }, me.signingSecretKey);
+  const { sig: _sig2, ...unsigned2 } = v2;
+  set.add(
+    "record_v2_success",
+    "record",
+    "success",
+    "a version-2 record naming two links; link-hash is its name in the prev of records that follow it",
+    [
+      ["public-key", toHex(me.signingPublicKey)],
+      ["canonical", canonicalJson(unsigned2 as JsonValue)],
+      ["link-hash", recordHash(v2)],
+      ["record", JSON.stringify(v2)],
+    ],
+  );
+  failure(
+    "record_v2_unsorted_prev",
+    "shape",
+    "record_v2_success with its two links in descending order",
+    JSON.stringify({ ...v2, prev: [...v2.prev!].reverse() }),
+  );
+  const { prev: _prev, ...noPrev } = v2;
+  failure(
+    "record_v2_missing_prev",
+    "shape",
+    "record_v2_success without prev: version 2 has eight members",
+    JSON.stringify(noPrev),
   );
   const theirs = signRecord(
     { ...envelope(body), author: toBase64Url(other.signingPublicKey) },
