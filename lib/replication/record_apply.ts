@@ -8,6 +8,7 @@
  * others make progress, and parks what is still refused for later batches.
  */
 
+import { recordHash, type SignedRecord } from "../crypto/mod.ts";
 import { ForbiddenError, P2posError } from "../core/errors.ts";
 import { getLogger } from "../core/log.ts";
 import type { Origin } from "../core/record_kinds.ts";
@@ -54,13 +55,45 @@ export function applyWithRetry(records: RecordLog, batch: unknown[], origin: Ori
     tryApply(records, pending, origin, round);
     total.stored += round.stored;
     total.unchanged += round.unchanged;
-    if (round.refused.length === 0 || round.stored === 0) {
+    const kept = round.refused.length ? keepNeededVoid(records, round.refused) : 0;
+    if (round.refused.length === 0 || round.stored + kept === 0) {
       total.refused = round.refused;
       break;
     }
+    total.stored += kept;
     pending = round.refused.map((r) => r.record);
   }
   return total;
+}
+
+/**
+ * A refused record that another refused record follows is kept as a void link: a node that
+ * took it before the revocation that voids it may have made a valid record on top of it, and
+ * the log must stay whole for that one to be stored (it is never in force).
+ */
+function keepNeededVoid(records: RecordLog, refused: ApplyOutcome["refused"]): number {
+  const missing = new Set(
+    refused.flatMap((r) => r.error instanceof MissingLinksError ? r.error.missing : []),
+  );
+  if (missing.size === 0) return 0;
+  let kept = 0;
+  for (const r of refused) {
+    if (!(r.error instanceof ForbiddenError) || !missing.has(linkHashOf(r.record))) continue;
+    try {
+      if (records.keepVoid(r.record)) kept++;
+    } catch (err) {
+      if (!(err instanceof P2posError)) throw err;
+    }
+  }
+  return kept;
+}
+
+function linkHashOf(record: unknown): string {
+  try {
+    return recordHash(record as SignedRecord);
+  } catch {
+    return "";
+  }
 }
 
 interface ParkedRow {

@@ -223,7 +223,7 @@ export class RecordLog implements RecordView {
 
   /**
    * The links stored after `afterSeq`, in sequence order (a record always after those it
-   * follows): the delta feed peers pull. Void links are left out unless a valid link names
+   * follows): the delta feed peers pull. Void links are left out unless a valid link follows
    * them.
    */
   feed(afterSeq: number, limit = 500): { records: SignedRecord[]; lastSeq: number } {
@@ -236,10 +236,16 @@ export class RecordLog implements RecordView {
 
   /** Raw feed rows (JSON text and sequence number), for callers that size pages. */
   feedRows(afterSeq: number, limit: number): { json: string; seq: number }[] {
+    // Void links a valid link follows, directly or through other void links.
     return this.index.db.prepare(
-      `SELECT json, seq FROM links WHERE seq > ? AND (valid = 1 OR EXISTS (
-         SELECT 1 FROM link_parents p JOIN links c ON c.hash = p.child
-         WHERE p.parent = links.hash AND c.valid = 1))
+      `WITH RECURSIVE needed(h) AS (
+         SELECT v.hash FROM links v INDEXED BY links_void WHERE v.valid = 0 AND EXISTS (
+           SELECT 1 FROM link_parents p JOIN links c ON c.hash = p.child
+           WHERE p.parent = v.hash AND c.valid = 1)
+         UNION
+         SELECT p.parent FROM needed n JOIN link_parents p ON p.child = n.h
+           JOIN links v ON v.hash = p.parent WHERE v.valid = 0)
+       SELECT json, seq FROM links WHERE seq > ? AND (valid = 1 OR hash IN needed)
        ORDER BY seq LIMIT ?`,
     ).all(afterSeq, limit) as { json: string; seq: number }[];
   }
@@ -271,7 +277,26 @@ export class RecordLog implements RecordView {
     return results;
   }
 
-  #applyOne(raw: unknown, origin: Origin, index: number): ApplyResult {
+  /**
+   * Keeps a record that may not be in force as a void link, because a valid record that
+   * follows it is waiting for it (see lib/replication/record_apply.ts). Its signature,
+   * envelope and schema are checked, and what it follows must be here. Returns whether it was
+   * newly kept.
+   */
+  keepVoid(raw: unknown): boolean {
+    return this.index.tx(() => {
+      const record = this.#verify(raw, 0);
+      const hash = recordHash(record);
+      if (this.index.db.prepare("SELECT 1 AS x FROM links WHERE hash = ?").get(hash)) return false;
+      this.#checkPrev(record, `${record.kind} ${record.id.slice(0, 60)}`);
+      const rights = this.#rightsFrom(record.prev ?? []);
+      this.#insert(hash, record, rights, false);
+      return true;
+    });
+  }
+
+  /** Envelope, signature, version, kind, stamp and body schema of a record. */
+  #verify(raw: unknown, index: number): SignedRecord {
     const where = (r: { kind?: unknown; id?: unknown }) =>
       `record ${index} (${String(r.kind).slice(0, 20)} ${String(r.id).slice(0, 60)})`;
     const candidate = (raw ?? {}) as { author?: unknown; kind?: unknown; id?: unknown };
@@ -310,15 +335,23 @@ export class RecordLog implements RecordView {
           `check the date and time on the device that made it`,
       );
     }
-    let body: unknown;
     try {
-      body = kind.parseBody(record.body);
+      return { ...record, body: kind.parseBody(record.body) } as SignedRecord;
     } catch (err) {
       throw new ValidationError(`Refused ${where(record)}: ${(err as Error).message}`, {
         cause: err,
       });
     }
-    const typed = { ...record, body } as TypedRecord<unknown>;
+  }
+
+  #applyOne(raw: unknown, origin: Origin, index: number): ApplyResult {
+    const where = (r: { kind?: unknown; id?: unknown }) =>
+      `record ${index} (${String(r.kind).slice(0, 20)} ${String(r.id).slice(0, 60)})`;
+    const verified = this.#verify(raw, index);
+    const kind = this.kinds.get(verified.kind)!;
+    // Stored as it was signed; judged on the parsed body.
+    const record = raw as SignedRecord;
+    const typed = verified as TypedRecord<unknown>;
     const hash = recordHash(record);
     const previous = this.get(record.kind, record.id);
     if (!this.#linked) {
@@ -368,13 +401,13 @@ export class RecordLog implements RecordView {
     }
   }
 
-  /** Stores a link (valid) with its edges; returns its sequence number. */
-  #insert(hash: string, record: SignedRecord, rights: string[]): number {
+  /** Stores a link (valid unless told) with its edges; returns its sequence number. */
+  #insert(hash: string, record: SignedRecord, rights: string[], valid = true): number {
     const seq = this.lastSeq() + 1;
     this.index.setSetting("record_seq", String(seq));
     this.index.db.prepare(
       `INSERT INTO links (hash, seq, kind, id, author, hlc, json, valid, received_at, rights)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       hash,
       seq,
@@ -383,16 +416,19 @@ export class RecordLog implements RecordView {
       record.author,
       record.hlc,
       JSON.stringify(record),
+      valid ? 1 : 0,
       this.clock(),
       JSON.stringify(rights),
     );
     for (const parent of record.prev ?? []) {
       this.index.db.prepare("INSERT INTO link_parents (child, parent) VALUES (?, ?)")
         .run(hash, parent);
-      this.index.db.prepare("DELETE FROM link_heads WHERE hash = ?").run(parent);
+      if (valid) this.index.db.prepare("DELETE FROM link_heads WHERE hash = ?").run(parent);
     }
-    this.index.db.prepare("INSERT INTO link_heads (hash) VALUES (?)").run(hash);
-    this.#pending.push({ record, seq });
+    if (valid) {
+      this.index.db.prepare("INSERT INTO link_heads (hash) VALUES (?)").run(hash);
+      this.#pending.push({ record, seq });
+    }
     return seq;
   }
 

@@ -332,6 +332,20 @@ Deno.test("A node that took a forgery before the revocation voids it, and what f
   pine.records.apply([eveRecord, evesAlbum, carols], PEER);
   assert.ok(pine.records.get("member", eve.key), "taken while Pine knew no better");
   assert.ok(pine.records.get("album", evesAlbum.id));
+  // Alice, signed in on Pine meanwhile, makes an invite there: it follows Eve's album.
+  const aliceOnPine = { ...s.alice, cookie: undefined };
+  assert.equal((await signIn(pine, aliceOnPine)).status, 200);
+  const invite = signed(pine, s.alice, "invite", randomId(), {
+    tokenHash: "56".repeat(32),
+    role: "member",
+    expiresAt: pine.records.now() + 3600_000,
+    revoked: false,
+  });
+  assert.ok(invite.prev.includes(recordHash(evesAlbum)));
+  await post(pine, aliceOnPine, [invite]);
+  // One more of Bob's, which nothing follows.
+  const stray = await strangerNode(s, bob);
+  pine.records.apply([stray], PEER);
   // The rest of Oak's log arrives: the removal and the un-share void them all.
   assert.deepEqual(
     applyWithRetry(pine.records, oak.records.feed(0, 10_000).records, PEER).refused,
@@ -344,12 +358,31 @@ Deno.test("A node that took a forgery before the revocation voids it, and what f
     };
     assert.equal(row.valid, 0);
   }
+  // Oak takes Alice's invite from Pine (keeping the void links it follows, which it refuses).
+  assert.deepEqual(
+    applyWithRetry(oak.records, pine.records.feed(0, 10_000).records, PEER).refused,
+    [],
+  );
   assert.deepEqual(inForce(pine), inForce(oak), "Pine ends where Oak is");
   // Eve cannot sign in there.
   assert.equal((await signIn(pine, eve)).status, 401);
-  // Void links the log no longer needs are not passed on.
+  assert.ok(pine.records.get("invite", invite.id), "Alice's invite stands");
+  // Pine passes on the void links Alice's invite follows (the log stays whole), and no others.
   const fed = new Set(pine.records.feed(0, 10_000).records.map((r) => recordHash(r)));
-  assert.ok(!fed.has(recordHash(eveRecord)));
+  for (const r of [eveRecord, evesAlbum, carols]) assert.ok(fed.has(recordHash(r)));
+  assert.ok(!fed.has(recordHash(stray)));
+  assert.equal(pine.records.get("node", stray.id), undefined);
+  // Cedar, which had the removal first, refuses those links, yet keeps them as void links so
+  // that Alice's invite can be stored: it ends where Pine and Oak are.
+  await using cedar = await makeTestApp();
+  applyWithRetry(cedar.records, oak.records.feed(0, 10_000).records, PEER);
+  assert.deepEqual(
+    applyWithRetry(cedar.records, pine.records.feed(0, 10_000).records, PEER).refused,
+    [],
+  );
+  assert.ok(cedar.records.get("invite", invite.id));
+  assert.equal(cedar.records.get("member", eve.key), undefined);
+  assert.deepEqual(inForce(cedar), inForce(pine));
 });
 
 Deno.test("Two admins acting at once on two nodes: both stand; a removal wins over a change made beside it", async () => {

@@ -23,6 +23,7 @@ CREATE TABLE links (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX links_by_record ON links (kind, id);
 CREATE INDEX links_by_author ON links (author, seq);
+CREATE INDEX links_void ON links (seq) WHERE valid = 0;
 
 -- The edges of the log: `child` names `parent` in its `prev`.
 CREATE TABLE link_parents (
