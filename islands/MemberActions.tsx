@@ -11,13 +11,17 @@ interface Props {
   role: string;
   isSelf: boolean;
   adminCount: number;
+  /** An admin who became admin before the viewer: only a more senior admin changes them. */
+  senior?: boolean;
 }
 
 /**
  * An admin's controls for one member: change their role, or remove them. Each change is a
  * new version of the member's record, signed in this browser (DESIGN §4).
  */
-export default function MemberActions({ memberKey, name, role, isSelf, adminCount }: Props) {
+export default function MemberActions(
+  { memberKey, name, role, isSelf, adminCount, senior = false }: Props,
+) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState<"role" | "remove" | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -48,6 +52,15 @@ export default function MemberActions({ memberKey, name, role, isSelf, adminCoun
   };
 
   if (signedOut) return <SignedOutAlert />;
+
+  if (senior) {
+    return (
+      <p class="hint">
+        {name} became an admin before you: only an admin who did so before {name}{" "}
+        can change their role or remove them.
+      </p>
+    );
+  }
 
   if (confirming) {
     return (

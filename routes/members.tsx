@@ -1,6 +1,6 @@
 import type { Handlers, PageProps } from "../lib/web/types.ts";
 import { services, sessionOf, toSignIn } from "../lib/web/page_helpers.ts";
-import { currentFamily, type MemberBody } from "../lib/core/family_kinds.ts";
+import { currentFamily, type MemberBody, outranks } from "../lib/core/family_kinds.ts";
 import { parseHlc } from "../lib/core/hlc.ts";
 import InvitePanel from "../islands/InvitePanel.tsx";
 import MemberActions from "../islands/MemberActions.tsx";
@@ -11,6 +11,8 @@ interface Row {
   role: string;
   removed: boolean;
   since: string;
+  /** An admin the viewer may not demote or remove: they became admin first. */
+  senior: boolean;
 }
 
 interface MembersData {
@@ -35,6 +37,8 @@ export const handler: Handlers<MembersData> = {
         role: m.body.role,
         removed: m.body.removed,
         since: new Date(parseHlc(m.hlc).wall).toISOString().slice(0, 10),
+        senior: !m.body.removed && m.body.role === "admin" && m.id !== session.memberKey &&
+          !outranks(records, session.memberKey, m.id),
       }))
       .sort((a, b) => Number(a.removed) - Number(b.removed) || a.name.localeCompare(b.name));
     return ctx.render({
@@ -98,6 +102,7 @@ export default function Members({ data }: PageProps<MembersData>) {
                       role={m.role}
                       isSelf={m.key === data.me}
                       adminCount={data.adminCount}
+                      senior={m.senior}
                     />
                   </td>
                 )}

@@ -474,6 +474,10 @@ Deno.test("An admin may remove or demote only an admin who became admin after th
       },
       cookie: by.cookie,
     });
+  // The members page tells Bob so, instead of offering buttons that would be refused.
+  const page = await (await json(t, "/members", { cookie: bob.cookie })).text();
+  assert.match(page, /Alice became an admin before you/);
+  assert.doesNotMatch(page, /Dora became an admin before you/);
   assert.equal((await demote(dora, bob)).status, 403);
   assert.equal((await demote(bob, alice)).status, 403);
   assert.equal((await demote(bob, dora)).status, 200);
