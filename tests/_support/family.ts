@@ -29,10 +29,9 @@ export interface TestMember {
 
 const clocks = new WeakMap<TestApp, HybridClock>();
 /** Strictly increasing HLC stamps near the app's clock, after every record the app holds. */
-export function nextHlc(t: TestApp): string {
+export function nextHlc(t: TestApp, latest = t.records.heads().hlc): string {
   let clock = clocks.get(t);
   if (!clock) clocks.set(t, clock = new HybridClock(() => t.records.now()));
-  const latest = t.records.heads().hlc;
   if (latest) clock.observe(latest);
   return clock.next();
 }
@@ -64,11 +63,20 @@ export function signed(
   kind: string,
   id: string,
   body: Record<string, unknown>,
-  hlc = nextHlc(t),
-  prev = t.records.heads().prev,
+  hlc?: string,
+  prev?: string[],
 ) {
+  const heads = hlc && prev ? undefined : t.records.heads();
   return signRecord(
-    { v: 2, kind, id, author: author.key, hlc, prev, body },
+    {
+      v: 2,
+      kind,
+      id,
+      author: author.key,
+      hlc: hlc ?? nextHlc(t, heads!.hlc),
+      prev: prev ?? heads!.prev,
+      body,
+    },
     author.signingSecretKey,
   );
 }

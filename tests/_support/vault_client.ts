@@ -3,7 +3,7 @@
  * vault code (lib/web/browser/vault) runs unchanged against the real API.
  */
 
-import { fromBase64Url } from "../../lib/crypto/mod.ts";
+import { fromBase64Url, recordHash } from "../../lib/crypto/mod.ts";
 import { api } from "../../lib/web/browser/api.ts";
 import type { VaultDeps } from "../../lib/web/browser/vault/client.ts";
 import { signed, type TestMember } from "./family.ts";
@@ -25,8 +25,16 @@ export function vaultDepsFor(t: TestApp, member: TestMember): VaultDeps {
     call: (method, path, body) => api(method, path, body, { fetch: doFetch }),
     fetch: doFetch,
     // deno-lint-ignore require-await
-    sign: async (kind, id, body) =>
-      signed(t, member, kind, id, body as Record<string, unknown>) as never,
+    sign: async (kind, id, body, after) =>
+      signed(
+        t,
+        member,
+        kind,
+        id,
+        body as Record<string, unknown>,
+        undefined,
+        after ? [recordHash(after)] : undefined,
+      ) as never,
     me: {
       key: member.key,
       x25519PublicKey: fromBase64Url(member.x25519),

@@ -107,7 +107,7 @@ export async function createAlbum(deps: VaultDeps, name: string): Promise<Opened
     epoch: 0,
     wrapped: await wrapKeyB64(key, deps.me.x25519PublicKey),
     revoked: false,
-  });
+  }, album);
   const res = await deps.call<{ album: AlbumView }>("POST", "/v1/albums", {
     records: [album, grant],
   });

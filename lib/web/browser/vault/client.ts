@@ -7,7 +7,7 @@
  * @module
  */
 
-import { deriveIdentity, type SignedRecord, toBase64Url } from "../../../crypto/mod.ts";
+import { deriveIdentity, recordHash, type SignedRecord, toBase64Url } from "../../../crypto/mod.ts";
 import { api, ApiError } from "../api.ts";
 import { loadIdentity } from "../keystore.ts";
 import { forgetHeads, makeSignedRecord } from "../records.ts";
@@ -26,8 +26,12 @@ export interface VaultDeps {
   call<T>(method: Method, path: string, body?: unknown): Promise<T>;
   /** Plain fetch for blob bytes and upload chunks (same origin, session cookie). */
   fetch: typeof fetch;
-  /** Signs a new version of record `kind`/`id` as the member. */
-  sign<B>(kind: string, id: string, body: B): Promise<SignedRecord<B>>;
+  /**
+   * Signs a new version of record `kind`/`id` as the member. It follows the node's heads in
+   * the family log, or `after` — the record before it in the same batch, so that a batch is
+   * a chain and does not leave the log with as many loose ends as records.
+   */
+  sign<B>(kind: string, id: string, body: B, after?: SignedRecord): Promise<SignedRecord<B>>;
   me: VaultMe;
   now(): number;
 }
@@ -41,7 +45,11 @@ export async function browserVaultDeps(): Promise<VaultDeps> {
   return {
     call: (method, path, body) => api(method, path, body),
     fetch: (input, init) => globalThis.fetch(input, { credentials: "same-origin", ...init }),
-    sign: (kind, id, body) => makeSignedRecord(kind, id, body, { identity }),
+    sign: (kind, id, body, after) =>
+      makeSignedRecord(kind, id, body, {
+        identity,
+        ...(after ? { prev: [recordHash(after)], after: after.hlc } : {}),
+      }),
     me: {
       key: toBase64Url(keys.signingPublicKey),
       x25519PublicKey: keys.x25519PublicKey,

@@ -102,7 +102,7 @@ export async function rotateAlbumKey(
         ),
       }
       : { ...g.record.body, revoked: true };
-    records.push(await deps.sign("grant", g.record.id, body));
+    records.push(await deps.sign("grant", g.record.id, body, records.at(-1)));
   }
   if (records.length > BATCH) {
     throw new RangeError(`An album shared with more than ${BATCH - 1} members cannot rotate here`);
@@ -132,7 +132,7 @@ export async function rewrapPhotos(
   const behind = photosBehind(photos, keys.epoch);
   onProgress({ phase: "photos", done: 0, total: behind.length });
   for (let i = 0; i < behind.length; i += BATCH) {
-    const batch = [];
+    const batch: SignedRecord[] = [];
     for (const p of behind.slice(i, i + BATCH)) {
       const old = keys.keyFor(p.epoch);
       const body: PhotoBody = {
@@ -141,7 +141,7 @@ export async function rewrapPhotos(
         key: await sealFileKey(keys.current, await openFileKey(old, p.key)),
         sort: await sealSort(keys.current, await openSort(old, p.sort)),
       };
-      batch.push(await deps.sign("photo", p.id, body));
+      batch.push(await deps.sign("photo", p.id, body, batch.at(-1)));
     }
     await postRecords(deps, batch);
     onProgress({ phase: "photos", done: Math.min(i + BATCH, behind.length), total: behind.length });

@@ -175,6 +175,9 @@ Deno.test("Un-sharing starts a new epoch: the removed member loses the album, ot
   );
   assert.equal(next.epoch, 1);
   assert.deepEqual(progress, ["keys:0/1", "photos:0/3", "photos:3/3", "done:3/3"]);
+  // Each batch was signed as a chain: the family log is left with one loose end, not one per
+  // re-wrapped photo and grant.
+  assert.equal(t.records.heads().prev.length, 1);
 
   // The viewer: the album is gone (404), and so are its blobs.
   await assert.rejects(
