@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { recordHash, type SignedRecord, toBase64Url } from "../crypto/mod.ts";
 import { formatHlc, parseHlc } from "../core/hlc.ts";
+import { inviteTokenHash } from "../core/family_kinds.ts";
 import {
   inviteAndJoin,
   json,
@@ -50,6 +51,8 @@ interface Scene {
   albumA: TestAlbum;
   albumB: TestAlbum;
   carolsPhoto: TestPhoto;
+  /** The token of an invite Bob made while he was an admin, never used. */
+  bobsInvite: string;
   /** Oak's heads, stamp and sequence before Bob's removal and Carol's un-share. */
   before: { prev: string[]; hlc: string; seq: number };
 }
@@ -66,6 +69,13 @@ async function scene(): Promise<Scene> {
   await share(oak, albumA, victor, "viewer");
   const carolsPhoto = await addPhoto(oak, albumA, carol, 1);
   const albumB = await createAlbum(oak, bob);
+  const bobsInvite = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+  await post(oak, bob, [signed(oak, bob, "invite", randomId(), {
+    tokenHash: inviteTokenHash(bobsInvite),
+    role: "member",
+    expiresAt: oak.records.now() + 3600_000,
+    revoked: false,
+  })]);
   const heads = oak.records.heads();
   const before = { prev: heads.prev, hlc: heads.hlc!, seq: oak.records.lastSeq() };
   // The changes that end rights: Carol is un-shared, Bob removed from the family.
@@ -73,7 +83,19 @@ async function scene(): Promise<Scene> {
   await post(oak, alice, [
     memberRecord(oak, alice, bob, { ...current(oak, "member", bob.key), removed: true }),
   ]);
-  return { oak, alice, bob, mallory, carol, victor, albumA, albumB, carolsPhoto, before };
+  return {
+    oak,
+    alice,
+    bob,
+    mallory,
+    carol,
+    victor,
+    albumA,
+    albumB,
+    carolsPhoto,
+    bobsInvite,
+    before,
+  };
 }
 
 let tick = 0;
@@ -255,8 +277,21 @@ async function forgeries(s: Scene): Promise<[string, SignedRecord][]> {
         album: albumA.id,
       }),
     ],
+    ["P2 invite: a join through a removed admin's leftover invite", joinWith(s, s.bobsInvite)],
   );
   return out;
+}
+
+/** Someone new joins with `token`, with a place in the log before the revocations. */
+function joinWith(s: Scene, token: string): SignedRecord {
+  const joiner = newMember("Zed");
+  return backdated(s, joiner, "member", joiner.key, {
+    x25519: joiner.x25519,
+    name: "Zed",
+    role: "member",
+    removed: false,
+    invite: token,
+  });
 }
 
 const held = (t: TestApp, r: SignedRecord) =>
@@ -282,7 +317,7 @@ Deno.test("No right a member never held, or that ended, is accepted from a peer,
     [],
   );
   const list = await forgeries(s);
-  assert.equal(list.length, 27);
+  assert.equal(list.length, 28);
   for (const node of [oak, pine]) {
     for (const [what, record] of list) {
       assert.throws(() => node.records.apply([record], PEER), /Refused/, what);
@@ -329,7 +364,9 @@ Deno.test("A node that took a forgery before the revocation voids it, and what f
     [recordHash(eveRecord)],
   );
   const carols = backdated(s, carol, "photo", randomId(), photoBody(carol, albumA, 0));
-  pine.records.apply([eveRecord, evesAlbum, carols], PEER);
+  const zed = joinWith(s, s.bobsInvite);
+  pine.records.apply([eveRecord, evesAlbum, carols, zed], PEER);
+  assert.ok(pine.records.get("member", zed.id), "Zed joined through Bob's invite there");
   assert.ok(pine.records.get("member", eve.key), "taken while Pine knew no better");
   assert.ok(pine.records.get("album", evesAlbum.id));
   // Alice, signed in on Pine meanwhile, makes an invite there: it follows Eve's album.
@@ -351,7 +388,7 @@ Deno.test("A node that took a forgery before the revocation voids it, and what f
     applyWithRetry(pine.records, oak.records.feed(0, 10_000).records, PEER).refused,
     [],
   );
-  for (const r of [eveRecord, evesAlbum, carols]) {
+  for (const r of [eveRecord, evesAlbum, carols, zed]) {
     assert.equal(pine.records.get(r.kind, r.id), undefined, `${r.kind} void`);
     const row = pine.db.db.prepare("SELECT valid FROM links WHERE hash = ?").get(recordHash(r)) as {
       valid: number;
