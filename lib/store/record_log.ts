@@ -90,7 +90,7 @@ export class MissingLinksError extends ConflictError {
 export class PreLogDataError extends Error {
   constructor() {
     super(
-      "This data directory holds records from a p2pos older than the family log (schema 5): " +
+      "This data directory holds records from a p2pos older than the family log (schema 6): " +
         "they do not name the records they follow, so this node cannot check them. " +
         "Start the node with a new --data-dir and pair it with the family again.",
     );

@@ -76,11 +76,12 @@ export async function setupRemoteFamily(
   // The node's own node record, as the setup page signs it: its key checks upload receipts.
   const ch = await (await postJson(`${baseUrl}/v1/auth/challenge`, {})).json();
   const node = signRecord({
-    v: 1,
+    v: 2,
     kind: "node",
     id: ch.nodeId,
     author: key,
     hlc: clock.next(),
+    prev: [recordHash(me)],
     body: { publicKey: ch.nodePublicKey, url: ch.nodeUrl, name: "First node", removed: false },
   }, id.signingSecretKey);
   const res = await postJson(`${baseUrl}/v1/setup`, {
@@ -96,7 +97,7 @@ export async function setupRemoteFamily(
     x25519SecretKey: id.x25519SecretKey,
     name,
     cookie: cookieFrom(res),
-    follows: { prev: [recordHash(me)], hlc: me.hlc },
+    follows: { prev: [recordHash(node)], hlc: node.hlc },
   };
 }
 

@@ -29,13 +29,15 @@ import {
   cookieOn,
   createAlbum,
   getJson,
+  putBlob,
   recordsOf,
   startCluster,
   uploadPhoto,
   waitFor,
 } from "./replication_cluster.ts";
 
-const random = (n: number) => toBase64Url(crypto.getRandomValues(new Uint8Array(n)));
+const rand = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+const random = (n: number) => toBase64Url(rand(n));
 
 async function postRecords(who: Admin, url: string, records: SignedRecord[]): Promise<void> {
   const res = await call(`${url}/v1/records`, "POST", { records }, await cookieOn(who, url));
@@ -50,6 +52,21 @@ function linksOf(dataDir: string): Set<string> {
     return new Set(
       (db.prepare("SELECT hash FROM links").all() as { hash: string }[]).map((r) => r.hash),
     );
+  } finally {
+    db.close();
+  }
+}
+
+/** Why each parked record was refused, by kind/id. */
+function parkedReasons(dataDir: string): Map<string, string> {
+  const db = new DatabaseSync(`${dataDir}/index.db`, { readOnly: true });
+  try {
+    const rows = db.prepare("SELECT kind, id, reason FROM parked_records").all() as {
+      kind: string;
+      id: string;
+      reason: string;
+    }[];
+    return new Map(rows.map((r) => [`${r.kind}/${r.id}`, r.reason]));
   } finally {
     db.close();
   }
@@ -98,6 +115,18 @@ Deno.test({
       ),
     ]);
     const carolsPhoto = await uploadPhoto(carol, oak.url, albumA, 3_000);
+    // Forged photos name only their authors' own uploads (receipts and all): only the right
+    // to add a photo is in question.
+    const ownBlobs = new Map([
+      [carol.key, [
+        await putBlob(carol, oak.url, rand(3_000)),
+        await putBlob(carol, oak.url, rand(300)),
+      ]],
+      [victor.key, [
+        await putBlob(victor, oak.url, rand(3_000)),
+        await putBlob(victor, oak.url, rand(300)),
+      ]],
+    ]);
     const albumB = await createAlbum(bob, oak.url);
     const albumC = await createAlbum(alice, oak.url);
     const before = await headsAt(alice, oak.url);
@@ -187,9 +216,9 @@ Deno.test({
       uploader: who.key,
       epoch,
       key: random(60),
-      original: { id: carolsPhoto.blobs[0], size: 3_000 },
+      original: ownBlobs.get(who.key)![0],
       thumb: null,
-      meta: { id: carolsPhoto.blobs[2], size: 300 },
+      meta: ownBlobs.get(who.key)![1],
       sort: random(36),
       dedup: "ef".repeat(32),
     });
@@ -369,6 +398,15 @@ Deno.test({
       const links = linksOf(node.dataDir);
       for (const [what, record] of forged) {
         assert.ok(!links.has(recordHash(record)), `${what}: not stored on ${node.url}`);
+      }
+    }
+    // Oak and Pine hold them aside (parked, never applied), refused for the right they claim.
+    for (const node of [oak, pine]) {
+      const reasons = parkedReasons(node.dataDir);
+      for (const [what, record] of forged) {
+        const why = reasons.get(`${record.kind}/${record.id}`) ?? "";
+        assert.match(why, /^Refused/, `${what} on ${node.url}`);
+        assert.doesNotMatch(why, /receipt/, what);
       }
     }
     // The stranger's node key stays a stranger; Eve cannot sign in; the family keeps its name.

@@ -59,9 +59,9 @@ Deno.test("A node refuses to start on a database from a newer schema, saying why
 
 Deno.test("A node refuses to start on records from before the family log, saying what to do", async () => {
   const dataDir = await Deno.makeTempDir();
-  // A database at schema 4 holding a record (the envelope of the time had no `prev`).
+  // A database at schema 5 holding a record (the envelope of the time had no `prev`).
   const db = await IndexDb.open(`${dataDir}/index.db`, {
-    migrations: (await loadMigrations()).slice(0, 4),
+    migrations: (await loadMigrations()).slice(0, 5),
   });
   db.db.prepare(
     "INSERT INTO records (kind, id, seq, author, hlc, json, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

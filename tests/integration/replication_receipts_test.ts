@@ -6,12 +6,13 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { type Admin, call, signAs } from "../../demo.ts";
-import { deriveIdentity, newSeed, toBase64Url, toHex } from "../../lib/crypto/mod.ts";
+import { headsAt, signAs } from "../../demo.ts";
+import { toBase64Url } from "../../lib/crypto/mod.ts";
 import { HttpTransport } from "../../lib/net/http_transport.ts";
 import { loadOrCreateNodeKey } from "../../lib/store/mod.ts";
 import type { NodeProcess } from "../_support/node_process.ts";
 import {
+  addMember,
   cookieOn,
   createAlbum,
   getJson,
@@ -22,45 +23,6 @@ import {
 } from "./replication_cluster.ts";
 
 const randomId = () => toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
-
-/** An admin invites a member through `url`; she joins there and is signed in. */
-async function joinMember(admin: Admin, url: string, name: string): Promise<Admin> {
-  const token = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  const invite = signAs(admin, "invite", randomId(), {
-    tokenHash: toHex(new Uint8Array(digest)),
-    role: "member",
-    expiresAt: Date.now() + 3600_000,
-    revoked: false,
-  });
-  const made = await call(
-    `${url}/v1/records`,
-    "POST",
-    { records: [invite] },
-    await cookieOn(admin, url),
-  );
-  assert.equal(made.status, 200, await made.text());
-  const seed = newSeed();
-  const id = deriveIdentity(seed);
-  const member: Admin = {
-    seed,
-    name,
-    key: toBase64Url(id.signingPublicKey),
-    x25519: toBase64Url(id.x25519PublicKey),
-    signingSecretKey: id.signingSecretKey,
-    cookies: new Map(),
-  };
-  const record = signAs(member, "member", member.key, {
-    x25519: member.x25519,
-    name,
-    role: "member",
-    removed: false,
-    invite: token,
-  });
-  const joined = await call(`${url}/v1/join`, "POST", { record });
-  assert.equal(joined.status, 201, await joined.text());
-  return member;
-}
 
 /** Pushes `records` to `to` as node `from` would: signed with `from`'s own node key. */
 async function pushAs(from: NodeProcess, to: NodeProcess, records: unknown[]): Promise<void> {
@@ -92,7 +54,7 @@ Deno.test({
     const [oak, pine] = c.nodes;
     const secret = await createAlbum(c.admin, oak.url);
     const alicePhoto = await uploadPhoto(c.admin, oak.url, secret);
-    const mallory = await joinMember(c.admin, oak.url, "Mallory");
+    const mallory = await addMember(c.admin, oak.url, "Mallory");
     const mine = await createAlbum(mallory, oak.url);
     const target = (await getJson<{ photo: { original: Record<string, unknown> } }>(
       c.admin,
@@ -118,10 +80,11 @@ Deno.test({
       oak.url,
       `/v1/photos/${own.id}`,
     )).photo.record.body;
+    const heads = await headsAt(mallory, oak.url);
     const forged = [
       { id: target.id, size: target.size },
       target,
-    ].map((original) => signAs(mallory, "photo", randomId(), { ...ownRecord, original }));
+    ].map((original) => signAs(mallory, "photo", randomId(), { ...ownRecord, original }, heads));
     for (const [from, to] of [[pine, oak], [oak, pine]]) {
       await pushAs(from, to, forged);
       const held = recordsOf(to.dataDir);

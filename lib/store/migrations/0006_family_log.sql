@@ -1,4 +1,4 @@
--- Schema 5: the family log (docs/SECURITY.md "The family log"). Every version of every
+-- Schema 6: the family log (docs/SECURITY.md "The family log"). Every version of every
 -- record is kept as a link that names the links it follows (`prev`); the `records` table
 -- keeps, for each kind and id, the version in force. Nothing here is plaintext a member
 -- encrypted.
