@@ -85,6 +85,12 @@ export interface RecordKind<B> {
    */
   withdraws?(body: B): boolean;
   /**
+   * A cache rather than history (an album's index): only the version in force is kept in
+   * the family log, and no record follows it (it is never among the heads), so the versions
+   * it replaces can go. Its right to be written is judged like any other record's.
+   */
+  cache?: boolean;
+  /**
    * A phase a version is in (an album in the trash), or null. The log notes when this node
    * first saw the record enter it ({@link RecordView.since}).
    */

@@ -372,7 +372,9 @@ export class RecordLog implements RecordView {
     this.#authorize(kind, typed, previous, origin, where(record));
     this.#checkNotRevoked(kind, typed, rights, Number.MAX_SAFE_INTEGER, where(record));
     const seq = this.#insert(hash, record, rights);
-    const inForce = this.#settle(record.kind, record.id, seq) === hash;
+    const settled = this.#settle(record.kind, record.id, seq);
+    const inForce = settled === hash;
+    if (kind.cache) this.#keepOnly(record.kind, record.id, settled);
     const revocation = kind.revokes?.(typed, this);
     if (revocation) {
       this.index.db.prepare("INSERT INTO revocations (hash, subject) VALUES (?, ?)")
@@ -420,15 +422,15 @@ export class RecordLog implements RecordView {
       this.clock(),
       JSON.stringify(rights),
     );
+    // A cache kind's link is never a head, so nothing follows it (RecordKind.cache).
+    const head = valid && !this.kinds.get(record.kind)?.cache;
     for (const parent of record.prev ?? []) {
       this.index.db.prepare("INSERT INTO link_parents (child, parent) VALUES (?, ?)")
         .run(hash, parent);
-      if (valid) this.index.db.prepare("DELETE FROM link_heads WHERE hash = ?").run(parent);
+      if (head) this.index.db.prepare("DELETE FROM link_heads WHERE hash = ?").run(parent);
     }
-    if (valid) {
-      this.index.db.prepare("INSERT INTO link_heads (hash) VALUES (?)").run(hash);
-      this.#pending.push({ record, seq });
-    }
+    if (head) this.index.db.prepare("INSERT INTO link_heads (hash) VALUES (?)").run(hash);
+    if (valid) this.#pending.push({ record, seq });
     return seq;
   }
 
@@ -677,6 +679,17 @@ export class RecordLog implements RecordView {
       this.#notePhase(kind, id, def.phase(def.parseBody(winner.record.body)));
     }
     return winner.hash;
+  }
+
+  /** A cache kind keeps only its version in force: nothing follows the others. */
+  #keepOnly(kind: string, id: string, hash: string | undefined): void {
+    const others = this.index.db.prepare(
+      "SELECT hash FROM links WHERE kind = ? AND id = ? AND hash IS NOT ?",
+    ).all(kind, id, hash ?? null) as { hash: string }[];
+    for (const o of others) {
+      this.index.db.prepare("DELETE FROM link_parents WHERE child = ?").run(o.hash);
+      this.index.db.prepare("DELETE FROM links WHERE hash = ?").run(o.hash);
+    }
   }
 
   #notePhase(kind: string, id: string, phase: string | null): void {

@@ -374,7 +374,8 @@ export const albumIndexKind: RecordKind<AlbumIndexBody> = {
         `an album index is sealed under the album's current key (epoch ${album.body.epoch})`,
       );
     }
-  },
+  }, // Rewritten whole, often: only the version in force is kept (RecordKind.cache).
+  cache: true,
 };
 
 /** Photos of an album that are not deleted. */

@@ -291,6 +291,15 @@ async function forgeries(s: Scene): Promise<[string, SignedRecord][]> {
       }),
     ],
     ["P2 invite: a join through a removed admin's leftover invite", joinWith(s, s.bobsInvite)],
+    [
+      "P2 index: an un-shared contributor rewrites the album's index",
+      backdated(s, carol, "album_index", `${albumA.id}.3`, {
+        album: albumA.id,
+        shard: 3,
+        epoch: 0,
+        sealed: toBase64Url(crypto.getRandomValues(new Uint8Array(64))),
+      }),
+    ],
   );
   return out;
 }
@@ -330,7 +339,7 @@ Deno.test("No right a member never held, or that ended, is accepted from a peer,
     [],
   );
   const list = await forgeries(s);
-  assert.equal(list.length, 28);
+  assert.equal(list.length, 29);
   for (const node of [oak, pine]) {
     for (const [what, record] of list) {
       // Refused for the right it claims, not for anything else (its blobs are its own).
@@ -568,4 +577,33 @@ Deno.test("The trash period counts from when the node first saw the trashing, no
   oak.advance(2 * day);
   assert.equal((await view(oak)).status, 404, "purged 30 days after Oak saw it");
   assert.equal((await view(pine)).status, 200, "still in the trash on Pine");
+});
+
+Deno.test("An album's index is a cache in the log: only its version in force is kept, and nothing follows it", async () => {
+  await using t = await makeTestApp();
+  const alice = await setupFamily(t);
+  const album = await createAlbum(t, alice);
+  const shard = (n: number) =>
+    signed(t, alice, "album_index", `${album.id}.0`, {
+      album: album.id,
+      shard: 0,
+      epoch: 0,
+      sealed: toBase64Url(new Uint8Array(64).fill(n)),
+    });
+  const before = t.records.heads().prev;
+  for (const n of [1, 2, 3]) await post(t, alice, [shard(n)]);
+  const rows = t.db.db.prepare("SELECT hash FROM links WHERE kind = 'album_index'").all();
+  assert.equal(rows.length, 1, "one version kept");
+  assert.equal(
+    t.records.get<{ sealed: string }>("album_index", `${album.id}.0`)!.body.sealed,
+    toBase64Url(new Uint8Array(64).fill(3)),
+  );
+  assert.deepEqual(t.records.heads().prev, before, "an index is never among the heads");
+  // A node that reads the log gets the index in force.
+  await using pine = await makeTestApp();
+  assert.deepEqual(
+    applyWithRetry(pine.records, t.records.feed(0, 10_000).records, PEER).refused,
+    [],
+  );
+  assert.deepEqual(inForce(pine), inForce(t));
 });
