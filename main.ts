@@ -172,7 +172,8 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
       signer: nodeKey,
       verifier: new SessionVerifier({
         selfId: nodeKey.nodeId,
-        keyOf: (id) => activeNode(records, id)?.body.publicKey,
+        // The node this one joined through counts before its own records name it (PROTOCOL §4.2).
+        keyOf: (id) => activeNode(records, id)?.body.publicKey ?? late.rep?.pinnedKey(id),
         acceptStrangers: () => !currentFamily(records),
       }),
       // A request from a data channel, addressed to this node's own origin so the Host guard
