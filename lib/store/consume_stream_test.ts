@@ -93,7 +93,7 @@ Deno.test("BlobStore.put() with stallMs fails with StalledError when the sender 
 
 Deno.test("BlobStore.put() with stallMs takes a slow but steady sender", async () => {
   await withStore(async (store) => {
-    const bytes = patterned(10, 1);
+    const bytes = patterned(20, 1);
     let i = 0;
     const slow = new ReadableStream<Uint8Array>({
       async pull(c) {
@@ -102,8 +102,9 @@ Deno.test("BlobStore.put() with stallMs takes a slow but steady sender", async (
         c.enqueue(bytes.subarray(i, ++i));
       },
     });
-    // 10 chunks 15 ms apart: 150 ms in all, each gap under the 60 ms limit.
-    const r = await store.put(sha256(bytes), slow, { stallMs: 60 });
-    assert.equal(r.size, 10);
+    // 20 chunks 15 ms apart: 300 ms in all, longer than the limit, each gap far under it
+    // (wide, so a loaded machine's late timers cannot make a gap look like a stall).
+    const r = await store.put(sha256(bytes), slow, { stallMs: 120 });
+    assert.equal(r.size, 20);
   });
 });

@@ -68,7 +68,14 @@ Deno.test("A put killed with SIGKILL mid-stream leaves no blob and open() clears
     const child = spawnPut(root, "mid");
     try {
       assert.match(await child.nextLine(), /^mid-put \d+$/);
-      const partial = await filesUnder(join(root, "tmp"));
+      // The store writes one buffer while it fills the next, so the 16th MiB may still be on
+      // its way to the file when the child says so: wait until it is there (the child keeps
+      // sending a MiB every 50 ms), then kill.
+      let partial = await filesUnder(join(root, "tmp"));
+      for (let i = 0; i < 200 && !(partial[0]?.size >= 16 << 20); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        partial = await filesUnder(join(root, "tmp"));
+      }
       assert.equal(partial.length, 1, "one upload in progress");
       assert.ok(partial[0].size >= 16 << 20, `tmp file has ${partial[0].size} bytes`);
     } finally {
