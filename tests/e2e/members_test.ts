@@ -161,6 +161,13 @@ Deno.test({
       await page.selectOption("#invite-role", "admin");
       await page.getByText("1 hour").click();
       await page.getByRole("button", { name: "Create invite link" }).click();
+      // Either the link or the page's explanation of why it has none: a failure says which.
+      await page.locator("#invite-link, [data-island=InvitePanel] [role=alert]").first()
+        .waitFor({ timeout: 60_000 });
+      const refusal = page.locator("[data-island=InvitePanel] [role=alert]");
+      if (await refusal.count()) {
+        assert.fail(`no invite link: ${await refusal.first().textContent()}`);
+      }
       const link = await page.locator("#invite-link").inputValue();
       await page.locator(".invite-list button", { hasText: "Withdraw" }).click();
       await page.locator(".invite-list .badge", { hasText: "withdrawn" }).waitFor();
