@@ -21,7 +21,10 @@ export type CryptoErrorKind =
   | "record"
   | "login"
   | "metadata"
-  | "receipt";
+  | "receipt"
+  | "name"
+  | "keychain"
+  | "invite";
 
 /** Failure codes of a blob header (FORMAT §3.3). */
 export type HeaderErrorCode =
@@ -57,6 +60,15 @@ export type ReceiptErrorCode = "node_id" | "member" | "blob" | "size" | "signatu
 
 /** Failure codes of a metadata document, checked in the order of FORMAT §10.2. */
 export type MetadataErrorCode = "too_large" | "utf8" | "json" | "not_object";
+
+/** Failure codes of a sealed name, checked in the order of FORMAT §14.3. */
+export type NameErrorCode = "length" | "label" | "padding" | "utf8" | "text";
+
+/** Failure codes of a family keychain, checked in the order of FORMAT §14.4. */
+export type KeychainErrorCode = "label" | "length";
+
+/** Failure codes of an invite secret (FORMAT §14.5). */
+export type InviteErrorCode = "secret";
 
 /** Base class. `kind` and `code` are machine-readable; `message` is for people. */
 export class CryptoError extends Error {
@@ -131,5 +143,29 @@ export class ReceiptError extends CryptoError {
   declare readonly code: ReceiptErrorCode;
   constructor(code: ReceiptErrorCode, message: string, options?: ErrorOptions) {
     super("receipt", code, message, options);
+  }
+}
+
+/** A sealed name decrypted, but what it holds is not a name (FORMAT §14.3). */
+export class NameError extends CryptoError {
+  declare readonly code: NameErrorCode;
+  constructor(code: NameErrorCode, message: string, options?: ErrorOptions) {
+    super("name", code, message, options);
+  }
+}
+
+/** A family keychain decrypted, but it does not hold the keys of the earlier epochs (§14.4). */
+export class KeychainError extends CryptoError {
+  declare readonly code: KeychainErrorCode;
+  constructor(code: KeychainErrorCode, message: string, options?: ErrorOptions) {
+    super("keychain", code, message, options);
+  }
+}
+
+/** The secret of an invite link is not 32 bytes of base64url (FORMAT §14.5). */
+export class InviteError extends CryptoError {
+  declare readonly code: InviteErrorCode;
+  constructor(code: InviteErrorCode, message: string, options?: ErrorOptions) {
+    super("invite", code, message, options);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * p2pos cryptography: the encrypted blob format, member identities, key wrapping, signed
- * records, the login message and upload receipts, exactly as docs/FORMAT.md specifies them.
+ * records, the login message, upload receipts and sealed names, exactly as docs/FORMAT.md
+ * specifies them.
  *
  * Browser-compatible: one code base for Deno and Chromium, no I/O, no Deno or Node APIs.
  * Bulk encryption and hashing use WebCrypto (native speed); Ed25519, X25519 and HKDF use
@@ -13,6 +14,7 @@
  * const id = await blobId(blob); // what nodes store it under
  * const sealedKey = await encryptBytes(albumKey, fileKey); // the photo record's `key` (FORMAT §12.3)
  * const wrapped = await wrapKey(albumKey, member.x25519PublicKey); // a grant (FORMAT §12.2)
+ * const sealed = await sealName("Ada", familyKey); // a member's name (FORMAT §14.3)
  * ```
  *
  * The test-vector runner is deliberately not re-exported (it is not needed by the app):
@@ -63,6 +65,8 @@ export {
   MetadataError,
   type MetadataErrorCode,
   MnemonicError,
+  NameError,
+  type NameErrorCode,
   PayloadError,
   type PayloadErrorCode,
   ReceiptError,
@@ -72,6 +76,17 @@ export {
   WrapError,
   type WrapErrorCode,
 } from "./errors.ts";
+export {
+  decodeKeychain,
+  encodeKeychain,
+  FAMILY_KEY_SIZE,
+  familyKeyId,
+  inviteKeyPair,
+  newFamilyKey,
+  newInviteSecret,
+  openKeychain,
+  sealKeychain,
+} from "./family_key.ts";
 export { hkdfSha256, hmacSha256 } from "./hkdf.ts";
 export {
   deriveIdentity,
@@ -106,6 +121,15 @@ export {
   signRecord,
   verifyRecord,
 } from "./records.ts";
+export {
+  decodeName,
+  encodeName,
+  MAX_NAME_LENGTH,
+  nameProblem,
+  openName,
+  SEALED_NAME_SIZE,
+  sealName,
+} from "./sealed_name.ts";
 export { decryptBytes, decryptStream } from "./stream_decrypt.ts";
 export {
   uploadReceiptMessage,

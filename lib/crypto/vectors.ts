@@ -12,17 +12,30 @@ import { blobId } from "./blob_id.ts";
 import { equalBytes, fromBase64Url, fromHex, toHex } from "./bytes.ts";
 import { canonicalJson } from "./canonical_json.ts";
 import { CryptoError, RecordError } from "./errors.ts";
+import { familyKeyId, inviteKeyPair, openKeychain } from "./family_key.ts";
 import { deriveIdentity, mnemonicToSeed, mnemonicWords, seedToMnemonic } from "./identity.ts";
 import { verifyLogin } from "./login.ts";
 import { decryptMetadata } from "./metadata.ts";
 import { type RecordEnvelope, recordHash, verifyRecord } from "./records.ts";
+import { openName } from "./sealed_name.ts";
 import { bytesToStream, gather } from "./_streams.ts";
 import { decryptBytes, decryptStream } from "./stream_decrypt.ts";
 import { encryptBytesWithSalt } from "./stream_encrypt.ts";
 import { uploadReceiptMessage, verifyUploadReceipt } from "./upload_receipt.ts";
 import { unwrapKey } from "./wrap.ts";
 
-const KINDS = ["blob", "wrap", "identity", "record", "login", "metadata", "receipt"] as const;
+const KINDS = [
+  "blob",
+  "wrap",
+  "identity",
+  "record",
+  "login",
+  "metadata",
+  "receipt",
+  "name",
+  "keychain",
+  "invite",
+] as const;
 /** What a vector exercises (FORMAT §9.1). */
 export type VectorKind = typeof KINDS[number];
 
@@ -161,6 +174,25 @@ const RUNNERS: Record<VectorKind, (f: Record<string, string>) => Promise<string>
       "document differs",
     );
     return "document decrypted";
+  },
+  name: async (f) => {
+    const name = await openName(fromBase64Url(need(f, "sealed")), fromHex(need(f, "family-key")));
+    check(name === JSON.parse(need(f, "name")), "name differs");
+    return "name opened";
+  },
+  keychain: async (f) => {
+    const key = fromHex(need(f, "family-key"));
+    const epoch = Number(need(f, "epoch"));
+    const keys = await openKeychain(fromBase64Url(need(f, "keychain")), key, epoch);
+    check(keys.map(toHex).join("") === need(f, "keys"), "keys differ");
+    check(familyKeyId(key) === need(f, "key-id"), "key id differs");
+    return `${keys.length} earlier keys`;
+  },
+  invite: (f) => {
+    const pair = inviteKeyPair(need(f, "secret"));
+    check(toHex(pair.secretKey) === need(f, "x25519-secret-key"), "X25519 secret differs");
+    check(toHex(pair.publicKey) === need(f, "x25519-public-key"), "X25519 key differs");
+    return Promise.resolve("key pair derived");
   },
 };
 

@@ -36,13 +36,17 @@ Deno.test("tests/vectors/ holds the required cases", () => {
     login: ["origin", "node_id", "challenge", "signature"],
     metadata: ["utf8", "json", "not_object"],
     receipt: ["node_id", "member", "blob", "size", "signature"],
+    name: ["length", "label", "padding", "utf8", "text"],
+    keychain: ["label", "length"],
+    invite: ["secret"],
   };
   for (const [kind, list] of Object.entries(required)) {
     for (const code of list) {
       assert.ok(codes.has(`${kind}/${code}`), `no vector expects ${kind}/${code}`);
     }
   }
-  for (const kind of ["blob", "wrap", "identity", "record", "login", "metadata", "receipt"]) {
+  const kinds = ["blob", "wrap", "identity", "record", "login", "metadata", "receipt", "name"];
+  for (const kind of [...kinds, "keychain", "invite"]) {
     const success = parsed.some((v) => v.kind === kind && v.expect.outcome === "success");
     assert.ok(success, `no success vector of kind ${kind}`);
   }

@@ -14,6 +14,7 @@ import {
   decryptMetadata,
   decryptStream,
   mnemonicToSeed,
+  openName,
   RecordError,
   toHex,
   unwrapKey,
@@ -31,6 +32,7 @@ import {
   loginMessageOf,
   openBlob,
   openMetadata,
+  openSealedName,
   readPhrase,
   receiptMessageOf,
   type ReceiptStatement,
@@ -120,6 +122,11 @@ export const metadata = {
   lib: (blob: Uint8Array, key: Uint8Array) =>
     outcome(async () => canonicalJson(await decryptMetadata(blob, key))),
   independent: (blob: Uint8Array, key: Uint8Array) => outcome(() => jcs(openMetadata(blob, key))),
+};
+
+export const names = {
+  lib: (sealed: Uint8Array, key: Uint8Array) => outcome(() => openName(sealed, key)),
+  independent: (sealed: Uint8Array, key: Uint8Array) => outcome(() => openSealedName(sealed, key)),
 };
 
 export const records = {

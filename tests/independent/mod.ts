@@ -17,6 +17,7 @@ export { keysOf, phraseWords, readPhrase, writePhrase } from "./identity.ts";
 export { isObject, jcs, type JObject, type JValue, parseJson, plainProblem } from "./json.ts";
 export { type LoginFields, loginMessageOf, verifyLogin } from "./login.ts";
 export { MAX_BLOB, openMetadata, padDocument, sealMetadata } from "./metadata.ts";
+export { inviteKeysOf, keyIdOf, openKeychainOf, openSealedName, sealName } from "./names.ts";
 export { receiptMessageOf, type ReceiptStatement, verifyReceipt } from "./receipt.ts";
 export { signingInput, signRecord, verifyRecord } from "./records.ts";
 export { readVector, runVector, type Vector } from "./vectors.ts";

@@ -14,6 +14,7 @@ import { keysOf, phraseWords, readPhrase, writePhrase } from "./identity.ts";
 import { jcs, parseJson } from "./json.ts";
 import { verifyLogin } from "./login.ts";
 import { openMetadata } from "./metadata.ts";
+import { inviteKeysOf, keyIdOf, openKeychainOf, openSealedName } from "./names.ts";
 import { verifyReceipt } from "./receipt.ts";
 import { linkHash, verifyRecord } from "./records.ts";
 import { unwrap, x25519PublicOf } from "./wrap.ts";
@@ -143,5 +144,23 @@ const RUNNERS: Record<string, (f: Map<string, string>) => string> = {
     const doc = openMetadata(b64Field(f, "ciphertext"), unhex(need(f, "file-key")));
     check(jcs(doc) === jcs(parseJson(need(f, "document"))), "document");
     return "document read";
+  },
+  name(f) {
+    const name = openSealedName(b64Field(f, "sealed"), unhex(need(f, "family-key")));
+    check(name === parseJson(need(f, "name")), "name");
+    return "name read";
+  },
+  keychain(f) {
+    const key = unhex(need(f, "family-key"));
+    const keys = openKeychainOf(b64Field(f, "keychain"), key, Number(need(f, "epoch")));
+    check(keys.map(hex).join("") === need(f, "keys"), "keys");
+    check(keyIdOf(key) === need(f, "key-id"), "key-id");
+    return `${keys.length} keys`;
+  },
+  invite(f) {
+    const keys = inviteKeysOf(need(f, "secret"));
+    check(hex(keys.secret) === need(f, "x25519-secret-key"), "x25519-secret-key");
+    check(hex(keys.public) === need(f, "x25519-public-key"), "x25519-public-key");
+    return "key pair derived";
   },
 };

@@ -14,6 +14,7 @@
 import { blobVectors } from "./_blob_vectors.ts";
 import { identityVectors, wrapVectors } from "./_key_vectors.ts";
 import { metadataVectors } from "./_metadata_vectors.ts";
+import { nameVectors } from "./_name_vectors.ts";
 import { loginVectors, receiptVectors, recordVectors } from "./_signed_vectors.ts";
 import { VectorSet } from "./_vector_file.ts";
 
@@ -27,6 +28,7 @@ recordVectors(set);
 loginVectors(set);
 receiptVectors(set);
 await metadataVectors(set);
+await nameVectors(set);
 
 for (const entry of Deno.readDirSync(HERE)) {
   if (entry.isFile && entry.name.endsWith(".txt")) Deno.removeSync(new URL(entry.name, HERE));
