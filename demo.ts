@@ -28,6 +28,7 @@ import {
 } from "./lib/crypto/mod.ts";
 import { HybridClock } from "./lib/core/hlc.ts";
 import { SIGNAL_PATH } from "./lib/net/signal_protocol.ts";
+import { type FamilyKeys, foundingBodies } from "./lib/web/browser/family_keys.ts";
 
 // --- a family admin driving nodes over HTTP --------------------------------------------
 
@@ -37,8 +38,14 @@ export interface Admin {
   key: string;
   x25519: string;
   signingSecretKey: Uint8Array;
+  x25519SecretKey: Uint8Array;
   /** Session cookie per node URL. */
   cookies: Map<string, string>;
+  /**
+   * The family keys, as this member's browser holds them once unlocked: names are sealed
+   * under them (FORMAT §14), so no node ever reads the family's or a member's name.
+   */
+  familyKeys?: FamilyKeys;
 }
 
 const clock = new HybridClock();
@@ -137,27 +144,25 @@ export async function createFamily(
     key: toBase64Url(id.signingPublicKey),
     x25519: toBase64Url(id.x25519PublicKey),
     signingSecretKey: id.signingSecretKey,
+    x25519SecretKey: id.x25519SecretKey,
     cookies: new Map(),
   };
   const ch = await challenge(node.url);
   const familyId = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+  // As the setup page: a new family key; the names sealed under it; the key wrapped for Alice.
+  const bodies = await foundingBodies(admin, { family: names.family, founder: names.founder });
+  admin.familyKeys = bodies.keys;
   // The family log starts with the family record; each next record follows the one before.
-  const family = signAs(admin, "family", familyId, { name: names.family, founder: admin.key }, {
-    prev: [],
-  });
-  const member = signAs(admin, "member", admin.key, {
-    x25519: admin.x25519,
-    name: names.founder,
-    role: "admin",
-    removed: false,
-  }, after(family));
+  const family = signAs(admin, "family", familyId, bodies.family, { prev: [] });
+  const member = signAs(admin, "member", admin.key, bodies.member, after(family));
+  const familyKey = signAs(admin, "family_key", admin.x25519, bodies.familyKey, after(member));
   const self = signAs(admin, "node", ch.nodeId, {
     publicKey: ch.nodePublicKey,
     ...(recordUrl ? { url: recordUrl } : {}),
     name: names.node,
     removed: false,
-  }, after(member));
-  const records = [family, member, self];
+  }, after(familyKey));
+  const records = [family, member, familyKey, self];
   const res = await call(`${node.url}/v1/setup`, "POST", { code: node.setupCode, records });
   if (res.status !== 201) throw new Error(`Setup failed: ${res.status} ${await res.text()}`);
   admin.cookies.set(node.url, cookieFrom(res));

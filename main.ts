@@ -24,6 +24,7 @@ import {
   FsBlobStore,
   IndexDb,
   loadOrCreateNodeKey,
+  OutdatedDataError,
   PreLogDataError,
   RecordLog,
   SchemaTooNewError,
@@ -150,7 +151,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   try {
     records = new RecordLog(db, kinds);
   } catch (err) {
-    if (err instanceof PreLogDataError) {
+    if (err instanceof PreLogDataError || err instanceof OutdatedDataError) {
       console.error(`p2pos cannot start: ${err.message}`);
       Deno.exit(2);
     }

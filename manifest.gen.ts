@@ -23,6 +23,7 @@ import * as $island_JoinFamily from "./islands/JoinFamily.tsx";
 import * as $island_LinkDevice from "./islands/LinkDevice.tsx";
 import * as $island_LinkThisDevice from "./islands/LinkThisDevice.tsx";
 import * as $island_MemberActions from "./islands/MemberActions.tsx";
+import * as $island_NameFill from "./islands/NameFill.tsx";
 import * as $island_NodeFinder from "./islands/NodeFinder.tsx";
 import * as $island_NodeList from "./islands/NodeList.tsx";
 import * as $island_NodeWatch from "./islands/NodeWatch.tsx";
@@ -64,6 +65,7 @@ export const manifest: Manifest = {
     "LinkDevice": $island_LinkDevice,
     "LinkThisDevice": $island_LinkThisDevice,
     "MemberActions": $island_MemberActions,
+    "NameFill": $island_NameFill,
     "NodeFinder": $island_NodeFinder,
     "NodeList": $island_NodeList,
     "NodeWatch": $island_NodeWatch,

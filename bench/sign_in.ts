@@ -30,6 +30,7 @@ const STEPS = [
   "challenge",
   "signed",
   "session opened",
+  "names opened",
   "key kept",
   "albums shown",
 ];

@@ -1,7 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, isSignedOut, messageOf } from "../lib/web/browser/api.ts";
 import type { InviteRecordBody, InvitesResponse, Role } from "../lib/web/browser/api_types.ts";
-import { inviteTokenHash, newInviteToken } from "../lib/web/browser/invite_token.ts";
+import { recordHash } from "../lib/crypto/mod.ts";
+import { FamilyKeyMissingError } from "../lib/web/browser/family_admin.ts";
+import { inviteBodies, inviteLink } from "../lib/web/browser/family_keys.ts";
+import { familyNames } from "../lib/web/browser/family_names.ts";
 import { makeSignedRecord, postRecords, randomId } from "../lib/web/browser/records.ts";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
 import { useInsecureContext } from "../lib/web/browser/ui/hooks.ts";
@@ -38,7 +41,9 @@ function statusOf(i: Invite, now: number): Status {
 
 /**
  * Admins invite people (DESIGN §9): a one-time link with a random token (the node stores only
- * its SHA-256), shown with a QR code; pending invites can be withdrawn.
+ * its SHA-256) and, after `#`, a secret the node never sees: the family key is wrapped to the
+ * key it gives, so the invited person can read the family's names (FORMAT §14). Shown with a
+ * QR code; pending invites can be withdrawn.
  */
 export default function InvitePanel(_props: Record<string, never>) {
   const insecure = useInsecureContext();
@@ -79,18 +84,22 @@ export default function InvitePanel(_props: Record<string, never>) {
     setCopied(false);
     try {
       // The token travels only in the link; the node learns its hash now and the token
-      // itself only when the invited person redeems it.
-      const token = newInviteToken();
+      // itself only when the invited person redeems it. The secret after # never reaches it.
+      const { keys } = await familyNames();
+      if (!keys) throw new FamilyKeyMissingError();
       const ms = EXPIRIES.find((x) => x.id === expiry)?.ms ?? EXPIRIES[1].ms;
-      const body: InviteRecordBody = {
-        tokenHash: inviteTokenHash(token),
+      const made = await inviteBodies(keys, role, Date.now() + ms);
+      const record = await makeSignedRecord("invite", randomId(), made.invite);
+      const wrap = await makeSignedRecord("family_key", made.invite.x25519, made.familyKey, {
+        prev: [recordHash(record)],
+        after: record.hlc,
+      });
+      await postRecords([record, wrap]);
+      setLink({
+        url: inviteLink(location.origin, made.token, made.secret),
         role,
-        expiresAt: Date.now() + ms,
-        revoked: false,
-      };
-      const record = await makeSignedRecord("invite", randomId(), body);
-      await postRecords([record]);
-      setLink({ url: `${location.origin}/join/${token}`, role, expiresAt: body.expiresAt });
+        expiresAt: made.invite.expiresAt,
+      });
       await refresh();
     } catch (err) {
       fail(err, setError);
@@ -186,8 +195,8 @@ export default function InvitePanel(_props: Record<string, never>) {
               <button type="button" class="btn" onClick={copy}>{copied ? "Copied" : "Copy"}</button>
             </div>
             <p class="hint">
-              Send it privately (in person, or a message only they read). It works once and expires
-              {" "}
+              Send it privately (in person, or a message only they read): the part after # opens the
+              family's names, and the node never sees it. It works once and expires{" "}
               {timeLeft(link.expiresAt)}. It is shown only now: the node keeps just a fingerprint of
               it.
             </p>

@@ -1,7 +1,21 @@
 import { useEffect, useState } from "preact/hooks";
-import { deriveIdentity, newSeed, seedToMnemonic, toBase64Url } from "../lib/crypto/mod.ts";
+import {
+  deriveIdentity,
+  fromBase64Url,
+  newSeed,
+  openName,
+  recordHash,
+  seedToMnemonic,
+  toBase64Url,
+} from "../lib/crypto/mod.ts";
 import { api, messageOf } from "../lib/web/browser/api.ts";
-import type { JoinedResponse, MemberRecordBody, Role } from "../lib/web/browser/api_types.ts";
+import type {
+  FamilyKeyRecordBody,
+  FamilyRecordBody,
+  MemberRecordBody,
+  Role,
+} from "../lib/web/browser/api_types.ts";
+import { type FamilyKeys, openInvite } from "../lib/web/browser/family_keys.ts";
 import {
   type IdentityMeta,
   identityMeta,
@@ -14,12 +28,28 @@ import { BackupWords } from "../lib/web/browser/ui/BackupWords.tsx";
 import { ConfirmWords } from "../lib/web/browser/ui/ConfirmWords.tsx";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
 import { useFocusOnChange, useInsecureContext } from "../lib/web/browser/ui/hooks.ts";
+import { fillNameSlots } from "../lib/web/browser/ui/name_slots.ts";
 import { SecureContextNotice } from "../lib/web/browser/ui/SecureContextNotice.tsx";
 import { StepProgress } from "../lib/web/browser/ui/StepProgress.tsx";
 
+/** What the join page shows of the family: ciphertext the link's fragment opens. */
+export interface SealedFamily {
+  family: Pick<FamilyRecordBody, "epoch" | "keyId" | "keys" | "name">;
+  /** The invite's X25519 key. */
+  invite: string;
+  /** The family key wrapped to it; null when no admin wrapped the key in force for it. */
+  wrap: FamilyKeyRecordBody | null;
+}
+
+/** What the link's fragment opened: the family's keys and name, or why not. */
+type Opened =
+  | { state: "opening" }
+  | { state: "open"; keys: FamilyKeys; familyName: string }
+  | { state: "problem"; message: string };
+
 interface Props {
   token: string;
-  familyName: string;
+  sealed: SealedFamily;
   role: string;
   nodeId: string;
   /** What the join follows in the family log (the node's heads when the page was made). */
@@ -37,12 +67,15 @@ const TITLES = [
 ];
 
 /**
- * Redeems an invite link (DESIGN §4): the new person's browser makes their key, shows it as
- * 24 words, checks three of them, then signs their own member record carrying the invite
- * token and joins.
+ * Redeems an invite link (DESIGN §4): the secret after `#` (never sent to a node) opens the
+ * family key wrapped for the invite, and with it the family's name (FORMAT §14); the new
+ * person's browser makes their key, shows it as 24 words, checks three of them, then signs
+ * their own member record carrying the invite token and their name sealed under the family
+ * key, and the family key wrapped for their own key, and joins.
  */
-export default function JoinFamily({ token, familyName, role, nodeId, prev, after }: Props) {
+export default function JoinFamily({ token, sealed, role, nodeId, prev, after }: Props) {
   const insecure = useInsecureContext();
+  const [opened, setOpened] = useState<Opened>({ state: "opening" });
   const [step, setStep] = useState(0);
   const [name, setName] = useState("");
   const [showNameError, setShowNameError] = useState(false);
@@ -55,6 +88,13 @@ export default function JoinFamily({ token, familyName, role, nodeId, prev, afte
 
   useEffect(() => {
     identityMeta().then(setExisting).catch(() => {});
+    const secret = decodeURIComponent(location.hash.slice(1));
+    // The secret leaves the address bar (and this history entry) at once.
+    if (secret) history.replaceState(null, "", location.pathname);
+    openLink(secret, sealed).then((o) => {
+      setOpened(o);
+      if (o.state === "open") fillNameSlots("family", o.familyName, "open");
+    });
   }, []);
 
   const go = (next: number) => {
@@ -62,17 +102,18 @@ export default function JoinFamily({ token, familyName, role, nodeId, prev, afte
     setStep(next);
   };
 
+  const familyName = opened.state === "open" ? opened.familyName : "the family";
   const nameProblem = personNameProblem(name);
   const submitName = (e: Event) => {
     e.preventDefault();
     setShowNameError(true);
-    if (nameProblem || (existing && !replaceExisting)) return;
+    if (nameProblem || (existing && !replaceExisting) || opened.state !== "open") return;
     setSeed(newSeed());
     go(1);
   };
 
   const join = async () => {
-    if (!seed || busy) return;
+    if (!seed || busy || opened.state !== "open") return;
     setBusy(true);
     go(3);
     const keys = deriveIdentity(seed);
@@ -82,30 +123,32 @@ export default function JoinFamily({ token, familyName, role, nodeId, prev, afte
       seed,
       keys,
     };
-    let joined: JoinedResponse;
     try {
       await syncClock();
+      const x25519 = toBase64Url(keys.x25519PublicKey);
       const body: MemberRecordBody = {
-        x25519: toBase64Url(keys.x25519PublicKey),
-        name: name.trim(),
+        x25519,
+        name: await opened.keys.sealPersonName(name.trim()),
         role: role as Role,
         removed: false,
         invite: token,
       };
       const record = await makeSignedRecord("member", memberKey, body, { identity, prev, after });
-      joined = await api<JoinedResponse>("POST", "/v1/join", { record });
+      // The family key, wrapped for her own key: she reads names on any device from now on.
+      const familyKey = await makeSignedRecord(
+        "family_key",
+        x25519,
+        await opened.keys.wrapFor(x25519),
+        { identity, prev: [recordHash(record)], after: record.hlc },
+      );
+      await api("POST", "/v1/join", { record, familyKey });
     } catch (err) {
       setError(messageOf(err));
       setBusy(false);
       return;
     }
     try {
-      await saveIdentity(seed, {
-        memberKey,
-        name: joined.member?.name ?? name.trim(),
-        familyName: joined.family?.name ?? familyName,
-        nodeId,
-      });
+      await saveIdentity(seed, { memberKey, name: name.trim(), familyName, nodeId });
     } catch (err) {
       setError(
         `You joined ${familyName}, but this browser could not keep your key (${
@@ -127,7 +170,17 @@ export default function JoinFamily({ token, familyName, role, nodeId, prev, afte
       <StepProgress steps={STEPS} current={step} />
       <h2 ref={headingRef} tabIndex={-1} class="wizard-title">{TITLES[step]}</h2>
 
-      {step === 0 && (
+      {step === 0 && opened.state === "problem" && (
+        <div class="alert alert-warn" role="alert">
+          <p>{opened.message}</p>
+        </div>
+      )}
+
+      {step === 0 && opened.state === "opening" && (
+        <p class="loading" aria-live="polite">Opening your invitation…</p>
+      )}
+
+      {step === 0 && opened.state === "open" && (
         <form class="join-form" onSubmit={submitName} noValidate>
           {existing && (
             <div class="alert alert-warn">
@@ -156,7 +209,8 @@ export default function JoinFamily({ token, familyName, role, nodeId, prev, afte
               value={name}
               aria-invalid={showNameError && nameProblem ? "true" : undefined}
               aria-describedby="join-name-hint"
-              onInput={(e) => setName((e.target as HTMLInputElement).value)}
+              onInput={(e) =>
+                setName((e.target as HTMLInputElement).value)}
             />
             <p class="hint" id="join-name-hint">
               {showNameError && nameProblem
@@ -199,4 +253,30 @@ export default function JoinFamily({ token, familyName, role, nodeId, prev, afte
       )}
     </div>
   );
+}
+
+/** Opens the invite with the link's secret: the family key, then the family's name. */
+async function openLink(secret: string, sealed: SealedFamily): Promise<Opened> {
+  if (!secret) {
+    return {
+      state: "problem",
+      message: "This invite link is not complete: the part after # is missing, and it holds " +
+        "the key to your family's names. Open the whole link you were sent again.",
+    };
+  }
+  try {
+    const keys = await openInvite(secret, { x25519: sealed.invite }, sealed.family, sealed.wrap);
+    if (!keys) {
+      return {
+        state: "problem",
+        message: "This invitation is waiting for an admin: the family's key changed after it " +
+          "was made. Ask the admin who invited you to open the family's vault once (their " +
+          "browser brings the invitation up to date), then open this link again.",
+      };
+    }
+    const familyName = await openName(fromBase64Url(sealed.family.name), keys.current);
+    return { state: "open", keys, familyName };
+  } catch (err) {
+    return { state: "problem", message: messageOf(err) };
+  }
 }

@@ -36,10 +36,10 @@ export default function LinkThisDevice({ nodeId }: Props) {
       if (toBase64Url(deriveIdentity(seed).signingPublicKey) !== payload.memberKey) {
         throw new Error("The linked key does not match its owner. Make a new code.");
       }
-      const member = await signIn(seed);
+      await signIn(seed);
       await saveIdentity(seed, {
         memberKey: payload.memberKey,
-        name: member.name,
+        name: payload.name,
         familyName: payload.familyName,
         nodeId,
       });

@@ -1,13 +1,16 @@
 import { useState } from "preact/hooks";
 import { api, isSignedOut, messageOf } from "../lib/web/browser/api.ts";
 import type { MemberRecordBody, MembersResponse, Role } from "../lib/web/browser/api_types.ts";
+import { removeMember } from "../lib/web/browser/family_admin.ts";
+import { forgetFamilyNames } from "../lib/web/browser/family_names.ts";
 import { makeSignedRecord, postRecords } from "../lib/web/browser/records.ts";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
 import { SignedOutAlert } from "../lib/web/browser/ui/SignedOutAlert.tsx";
+import { useFamilyNames } from "../lib/web/browser/ui/use_family_names.ts";
+import { browserVaultDeps } from "../lib/web/browser/vault/client.ts";
 
 interface Props {
   memberKey: string;
-  name: string;
   role: string;
   isSelf: boolean;
   adminCount: number;
@@ -17,11 +20,17 @@ interface Props {
 
 /**
  * An admin's controls for one member: change their role, or remove them. Each change is a
- * new version of the member's record, signed in this browser (DESIGN §4).
+ * new version of the member's record, signed in this browser (DESIGN §4); a removal also
+ * starts a new family key epoch, so names set afterwards are not readable with the keys the
+ * removed member keeps (lib/web/browser/family_admin.ts).
  */
 export default function MemberActions(
-  { memberKey, name, role, isSelf, adminCount, senior = false }: Props,
+  { memberKey, role, isSelf, adminCount, senior = false }: Props,
 ) {
+  // Names are sealed: the browser opens this one (FORMAT §14).
+  const known = useFamilyNames()?.members.get(memberKey);
+  const name = known ?? "this member";
+  const Name = known ?? "This member";
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState<"role" | "remove" | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -35,12 +44,19 @@ export default function MemberActions(
     setBusy(kind);
     setError(undefined);
     try {
+      if (kind === "remove") {
+        await removeMember(await browserVaultDeps(), memberKey);
+        forgetFamilyNames();
+        location.reload();
+        return;
+      }
       const { members } = await api<MembersResponse>("GET", "/v1/members");
       const current = members.find((m) => m.key === memberKey);
       if (!current) {
-        throw new Error(`${name} is no longer in the family's records. Reload the page.`);
+        throw new Error(`${Name} is no longer in the family's records. Reload the page.`);
       }
-      // Keep every field (the x25519 key and the redeemed invite never change); change only `patch`.
+      // Keep every field (the x25519 key, the redeemed invite and the sealed name never
+      // change here); change only `patch`.
       const body: MemberRecordBody = { ...current.record.body, ...patch };
       await postRecords([await makeSignedRecord("member", memberKey, body)]);
       location.reload();
@@ -56,7 +72,7 @@ export default function MemberActions(
   if (senior) {
     return (
       <p class="hint">
-        {name} became an admin before you: only an admin who did so before {name}{" "}
+        {Name} became an admin before you: only an admin who did so before {name}{" "}
         can change their role or remove them.
       </p>
     );
@@ -69,8 +85,14 @@ export default function MemberActions(
           <strong>Remove {name} from the family?</strong>
         </p>
         <ul class="advice">
-          <li>{name}'s sessions end at once, on every device, and they cannot sign in again.</li>
+          <li>
+            {known ? `${known}'s sessions` : "Their sessions"}{" "}
+            end at once, on every device, and they cannot sign in again.
+          </li>
           <li>Photos they already downloaded stay theirs — removal cannot take those back.</li>
+          <li>
+            The family gets a new key for names: names set from now on are hidden from them.
+          </li>
         </ul>
         <ErrorAlert message={error} />
         <div class="btn-row">
@@ -128,7 +150,7 @@ export default function MemberActions(
       </div>
       {lastAdmin && (
         <p class="hint">
-          {isSelf ? "You are" : `${name} is`} the only admin, so this role cannot change yet.
+          {isSelf ? "You are" : `${Name} is`} the only admin, so this role cannot change yet.
         </p>
       )}
     </div>

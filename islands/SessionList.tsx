@@ -3,7 +3,7 @@ import { api, isSignedOut, messageOf } from "../lib/web/browser/api.ts";
 import type { SessionEntry, SessionResponse } from "../lib/web/browser/api_types.ts";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
 import { SignedOutAlert } from "../lib/web/browser/ui/SignedOutAlert.tsx";
-import { describeUserAgent, timeAgo } from "../lib/web/browser/user_agent.ts";
+import { timeAgo } from "../lib/web/browser/user_agent.ts";
 
 /** Settings: the browsers signed in as me on this node, with a way to end the others. */
 export default function SessionList(_props: Record<string, never>) {
@@ -61,7 +61,8 @@ export default function SessionList(_props: Record<string, never>) {
       <ErrorAlert message={error} />
       <ul class="list">
         {sessions.map((s) => {
-          const device = describeUserAgent(s.userAgent);
+          // The node keeps only a coarse label of each device, never its User-Agent string.
+          const device = s.device || "Unknown device";
           return (
             <li key={s.handle} class="list-row" data-current={s.current ? "true" : undefined}>
               <div class="list-main">

@@ -7,7 +7,7 @@ import {
   toBase64Url,
 } from "../lib/crypto/mod.ts";
 import { api, ApiError, messageOf } from "../lib/web/browser/api.ts";
-import type { JoinedResponse } from "../lib/web/browser/api_types.ts";
+import { foundingBodies } from "../lib/web/browser/family_keys.ts";
 import { saveIdentity, type UnlockedIdentity } from "../lib/web/browser/keystore.ts";
 import {
   familyNameProblem,
@@ -107,7 +107,6 @@ export default function SetupWizard({ nodeId }: Props) {
     setBusy(true);
     setError(undefined);
     go(4);
-    let created: JoinedResponse;
     const keys = deriveIdentity(seed);
     const memberKey = toBase64Url(keys.signingPublicKey);
     const identity: UnlockedIdentity = {
@@ -117,18 +116,28 @@ export default function SetupWizard({ nodeId }: Props) {
     };
     try {
       await syncClock();
+      // The names are sealed under a new family key, wrapped for the founder (FORMAT §14).
+      const x25519 = toBase64Url(keys.x25519PublicKey);
+      const bodies = await foundingBodies(
+        { key: memberKey, x25519 },
+        { family: familyName.trim(), founder: yourName.trim() },
+      );
       // The family log starts here: the family record follows nothing, each next one the
       // one before.
-      const family = await makeSignedRecord("family", randomId(), {
-        name: familyName.trim(),
-        founder: memberKey,
-      }, { identity, prev: [] });
-      const member = await makeSignedRecord("member", memberKey, {
-        x25519: toBase64Url(keys.x25519PublicKey),
-        name: yourName.trim(),
-        role: "admin",
-        removed: false,
-      }, { identity, prev: [recordHash(family)], after: family.hlc });
+      const family = await makeSignedRecord("family", randomId(), bodies.family, {
+        identity,
+        prev: [],
+      });
+      const member = await makeSignedRecord("member", memberKey, bodies.member, {
+        identity,
+        prev: [recordHash(family)],
+        after: family.hlc,
+      });
+      const familyKey = await makeSignedRecord("family_key", x25519, bodies.familyKey, {
+        identity,
+        prev: [recordHash(member)],
+        after: member.hlc,
+      });
       // This node's own node record (docs/PROTOCOL.md §4), so it can pair other nodes later.
       const ch = await api<{ nodeId: string; nodePublicKey?: string; nodeUrl?: string }>(
         "POST",
@@ -141,10 +150,10 @@ export default function SetupWizard({ nodeId }: Props) {
           name: nodeName.replace(/\s+/g, " ").trim().slice(0, MAX_PERSON_NAME) || "First node",
           removed: false,
           ...(ch.nodeUrl ? { url: ch.nodeUrl } : {}),
-        }, { identity, prev: [recordHash(member)], after: member.hlc })
+        }, { identity, prev: [recordHash(familyKey)], after: familyKey.hlc })
         : undefined;
-      const records = node ? [family, member, node] : [family, member];
-      created = await api<JoinedResponse>("POST", "/v1/setup", { code, records });
+      const records = node ? [family, member, familyKey, node] : [family, member, familyKey];
+      await api("POST", "/v1/setup", { code, records });
     } catch (err) {
       setError(setupError(err));
       setBusy(false);
@@ -153,8 +162,8 @@ export default function SetupWizard({ nodeId }: Props) {
     try {
       await saveIdentity(seed, {
         memberKey,
-        name: created.member?.name ?? yourName.trim(),
-        familyName: created.family?.name ?? familyName.trim(),
+        name: yourName.trim(),
+        familyName: familyName.trim(),
         nodeId,
       });
     } catch (err) {
@@ -227,7 +236,7 @@ export default function SetupWizard({ nodeId }: Props) {
             <p class="hint" id="family-name-hint">
               {showNameErrors && familyProblem
                 ? <span class="field-error">{familyProblem}</span>
-                : "Everyone in the family sees this name."}
+                : "Everyone in the family sees this name; it is encrypted, so nodes do not."}
             </p>
           </div>
           <div class="field">

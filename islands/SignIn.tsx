@@ -8,6 +8,7 @@ import {
   loadIdentity,
   saveIdentity,
 } from "../lib/web/browser/keystore.ts";
+import { ownNames } from "../lib/web/browser/family_names.ts";
 import { safeNext, signIn } from "../lib/web/browser/session.ts";
 import { movedFrom } from "../lib/web/browser/family_nodes.ts";
 import { timingStart, timingStep } from "../lib/web/browser/timing.ts";
@@ -17,7 +18,6 @@ import { SecureContextNotice } from "../lib/web/browser/ui/SecureContextNotice.t
 
 interface Props {
   nodeId: string;
-  familyName: string;
   next?: string;
 }
 
@@ -25,9 +25,11 @@ type Mode = "loading" | "known" | "words";
 
 /**
  * Sign-in: with the key this browser already holds ("Sign in as Ada"), or by adding this
- * device with the 24 recovery words, which are then kept (sealed) in this browser.
+ * device with the 24 recovery words, which are then kept (sealed) in this browser. Names are
+ * encrypted (FORMAT §14): before sign-in the page knows only what this browser's own label of
+ * its key says; after, it opens the member's and the family's names to keep in that label.
  */
-export default function SignIn({ nodeId, familyName, next }: Props) {
+export default function SignIn({ nodeId, next }: Props) {
   const insecure = useInsecureContext();
   const [mode, setMode] = useState<Mode>("loading");
   const [meta, setMeta] = useState<IdentityMeta | undefined>();
@@ -54,8 +56,9 @@ export default function SignIn({ nodeId, familyName, next }: Props) {
       .catch(() => setMode("words")); // no storage here: typing the words still works
   }, []);
 
-  const notMember = `This key is not a member of ${familyName} on this node. ` +
-    `Check the words, or ask an admin whether you were removed.`;
+  const familyName = meta?.familyName ?? "your family";
+  const notMember = `This key is not a member of ${meta?.familyName ?? "this family"} on this ` +
+    `node. Check the words, or ask an admin whether you were removed.`;
   const explain = (err: unknown) =>
     err instanceof ApiError && err.status === 401 ? notMember : messageOf(err);
   const done = () => location.assign(safeNext(next));
@@ -98,13 +101,16 @@ export default function SignIn({ nodeId, familyName, next }: Props) {
     }
     setBusy(true);
     try {
-      const member = await signIn(seed);
+      await signIn(seed);
       timingStep("session opened");
       const memberKey = toBase64Url(deriveIdentity(seed).signingPublicKey);
+      const names = await ownNames(seed);
+      timingStep("names opened");
       await saveIdentity(seed, {
         memberKey,
-        name: member.name,
-        familyName,
+        // Until an admin shares the family key with her, the label says so; pages update it.
+        name: names.name ?? "You",
+        familyName: names.family ?? "Your family",
         nodeId,
       }).catch(() => {
         // Signed in; this browser just cannot keep the key (private mode). Next time, words again.
@@ -141,7 +147,7 @@ export default function SignIn({ nodeId, familyName, next }: Props) {
 
   const movedNote = movedFromNode && (
     <p class="alert alert-warn moved-note" role="status">
-      {movedFromNode} is not answering, so this page moved to this node of {familyName}.
+      {movedFromNode} is not answering, so this page moved to another node of {familyName}.
     </p>
   );
 
@@ -217,7 +223,7 @@ export default function SignIn({ nodeId, familyName, next }: Props) {
       </p>
       {meta === undefined && (
         <p class="hint">
-          New to {familyName}? Ask a family admin for an invite link.
+          New here? Ask a family admin for an invite link.
         </p>
       )}
     </form>

@@ -2,6 +2,8 @@ import type { AppProps } from "../lib/web/types.ts";
 import { services, sessionOf } from "../lib/web/page_helpers.ts";
 import { currentFamily } from "../lib/core/family_kinds.ts";
 import NodeWatch from "../islands/NodeWatch.tsx";
+import NameFill from "../islands/NameFill.tsx";
+import { NameSlot } from "../lib/web/browser/ui/NameSlot.tsx";
 
 const NAV = [
   { href: "/", label: "Home" },
@@ -39,7 +41,11 @@ export default function App({ Component, state, url }: AppProps) {
           <a class="brand" href="/">
             <img src={asset("favicon.svg")} alt="" width="28" height="28" />
             <span>p2pos</span>
-            {family && <span class="brand-family">{family.body.name}</span>}
+            {family && (
+              <span class="brand-family">
+                <NameSlot of="family" placeholder="Family vault" />
+              </span>
+            )}
           </a>
           {session && (
             <nav class="mainnav" aria-label="Main">
@@ -53,14 +59,18 @@ export default function App({ Component, state, url }: AppProps) {
           {session && (
             <a class="whoami" href="/settings" title="Your key and devices">
               <span class="avatar" aria-hidden="true">
-                {session.member.body.name.slice(0, 1).toUpperCase()}
+                <NameSlot of={`member:${session.memberKey}`} placeholder="·" form="initial" />
               </span>
-              <span>{session.member.body.name}</span>
+              <NameSlot of={`member:${session.memberKey}`} placeholder="You" />
             </a>
           )}
         </header>
         <main class="page">
           <NodeWatch signedIn={session !== undefined} />
+          <NameFill
+            signedIn={session !== undefined}
+            admin={session?.member.body.role === "admin"}
+          />
           <Component />
         </main>
         <footer class="footer">

@@ -1,6 +1,7 @@
 import type { Handlers, PageProps } from "../lib/web/types.ts";
 import { services, sessionOf } from "../lib/web/page_helpers.ts";
-import { currentFamily, type MemberBody } from "../lib/core/family_kinds.ts";
+import type { MemberBody } from "../lib/core/family_kinds.ts";
+import { NameSlot } from "../lib/web/browser/ui/NameSlot.tsx";
 import SetupWizard from "../islands/SetupWizard.tsx";
 import JoinAsNode from "../islands/JoinAsNode.tsx";
 import SignIn from "../islands/SignIn.tsx";
@@ -9,13 +10,12 @@ import ReplicationBadge from "../islands/ReplicationBadge.tsx";
 
 type HomeData =
   | { view: "setup" }
-  | { view: "signin"; familyName: string; next?: string }
+  | { view: "signin"; next?: string }
   | {
     view: "dashboard";
-    familyName: string;
-    memberName: string;
+    me: string;
     role: string;
-    members: { name: string; role: string }[];
+    memberCount: number;
     blobCount: number;
   };
 
@@ -26,23 +26,21 @@ export const handler: Handlers<HomeData> = {
       ctx.state.title = "Set up this node";
       return ctx.render({ view: "setup" });
     }
-    const familyName = currentFamily(records)!.body.name;
     const session = sessionOf(ctx.state);
     if (!session) {
       ctx.state.title = "Sign in";
       const next = ctx.url.searchParams.get("next") ?? undefined;
-      return ctx.render({ view: "signin", familyName, next });
+      return ctx.render({ view: "signin", next });
     }
     ctx.state.title = "Home";
-    const members = records.list<MemberBody>("member").filter((m) => !m.body.removed)
-      .map((m) => ({ name: m.body.name, role: m.body.role }));
+    // Names are sealed (FORMAT §14): the page shows placeholders the browser fills in.
+    const memberCount = records.list<MemberBody>("member").filter((m) => !m.body.removed).length;
     const page = await blobs.list({ limit: 1000 });
     return ctx.render({
       view: "dashboard",
-      familyName,
-      memberName: session.member.body.name,
+      me: session.memberKey,
       role: session.member.body.role,
-      members,
+      memberCount,
       blobCount: page.ids.length,
     });
   },
@@ -75,27 +73,33 @@ export default function Home({ data, state }: PageProps<HomeData>) {
     return (
       <section class="setup">
         <div class="card card-hero">
-          <p class="eyebrow">{data.familyName}</p>
+          <p class="eyebrow">
+            <NameSlot of="family" placeholder="Your family's vault" />
+          </p>
           <h1>Sign in with your key</h1>
           <p class="lead">
             p2pos has no passwords. Your browser proves it holds your family key by signing a
             one-time challenge from this node.
           </p>
-          <SignIn nodeId={state.nodeId} familyName={data.familyName} next={data.next} />
+          <SignIn nodeId={state.nodeId} next={data.next} />
         </div>
       </section>
     );
   }
   return (
     <section>
-      <p class="eyebrow">{data.familyName}</p>
-      <h1>Hello, {data.memberName}</h1>
+      <p class="eyebrow">
+        <NameSlot of="family" placeholder="Your family" />
+      </p>
+      <h1>
+        Hello, <NameSlot of={`member:${data.me}`} placeholder="there" />
+      </h1>
       <div class="cards">
         <div class="card stat">
           <h2>Family</h2>
-          <p class="stat-value">{data.members.length}</p>
+          <p class="stat-value">{data.memberCount}</p>
           <p class="muted">
-            {data.members.length === 1 ? "member" : "members"} ·{" "}
+            {data.memberCount === 1 ? "member" : "members"} ·{" "}
             <a href="/members">{data.role === "admin" ? "invite someone" : "see who"}</a>
           </p>
         </div>

@@ -1,13 +1,13 @@
 import type { Handlers, PageProps } from "../lib/web/types.ts";
 import { services, sessionOf, toSignIn } from "../lib/web/page_helpers.ts";
-import { currentFamily, type MemberBody, outranks } from "../lib/core/family_kinds.ts";
+import { type MemberBody, outranks } from "../lib/core/family_kinds.ts";
 import { parseHlc } from "../lib/core/hlc.ts";
+import { NameSlot } from "../lib/web/browser/ui/NameSlot.tsx";
 import InvitePanel from "../islands/InvitePanel.tsx";
 import MemberActions from "../islands/MemberActions.tsx";
 
 interface Row {
   key: string;
-  name: string;
   role: string;
   removed: boolean;
   since: string;
@@ -16,7 +16,6 @@ interface Row {
 }
 
 interface MembersData {
-  familyName: string;
   me: string;
   isAdmin: boolean;
   adminCount: number;
@@ -30,19 +29,19 @@ export const handler: Handlers<MembersData> = {
     const { records } = services(ctx.state);
     ctx.state.title = "Members";
     const all = records.list<MemberBody>("member");
+    // Names are sealed (FORMAT §14): the rows are in date order, and the browser fills each
+    // name in.
     const members = all
       .map((m) => ({
         key: m.id,
-        name: m.body.name,
         role: m.body.role,
         removed: m.body.removed,
         since: new Date(parseHlc(m.hlc).wall).toISOString().slice(0, 10),
         senior: !m.body.removed && m.body.role === "admin" && m.id !== session.memberKey &&
           !outranks(records, session.memberKey, m.id),
       }))
-      .sort((a, b) => Number(a.removed) - Number(b.removed) || a.name.localeCompare(b.name));
+      .sort((a, b) => Number(a.removed) - Number(b.removed) || a.since.localeCompare(b.since));
     return ctx.render({
-      familyName: currentFamily(records)!.body.name,
       me: session.memberKey,
       isAdmin: session.member.body.role === "admin",
       adminCount: all.filter((m) => !m.body.removed && m.body.role === "admin").length,
@@ -56,7 +55,9 @@ export default function Members({ data }: PageProps<MembersData>) {
   const removed = data.members.filter((m) => m.removed);
   return (
     <section>
-      <p class="eyebrow">{data.familyName}</p>
+      <p class="eyebrow">
+        <NameSlot of="family" placeholder="Your family" />
+      </p>
       <h1>Members</h1>
       <p class="lead">
         Everyone here signs in with their own key. Albums are shared with members one by one,
@@ -87,7 +88,7 @@ export default function Members({ data }: PageProps<MembersData>) {
             {active.map((m) => (
               <tr key={m.key} data-member={m.key}>
                 <td>
-                  {m.name}
+                  <NameSlot of={`member:${m.key}`} placeholder="A member" />
                   {m.key === data.me && <span class="badge">you</span>}
                 </td>
                 <td>
@@ -98,7 +99,6 @@ export default function Members({ data }: PageProps<MembersData>) {
                   <td>
                     <MemberActions
                       memberKey={m.key}
-                      name={m.name}
                       role={m.role}
                       isSelf={m.key === data.me}
                       adminCount={data.adminCount}
@@ -119,7 +119,11 @@ export default function Members({ data }: PageProps<MembersData>) {
             theirs.
           </p>
           <ul>
-            {removed.map((m) => <li key={m.key}>{m.name}</li>)}
+            {removed.map((m) => (
+              <li key={m.key}>
+                <NameSlot of={`member:${m.key}`} placeholder="A former member" />
+              </li>
+            ))}
           </ul>
         </div>
       )}

@@ -1,6 +1,6 @@
 import type { Handlers, PageProps } from "../lib/web/types.ts";
 import { services, sessionOf, toSignIn } from "../lib/web/page_helpers.ts";
-import { currentFamily } from "../lib/core/family_kinds.ts";
+import { NameSlot } from "../lib/web/browser/ui/NameSlot.tsx";
 import type { NodeBody } from "../lib/core/node_kinds.ts";
 import { toBase64Url } from "../lib/crypto/mod.ts";
 import type { ReplicationStatus } from "../lib/replication/mod.ts";
@@ -10,7 +10,6 @@ import NodeList from "../islands/NodeList.tsx";
 import PairNode from "../islands/PairNode.tsx";
 
 interface NodesData {
-  familyName: string;
   isAdmin: boolean;
   self: {
     nodeId: string;
@@ -55,7 +54,6 @@ export const handler: Handlers<NodesData> = {
     ctx.state.title = "Nodes";
     const record = records.get<NodeBody>("node", nodeKey.nodeId);
     return ctx.render({
-      familyName: currentFamily(records)!.body.name,
       isAdmin: session.member.body.role === "admin",
       self: {
         nodeId: nodeKey.nodeId,
@@ -77,7 +75,9 @@ export default function Nodes({ data }: PageProps<NodesData>) {
   const { self, status } = data;
   return (
     <section>
-      <p class="eyebrow">{data.familyName}</p>
+      <p class="eyebrow">
+        <NameSlot of="family" placeholder="Your family" />
+      </p>
       <h1>Nodes</h1>
       <p class="lead">
         Every node of the family keeps a full, encrypted copy of every photo. None of them can read

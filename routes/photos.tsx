@@ -1,25 +1,23 @@
 import type { Handlers, PageProps } from "../lib/web/types.ts";
-import { services, sessionOf, toSignIn } from "../lib/web/page_helpers.ts";
-import { currentFamily } from "../lib/core/family_kinds.ts";
+import { sessionOf, toSignIn } from "../lib/web/page_helpers.ts";
+import { NameSlot } from "../lib/web/browser/ui/NameSlot.tsx";
 import Timeline from "../islands/Timeline.tsx";
 
-interface PhotosData {
-  familyName: string;
-}
-
-export const handler: Handlers<PhotosData> = {
+export const handler: Handlers<Record<string, never>> = {
   GET(_req, ctx) {
     if (!sessionOf(ctx.state)) return toSignIn(ctx);
     ctx.state.title = "Photos";
-    return ctx.render({ familyName: currentFamily(services(ctx.state).records)?.body.name ?? "" });
+    return ctx.render({});
   },
 };
 
 /** The timeline: every photo the member can open, newest first; the island decrypts it all. */
-export default function Photos({ data }: PageProps<PhotosData>) {
+export default function Photos(_props: PageProps<Record<string, never>>) {
   return (
     <section>
-      <p class="eyebrow">{data.familyName}</p>
+      <p class="eyebrow">
+        <NameSlot of="family" placeholder="Your family" />
+      </p>
       <Timeline />
     </section>
   );

@@ -1,5 +1,6 @@
 import type { Handlers, PageProps } from "../lib/web/types.ts";
 import { sessionOf, toSignIn } from "../lib/web/page_helpers.ts";
+import { NameSlot } from "../lib/web/browser/ui/NameSlot.tsx";
 import RecoveryWords from "../islands/RecoveryWords.tsx";
 import SessionList from "../islands/SessionList.tsx";
 import ThemeToggle from "../islands/ThemeToggle.tsx";
@@ -7,7 +8,6 @@ import AccountActions from "../islands/AccountActions.tsx";
 import LinkDevice from "../islands/LinkDevice.tsx";
 
 interface SettingsData {
-  name: string;
   key: string;
   role: string;
   theme: "system" | "light" | "dark";
@@ -19,7 +19,6 @@ export const handler: Handlers<SettingsData> = {
     if (!session) return toSignIn(ctx);
     ctx.state.title = "Settings";
     return ctx.render({
-      name: session.member.body.name,
       key: session.memberKey,
       role: session.member.body.role,
       theme: ctx.state.theme ?? "system",
@@ -35,7 +34,9 @@ export default function Settings({ data, state }: PageProps<SettingsData>) {
         <h2>Your key</h2>
         <dl class="facts">
           <dt>Name</dt>
-          <dd>{data.name}</dd>
+          <dd>
+            <NameSlot of={`member:${data.key}`} placeholder="Your name (encrypted)" />
+          </dd>
           <dt>Role</dt>
           <dd>{data.role}</dd>
           <dt>Public key</dt>

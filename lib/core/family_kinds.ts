@@ -1,10 +1,13 @@
 /**
  * Record kinds of the trust group (DESIGN §4): `family`, `member`, `invite`.
+ * Names are sealed under the family key (FORMAT §14): a node stores and checks
+ * their shape, and never reads them.
  * Who may author what:
  *
  * - `family`: created once, by its founder, only through the node's setup
- *   (which needs the setup code) or replicated from a family node; renamed by
- *   an admin. The founder never changes.
+ *   (which needs the setup code) or replicated from a family node, at family key
+ *   epoch 0; renamed by an admin, who also starts a new key epoch (one at a
+ *   time) when a member is removed. The founder never changes.
  * - `member` (id = the member's Ed25519 key):
  *   - the founder signs their own first record as admin;
  *   - a new person signs their own record carrying an invite token: the
@@ -14,8 +17,11 @@
  *     only if they became admin first (their admin record is an ancestor of the other's
  *     in the family log), so two admins can never remove each other;
  *   - a member may rename themself, nothing else.
- *   Nobody may change a member's X25519 key: album keys are wrapped to it.
- * - `invite`: made by an admin; afterwards only revoked. It dies with its admin's right.
+ *   Nobody may change a member's X25519 key: album keys are wrapped to it. A name
+ *   set or changed from a browser is sealed under the family's current key.
+ * - `invite`: made by an admin, with the X25519 key its link's secret gives (the
+ *   family key is wrapped to it, `family_key`); afterwards only revoked. It dies
+ *   with its admin's right.
  *
  * Every right is judged on the records in force when the record arrives, which include
  * everything it follows. Removing a member, demoting an admin or withdrawing an invite ends
@@ -31,17 +37,42 @@ import { recordHash, toHex } from "../crypto/mod.ts";
 import { ConflictError, ForbiddenError } from "./errors.ts";
 import { parseHlc } from "./hlc.ts";
 import type { Origin, RecordKind, RecordView, TypedRecord } from "./record_kinds.ts";
-import { bodyParser, DisplayName, Hex64, Key32, oneLine, Role } from "./schemas.ts";
+import {
+  base64UrlLength,
+  bodyParser,
+  Epoch,
+  Hex64,
+  Key32,
+  Role,
+  SealedName,
+  SealedPersonName,
+} from "./schemas.ts";
+
+/** FORMAT §14.4: bytes of the keychain blob of epoch `epoch` (header, label, keys, tag). */
+const keychainBytes = (epoch: number) => 75 + 21 + 32 * epoch + 16;
 
 export const FamilyBody = z.object({
-  name: oneLine(80),
   founder: Key32,
-}).strict();
+  /** The family key epoch: 0 at setup, one more at each rotation. */
+  epoch: Epoch,
+  /** FORMAT §14.2: names the key of `epoch` without revealing it. */
+  keyId: Hex64,
+  /** The family's name, sealed under the key of `epoch`. */
+  name: SealedName,
+  /** The keys of epochs 0 … epoch−1, sealed under the key of `epoch`; null at epoch 0. */
+  keys: z.string().regex(/^[A-Za-z0-9_-]+$/).nullable(),
+}).strict().refine(
+  (b) =>
+    b.epoch === 0
+      ? b.keys === null
+      : b.keys !== null && b.keys.length === base64UrlLength(keychainBytes(b.epoch)),
+  "keys: expected null at epoch 0, else the sealed keys of every earlier epoch (FORMAT §14.4)",
+);
 export type FamilyBody = z.infer<typeof FamilyBody>;
 
 export const MemberBody = z.object({
   x25519: Key32,
-  name: DisplayName,
+  name: SealedPersonName,
   role: Role,
   removed: z.boolean(),
   /** The invite token redeemed to join (one-time; proves the admin's invitation). */
@@ -52,6 +83,11 @@ export type MemberBody = z.infer<typeof MemberBody>;
 export const InviteBody = z.object({
   /** SHA-256 (hex) of the token in the invite link; the token itself never reaches a node before use. */
   tokenHash: Hex64,
+  /**
+   * The invite's X25519 key, derived from the secret in the link's fragment (FORMAT §14.5),
+   * which never reaches a node: the family key is wrapped to it for the invited person.
+   */
+  x25519: Key32,
   role: Role,
   /** Milliseconds since the epoch. */
   expiresAt: z.number().int().positive(),
@@ -73,8 +109,11 @@ export function isAdmin(view: RecordView, key: string): boolean {
   return activeMember(view, key)?.body.role === "admin";
 }
 
-/** Kinds only an admin makes (a member's record of someone else too). */
-export const ADMIN_KINDS = ["family", "member", "invite", "node"];
+/**
+ * Kinds only an admin makes (a member's record of someone else too, and the family key
+ * wrapped for someone else).
+ */
+export const ADMIN_KINDS = ["family", "member", "invite", "node", "family_key"];
 
 /**
  * The link hash of the member record that began `key`'s current run as admin, or undefined
@@ -110,13 +149,23 @@ export const familyKind: RecordKind<FamilyBody> = {
       if (record.body.founder !== record.author) {
         throw new ForbiddenError("a family must be signed by its founder");
       }
+      if (record.body.epoch !== 0) throw new ForbiddenError("a family starts at key epoch 0");
       return;
     }
     if (record.body.founder !== previous.body.founder) {
       throw new ForbiddenError("the founder of a family never changes");
     }
     if (!isAdmin(view, record.author)) {
-      throw new ForbiddenError("only an admin may rename the family");
+      throw new ForbiddenError("only an admin may rename the family or change its key");
+    }
+    // From a peer, two admins' versions made at once on two nodes may cross.
+    if (origin.via === "peer") return;
+    const step = record.body.epoch - previous.body.epoch;
+    if (step !== 0 && step !== 1) {
+      throw new ForbiddenError("the family key's epoch advances one at a time");
+    }
+    if ((step === 1) !== (record.body.keyId !== previous.body.keyId)) {
+      throw new ForbiddenError("a new family key comes with a new epoch, and only then");
     }
   },
 };
@@ -128,6 +177,7 @@ export const memberKind: RecordKind<MemberBody> = {
     if (previous && previous.body.x25519 !== record.body.x25519) {
       throw new ForbiddenError("a member's encryption key never changes");
     }
+    checkNameEpoch(record, previous, view, origin);
     // The redeemed token stays on the record so the invite can never be used twice.
     if (previous && previous.body.invite !== record.body.invite) {
       throw new ForbiddenError("the invite a member joined with never changes");
@@ -186,14 +236,17 @@ export const memberKind: RecordKind<MemberBody> = {
       };
     }
     if (record.body.role !== "admin" && hadSeenAdmin(view, record)) {
-      // What only an admin makes: not their own member record (a rename).
+      // What only an admin makes: not their own member record (a rename), nor the family
+      // key wrapped for themself.
+      const own = record.body.x25519;
       return {
         author: subject,
         kinds: ADMIN_KINDS,
         others: ["member"],
         covers: (link, view) =>
           link.author === subject
-            ? link.kind !== "member" || link.id !== subject
+            ? !(link.kind === "member" && link.id === subject) &&
+              !(link.kind === "family_key" && link.id === own)
             : invitedBy(view, link) === subject,
       };
     }
@@ -204,6 +257,28 @@ export const memberKind: RecordKind<MemberBody> = {
     return by ? [by] : [];
   },
 };
+
+/**
+ * A name set or changed from a browser is sealed under the family's current key, so a member
+ * removed since (who keeps the earlier keys) cannot read it. A name that stays as it was keeps
+ * its epoch (an admin changing a role does not re-seal it); from a peer, a name sealed before
+ * the key moved on keeps its epoch too.
+ */
+function checkNameEpoch(
+  record: TypedRecord<MemberBody>,
+  previous: TypedRecord<MemberBody> | undefined,
+  view: RecordView,
+  origin: Origin,
+): void {
+  if (origin.via === "peer" || previous?.body.name.sealed === record.body.name.sealed) return;
+  const family = currentFamily(view);
+  if (family && record.body.name.epoch !== family.body.epoch) {
+    throw new ForbiddenError(
+      `a new name is sealed under the family's current key (epoch ${family.body.epoch}); ` +
+        "reload the page",
+    );
+  }
+}
 
 /** Whether a member record that is not an admin one follows one that was: a demotion. */
 function hadSeenAdmin(view: RecordView, record: TypedRecord<MemberBody>): boolean {
@@ -271,8 +346,9 @@ export const inviteKind: RecordKind<InviteBody> = {
     if (previous) {
       const b = previous.body;
       if (
-        b.tokenHash !== record.body.tokenHash || b.role !== record.body.role ||
-        b.expiresAt !== record.body.expiresAt || !record.body.revoked
+        b.tokenHash !== record.body.tokenHash || b.x25519 !== record.body.x25519 ||
+        b.role !== record.body.role || b.expiresAt !== record.body.expiresAt ||
+        !record.body.revoked
       ) {
         throw new ForbiddenError("an invite can only be withdrawn once made");
       }

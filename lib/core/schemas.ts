@@ -31,8 +31,29 @@ export function oneLine(max: number) {
     .refine((s) => s.trim() === s, "must not start or end with spaces");
 }
 
-/** A person's display name. */
+/** A node's display name (node names stay readable to nodes: they need them). */
 export const DisplayName = oneLine(60);
+
+/** A family key epoch (FORMAT §14.1): 0 at setup, one more at each removal. */
+export const Epoch = z.number().int().min(0).max(1_000_000);
+
+/** Length of base64url (no padding) of `n` bytes. */
+export function base64UrlLength(n: number): number {
+  return Math.floor(n / 3) * 4 + (n % 3 === 0 ? 0 : n % 3 + 1);
+}
+
+/**
+ * A name sealed under a family key (FORMAT §14.3): base64url of 347 bytes, whatever the name.
+ * The node cannot read it, only check its shape.
+ */
+export const SealedName = z.string().regex(
+  new RegExp(`^[A-Za-z0-9_-]{${base64UrlLength(347)}}$`),
+  "expected a sealed name (base64url of 347 bytes, FORMAT §14.3)",
+);
+
+/** A person's name: sealed under the family key of `epoch` (FORMAT §14.3). */
+export const SealedPersonName = z.object({ epoch: Epoch, sealed: SealedName }).strict();
+export type SealedPersonName = z.infer<typeof SealedPersonName>;
 
 /** Formats zod issues as one sentence a person can act on. */
 export function describeIssues(error: z.ZodError): string {

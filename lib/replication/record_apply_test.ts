@@ -31,7 +31,7 @@ async function oakLog(stale = false) {
   );
   oak.records.apply([record], { via: "api" });
   const feed = oak.records.feed(0).records;
-  assert.deepEqual(feed.map((r) => r.kind), ["family", "member", "node"]);
+  assert.deepEqual(feed.map((r) => r.kind), ["family", "member", "family_key", "node"]);
   return { oak, feed };
 }
 
@@ -42,7 +42,7 @@ Deno.test("A whole feed applies in one go, in any order of batches within it", a
   const { oak, feed } = await oakLog();
   await using pine = await makeTestApp();
   const out = applyWithRetry(pine.records, [...feed].reverse(), { via: "peer", nodeId: "OAK" });
-  assert.equal(out.stored, 3);
+  assert.equal(out.stored, 4);
   assert.deepEqual(out.refused, []);
   assert.equal(pine.records.list("node").length, 1);
   await oak[Symbol.asyncDispose]();
@@ -51,13 +51,13 @@ Deno.test("A whole feed applies in one go, in any order of batches within it", a
 Deno.test("A record that follows records still on their way is parked and applied once they arrive", async () => {
   const { oak, feed } = await oakLog();
   await using pine = await makeTestApp();
-  const [family, member, node] = feed;
+  const [family, member, familyKey, node] = feed;
   const first = applyFromPeer(pine.db, pine.records, [family, node], "OAK", Date.now());
   assert.equal(first.stored, 1);
   assert.equal(first.refused.length, 1);
   assert.match(first.refused[0].error.message, /does not have yet/);
   assert.equal(parkedCount(pine), 1);
-  applyFromPeer(pine.db, pine.records, [member], "CEDAR", Date.now());
+  applyFromPeer(pine.db, pine.records, [member, familyKey], "CEDAR", Date.now());
   assert.equal(pine.records.list("node").length, 1, "the parked node record was retried");
   assert.equal(parkedCount(pine), 0);
   await oak[Symbol.asyncDispose]();
@@ -66,7 +66,7 @@ Deno.test("A record that follows records still on their way is parked and applie
 Deno.test("A record refused for want of authorization is parked and applied by a later batch", async () => {
   const { oak, feed } = await oakLog(true);
   await using pine = await makeTestApp();
-  const [family, member, node] = feed;
+  const [family, member, , node] = feed;
   // The node record follows only the family record, so it is here in time, but Alice is
   // not a member here yet.
   const first = applyFromPeer(pine.db, pine.records, [family, node], "OAK", Date.now());
@@ -81,10 +81,8 @@ Deno.test("A record refused for want of authorization is parked and applied by a
 Deno.test("A record with a bad signature is refused and never parked", async () => {
   const { oak, feed } = await oakLog();
   await using pine = await makeTestApp();
-  const forged = {
-    ...feed[1],
-    body: { ...(feed[1].body as object), name: "Mallory" },
-  };
+  // Alice's record with its role changed by someone else: its signature no longer matches.
+  const forged = { ...feed[1], body: { ...(feed[1].body as object), role: "member" } };
   const out = applyFromPeer(pine.db, pine.records, [feed[0], forged], "OAK", Date.now());
   assert.equal(out.refused.length, 1);
   assert.match(out.refused[0].error.message, /signature/);

@@ -98,6 +98,22 @@ export class PreLogDataError extends Error {
   }
 }
 
+/**
+ * A data directory whose records no longer parse under this p2pos's record kinds: written by an
+ * older version whose bodies had another shape (before encrypted names, for instance, the
+ * family's first record held its name in the clear). Such records cannot be judged, so the node
+ * does not start on them.
+ */
+export class OutdatedDataError extends Error {
+  constructor(reason: string) {
+    super(
+      `This data directory holds records in a format this p2pos no longer reads (${reason}). ` +
+        "Start the node with a new --data-dir and pair it with the family again.",
+    );
+    this.name = "OutdatedDataError";
+  }
+}
+
 export interface RecordLogOptions {
   /**
    * false: `prev` is not checked and nothing is linked. Only for checking a bootstrap in a
@@ -132,6 +148,29 @@ export class RecordLog implements RecordView {
     this.#linked = options.linked ?? true;
     if (this.index.db.prepare("SELECT 1 AS x FROM records WHERE hash IS NULL LIMIT 1").get()) {
       throw new PreLogDataError();
+    }
+    this.#checkFirstLink();
+  }
+
+  /**
+   * The log's first link (a family's first record) must parse under its kind as this version
+   * defines it. A change to a kind's body that old records cannot meet is caught here, at
+   * start, with what to do, rather than as a refusal of every record that follows.
+   */
+  #checkFirstLink(): void {
+    const first = this.index.db.prepare("SELECT json FROM links ORDER BY seq LIMIT 1").get() as
+      | { json: string }
+      | undefined;
+    if (!first) return;
+    const record = JSON.parse(first.json) as SignedRecord;
+    const kind = this.kinds.get(record.kind);
+    try {
+      if (!kind) throw new Error(`unknown kind "${record.kind}"`);
+      kind.parseBody(record.body);
+    } catch (err) {
+      throw new OutdatedDataError(
+        `its first ${String(record.kind).slice(0, 20)} record: ${(err as Error).message}`,
+      );
     }
   }
 

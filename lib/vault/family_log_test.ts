@@ -11,6 +11,7 @@ import { recordHash, type SignedRecord, toBase64Url } from "../crypto/mod.ts";
 import { formatHlc, parseHlc } from "../core/hlc.ts";
 import { inviteTokenHash } from "../core/family_kinds.ts";
 import {
+  familyKeysOf,
   inviteAndJoin,
   json,
   memberRecord,
@@ -84,6 +85,7 @@ async function scene(): Promise<Scene> {
   const bobsInvite = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
   await post(oak, bob, [signed(oak, bob, "invite", randomId(), {
     tokenHash: inviteTokenHash(bobsInvite),
+    x25519: randomKey(),
     role: "member",
     expiresAt: oak.records.now() + 3600_000,
     revoked: false,
@@ -111,6 +113,10 @@ async function scene(): Promise<Scene> {
   };
 }
 
+/** Bytes of the shape a sealed name has (FORMAT §14.3): what a forger would put there. */
+const sealedShape = () => toBase64Url(crypto.getRandomValues(new Uint8Array(347)));
+const randomKey = () => toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+
 let tick = 0;
 /**
  * Signed by `who` with a place in the log before the revocations: it follows Oak's heads of
@@ -132,7 +138,7 @@ function newKeyAsAdmin(s: Scene, who: TestMember, sign = backdated) {
   const eve = newMember("Eve");
   return sign(s, who, "member", eve.key, {
     x25519: eve.x25519,
-    name: "Eve",
+    name: { epoch: 0, sealed: sealedShape() },
     role: "admin",
     removed: false,
   });
@@ -150,6 +156,7 @@ async function strangerNode(s: Scene, who: TestMember, sign = backdated) {
 function adminInvite(s: Scene, who: TestMember, sign = backdated) {
   return sign(s, who, "invite", randomId(), {
     tokenHash: "ab".repeat(32),
+    x25519: randomKey(),
     role: "admin",
     expiresAt: s.oak.records.now() + 3600_000,
     revoked: false,
@@ -191,7 +198,7 @@ async function forgeries(s: Scene): Promise<[string, SignedRecord][]> {
         `P1 family (${when}): a member renames the family`,
         sign(s, mallory, "family", family.id, {
           ...family.body,
-          name: "Mallory's",
+          name: sealedShape(),
         }),
       ],
       [`P1 member (${when}): a member makes a new key an admin`, newKeyAsAdmin(s, mallory, sign)],
@@ -247,7 +254,7 @@ async function forgeries(s: Scene): Promise<[string, SignedRecord][]> {
       "P2 family: a removed admin renames the family",
       backdated(s, bob, "family", family.id, {
         ...family.body,
-        name: "Bob's",
+        name: sealedShape(),
       }),
     ],
     [
@@ -309,7 +316,7 @@ function joinWith(s: Scene, token: string): SignedRecord {
   const joiner = newMember("Zed");
   return backdated(s, joiner, "member", joiner.key, {
     x25519: joiner.x25519,
-    name: "Zed",
+    name: { epoch: 0, sealed: sealedShape() },
     role: "member",
     removed: false,
     invite: token,
@@ -371,7 +378,7 @@ Deno.test("A node that took a forgery before the revocation voids it, and what f
   const eve = newMember("Eve");
   const eveRecord = backdated(s, bob, "member", eve.key, {
     x25519: eve.x25519,
-    name: "Eve",
+    name: { epoch: 0, sealed: sealedShape() },
     role: "admin",
     removed: false,
   });
@@ -401,6 +408,7 @@ Deno.test("A node that took a forgery before the revocation voids it, and what f
   assert.equal((await signIn(pine, aliceOnPine)).status, 200);
   const invite = signed(pine, s.alice, "invite", randomId(), {
     tokenHash: "56".repeat(32),
+    x25519: randomKey(),
     role: "member",
     expiresAt: pine.records.now() + 3600_000,
     revoked: false,
@@ -466,6 +474,7 @@ Deno.test("Two admins acting at once on two nodes: both stand; a removal wins ov
   // stamped earlier than Alice's rename.
   const invite = signed(oak, alice, "invite", randomId(), {
     tokenHash: "12".repeat(32),
+    x25519: randomKey(),
     role: "member",
     expiresAt: oak.records.now() + 3600_000,
     revoked: false,
@@ -482,7 +491,10 @@ Deno.test("Two admins acting at once on two nodes: both stand; a removal wins ov
   oak.advance(5_000);
   await post(oak, alice, [
     invite,
-    memberRecord(oak, alice, eve, { ...current(oak, "member", eve.key), name: "Evelyn" }),
+    memberRecord(oak, alice, eve, {
+      ...current(oak, "member", eve.key),
+      name: await familyKeysOf(oak).sealPersonName("Evelyn"),
+    }),
   ]);
   assert.deepEqual(sync(oak, pine), []);
   assert.deepEqual(sync(pine, oak), []);
@@ -508,6 +520,7 @@ Deno.test("Two admins acting at once on two nodes: both stand; a removal wins ov
   assert.match((await counter.json()).error.message, /became admin before/);
   const late = signed(pine, dave, "invite", randomId(), {
     tokenHash: "34".repeat(32),
+    x25519: randomKey(),
     role: "admin",
     expiresAt: pine.records.now() + 3600_000,
     revoked: false,
@@ -539,9 +552,11 @@ Deno.test("An admin may remove or demote only an admin who became admin after th
       cookie: by.cookie,
     });
   // The members page tells Bob so, instead of offering buttons that would be refused.
+  // (The node cannot read names: the page says it of the member's row.)
   const page = await (await json(t, "/members", { cookie: bob.cookie })).text();
-  assert.match(page, /Alice became an admin before you/);
-  assert.doesNotMatch(page, /Dora became an admin before you/);
+  const row = (m: TestMember) => page.split(`<tr data-member="${m.key}"`)[1]?.split("</tr>")[0];
+  assert.match(row(alice), /This member became an admin before you/);
+  assert.doesNotMatch(row(dora), /became an admin before you/);
   assert.equal((await demote(dora, bob)).status, 403);
   assert.equal((await demote(bob, alice)).status, 403);
   assert.equal((await demote(bob, dora)).status, 200);

@@ -1,9 +1,10 @@
 /**
  * Every record kind this node accepts: the trust group's (family, member,
- * invite, from core) and the vault's. Used by `main.ts` and tests to build
+ * invite, family key, node, from core) and the vault's. Used by `main.ts` and tests to build
  * the record log.
  */
 
+import { familyKeyKind } from "../core/family_key_kind.ts";
 import { familyKind, inviteKind, memberKind } from "../core/family_kinds.ts";
 import { nodeKind } from "../core/node_kinds.ts";
 import { KindRegistry } from "../core/record_kinds.ts";
@@ -14,6 +15,7 @@ export function createKindRegistry(): KindRegistry {
     .register(familyKind)
     .register(memberKind)
     .register(inviteKind)
+    .register(familyKeyKind)
     .register(nodeKind)
     .register(albumKind)
     .register(grantKind)

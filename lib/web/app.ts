@@ -28,6 +28,7 @@ import { openApiDocument } from "./api/openapi.ts";
 import { uploadRoutes } from "./api/uploads.ts";
 import { authRoutes } from "./api/auth.ts";
 import { blobRoutes } from "./api/blobs.ts";
+import { familyRoutes } from "./api/family.ts";
 import { memberRoutes } from "./api/members.ts";
 import { deviceLinkRoutes } from "./api/device_links.ts";
 import { recordRoutes } from "./api/records.ts";
@@ -205,6 +206,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     setupRoutes({ ...deps, limiter: new AttemptLimiter(10, 60_000, deps.now), publicUrl }),
   );
   app.route("/v1", memberRoutes({ ...deps, publicUrl }));
+  app.route("/v1", familyRoutes(deps));
   app.route("/v1", deviceLinkRoutes(deps));
   const access = new BlobAccess(deps.db, deps.records);
   const albums = new AlbumQueries(deps.db, deps.records);

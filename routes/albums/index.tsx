@@ -1,11 +1,10 @@
 import type { Handlers, PageProps } from "../../lib/web/types.ts";
-import { services, sessionOf, toSignIn } from "../../lib/web/page_helpers.ts";
-import { currentFamily } from "../../lib/core/family_kinds.ts";
+import { sessionOf, toSignIn } from "../../lib/web/page_helpers.ts";
+import { NameSlot } from "../../lib/web/browser/ui/NameSlot.tsx";
 import AlbumList from "../../islands/AlbumList.tsx";
 import DownloadEverything from "../../islands/DownloadEverything.tsx";
 
 interface AlbumsData {
-  familyName: string;
   startCreating: boolean;
 }
 
@@ -14,7 +13,6 @@ export const handler: Handlers<AlbumsData> = {
     if (!sessionOf(ctx.state)) return toSignIn(ctx);
     ctx.state.title = "Albums";
     return ctx.render({
-      familyName: currentFamily(services(ctx.state).records)?.body.name ?? "",
       startCreating: ctx.url.searchParams.has("new"),
     });
   },
@@ -24,7 +22,9 @@ export const handler: Handlers<AlbumsData> = {
 export default function Albums({ data }: PageProps<AlbumsData>) {
   return (
     <section>
-      <p class="eyebrow">{data.familyName}</p>
+      <p class="eyebrow">
+        <NameSlot of="family" placeholder="Your family" />
+      </p>
       <h1>Albums</h1>
       <p class="lead">
         Names, photos and dates are encrypted in your browser. This node stores only ciphertext it

@@ -1,19 +1,26 @@
 import type { Handlers, PageProps } from "../../lib/web/types.ts";
 import { services, sessionOf } from "../../lib/web/page_helpers.ts";
 import { currentFamily, type InviteBody, inviteTokenHash } from "../../lib/core/family_kinds.ts";
+import type { FamilyKeyBody } from "../../lib/core/family_key_kind.ts";
 import { inviteStatus } from "../../lib/web/api/views.ts";
-import JoinFamily from "../../islands/JoinFamily.tsx";
+import { NameSlot } from "../../lib/web/browser/ui/NameSlot.tsx";
+import JoinFamily, { type SealedFamily } from "../../islands/JoinFamily.tsx";
 
 type Status = "pending" | "used" | "expired" | "withdrawn" | "unknown" | "signed-in";
 
 interface JoinData {
   status: Status;
-  familyName: string;
   role?: string;
   token: string;
   /** What the join record follows in the family log (this node's heads now), and their stamp. */
   prev?: string[];
   after?: string;
+  /**
+   * A pending invite only: the family's sealed name and keychain, the invite's X25519 key and
+   * the family key wrapped to it. Ciphertext: only the link's fragment (never sent here) opens
+   * it.
+   */
+  sealed?: SealedFamily;
 }
 
 const MESSAGES: Record<Exclude<Status, "pending">, { title: string; text: string }> = {
@@ -45,7 +52,7 @@ export const handler: Handlers<JoinData> = {
     const { records } = services(ctx.state);
     const token = ctx.params.token;
     const family = currentFamily(records);
-    const base = { token, familyName: family?.body.name ?? "" };
+    const base = { token };
     ctx.state.title = "Join the family";
     if (!family || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
       return ctx.render({ ...base, status: "unknown" }, { status: 404 });
@@ -54,11 +61,18 @@ export const handler: Handlers<JoinData> = {
     const invite = records.find<InviteBody>("invite", "tokenHash", inviteTokenHash(token))[0];
     if (!invite) return ctx.render({ ...base, status: "unknown" }, { status: 404 });
     const { status } = inviteStatus(invite, records);
+    if (status !== "pending") return ctx.render({ ...base, status }, { status: 410 });
     const heads = records.heads();
-    return ctx.render(
-      { ...base, status, role: invite.body.role, prev: heads.prev, after: heads.hlc },
-      { status: status === "pending" ? 200 : 410 },
-    );
+    const { epoch, keyId, keys, name } = family.body;
+    const wrap = records.get<FamilyKeyBody>("family_key", invite.body.x25519)?.body ?? null;
+    return ctx.render({
+      ...base,
+      status,
+      role: invite.body.role,
+      prev: heads.prev,
+      after: heads.hlc,
+      sealed: { family: { epoch, keyId, keys, name }, invite: invite.body.x25519, wrap },
+    });
   },
 };
 
@@ -80,7 +94,9 @@ export default function Join({ data, state }: PageProps<JoinData>) {
     <section class="setup">
       <div class="card card-hero">
         <p class="eyebrow">Invitation</p>
-        <h1>Join {data.familyName}</h1>
+        <h1>
+          Join <NameSlot of="family" placeholder="your family" />
+        </h1>
         <p class="lead">
           You were invited as{" "}
           {data.role === "admin" ? "an admin" : "a member"}. Your browser will make your own key;
@@ -88,7 +104,7 @@ export default function Join({ data, state }: PageProps<JoinData>) {
         </p>
         <JoinFamily
           token={data.token}
-          familyName={data.familyName}
+          sealed={data.sealed!}
           role={data.role!}
           nodeId={state.nodeId}
           prev={data.prev ?? []}

@@ -1,6 +1,8 @@
 /**
  * Test members: real identities (BIP39 seed → Ed25519/X25519), real signed
- * records, real sign-in through the API of an in-process app.
+ * records, real sign-in through the API of an in-process app. Names are sealed
+ * under the family key (FORMAT §14) as a browser seals them: the family's keys
+ * are kept per app, and a member's sealed name on the member.
  */
 
 import {
@@ -14,6 +16,8 @@ import {
 } from "../../lib/crypto/mod.ts";
 import { HybridClock } from "../../lib/core/hlc.ts";
 import { issueSetupCode } from "../../lib/vault/setup_code.ts";
+import type { SealedPersonName } from "../../lib/web/browser/api_types.ts";
+import { FamilyKeys, foundingBodies, inviteBodies } from "../../lib/web/browser/family_keys.ts";
 import type { TestApp } from "./test_app.ts";
 
 export interface TestMember {
@@ -23,8 +27,34 @@ export interface TestMember {
   signingSecretKey: Uint8Array;
   x25519SecretKey: Uint8Array;
   name: string;
+  /** The name sealed under the family key, as the member's record carries it. */
+  sealedName?: SealedPersonName;
   /** `Cookie` header value of this member's session, when signed in. */
   cookie?: string;
+}
+
+const familyKeys = new WeakMap<TestApp, FamilyKeys>();
+
+/** The family keys of the family set up on `t` (as its members' browsers hold them). */
+export function familyKeysOf(t: TestApp): FamilyKeys {
+  const keys = familyKeys.get(t);
+  if (!keys) throw new Error("This app's family was not set up by tests/_support/family.ts");
+  return keys;
+}
+
+/** `t` holds the same family as `from` (a paired node): its helpers use the same keys. */
+export function shareFamilyKeys(from: TestApp, t: TestApp): void {
+  familyKeys.set(t, familyKeysOf(from));
+}
+
+/** Records that `t`'s family moved to `keys` (a rotation a test made). */
+export function setFamilyKeys(t: TestApp, keys: FamilyKeys): void {
+  familyKeys.set(t, keys);
+}
+
+/** Seals `member`'s name under `t`'s current family key and keeps it on the member. */
+export async function sealMember(t: TestApp, member: TestMember): Promise<SealedPersonName> {
+  return member.sealedName = await familyKeysOf(t).sealPersonName(member.name);
 }
 
 const clocks = new WeakMap<TestApp, HybridClock>();
@@ -81,15 +111,19 @@ export function signed(
   );
 }
 
+/** A member record of `subject` (her sealed name, see {@link sealMember}) signed by `author`. */
 export function memberRecord(
   t: TestApp,
   author: TestMember,
   subject: TestMember,
   body: Record<string, unknown>,
 ) {
+  if (!subject.sealedName && !("name" in body)) {
+    throw new Error(`${subject.name}'s name is not sealed yet: await sealMember(t, member)`);
+  }
   return signed(t, author, "member", subject.key, {
     x25519: subject.x25519,
-    name: subject.name,
+    name: subject.sealedName,
     role: "member",
     removed: false,
     ...body,
@@ -118,35 +152,31 @@ export async function json(
   });
 }
 
-/** The first records of a family's log: its family record, then the founder's member record. */
-export function founderRecords(t: TestApp, founder: TestMember, familyName = "River") {
-  const family = signed(
+/**
+ * The first records of a family's log: its family record, the founder's member record and
+ * the family key wrapped for the founder, with the names sealed under a new family key (kept
+ * for `t`).
+ */
+export async function founderRecords(t: TestApp, founder: TestMember, familyName = "River") {
+  const bodies = await foundingBodies(founder, { family: familyName, founder: founder.name });
+  familyKeys.set(t, bodies.keys);
+  founder.sealedName = bodies.member.name;
+  const family = signed(t, founder, "family", randomId(), { ...bodies.family }, nextHlc(t), []);
+  const me = signed(t, founder, "member", founder.key, { ...bodies.member }, nextHlc(t), [
+    recordHash(family),
+  ]);
+  const key = signed(
     t,
     founder,
-    "family",
-    randomId(),
-    {
-      name: familyName,
-      founder: founder.key,
-    },
+    "family_key",
+    founder.x25519,
+    { ...bodies.familyKey },
     nextHlc(t),
-    [],
+    [
+      recordHash(me),
+    ],
   );
-  const me = signed(
-    t,
-    founder,
-    "member",
-    founder.key,
-    {
-      x25519: founder.x25519,
-      name: founder.name,
-      role: "admin",
-      removed: false,
-    },
-    nextHlc(t),
-    [recordHash(family)],
-  );
-  return [family, me] as const;
+  return [family, me, key] as const;
 }
 
 /**
@@ -161,7 +191,7 @@ export async function setupFamily(
 ): Promise<TestMember> {
   const founder = newMember("Alice");
   const code = issueSetupCode(t.db);
-  const [family, me] = founderRecords(t, founder, familyName);
+  const [family, me, key] = await founderRecords(t, founder, familyName);
   // This node's own node record, as the setup page signs it: its key checks upload receipts.
   const node = signed(
     t,
@@ -174,9 +204,9 @@ export async function setupFamily(
       removed: false,
     },
     nextHlc(t),
-    [recordHash(me)],
+    [recordHash(key)],
   );
-  const records = nodeRecord ? [family, me, node] : [family, me];
+  const records = nodeRecord ? [family, me, key, node] : [family, me, key];
   const res = await json(t, "/v1/setup", { body: { code, records } });
   if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
   founder.cookie = cookieOf(res);
@@ -201,6 +231,46 @@ export async function signIn(
   return res;
 }
 
+/** An invite made by `admin` on `t` and the family key wrapped for it, both signed, and its link's parts. */
+export async function makeInvite(
+  t: TestApp,
+  admin: TestMember,
+  role = "member",
+  expiresAt = t.records.now() + 3600_000,
+) {
+  const made = await inviteBodies(familyKeysOf(t), role as "member" | "admin", expiresAt);
+  const invite = signed(t, admin, "invite", randomId(), { ...made.invite });
+  const wrap = signed(
+    t,
+    admin,
+    "family_key",
+    made.invite.x25519,
+    { ...made.familyKey },
+    nextHlc(t, invite.hlc),
+    [recordHash(invite)],
+  );
+  return { token: made.token, secret: made.secret, invite, wrap };
+}
+
+/**
+ * The self-signed records of a join with `token`: her member record (name sealed) and the
+ * family key wrapped for herself.
+ */
+export async function joinRecords(t: TestApp, joiner: TestMember, token: string, role: string) {
+  await sealMember(t, joiner);
+  const record = memberRecord(t, joiner, joiner, { role, invite: token });
+  const familyKey = signed(
+    t,
+    joiner,
+    "family_key",
+    joiner.x25519,
+    { ...await familyKeysOf(t).wrapFor(joiner.x25519) },
+    nextHlc(t, record.hlc),
+    [recordHash(record)],
+  );
+  return { record, familyKey };
+}
+
 /** An admin invites, the new member joins with the token, and is signed in. */
 export async function inviteAndJoin(
   t: TestApp,
@@ -208,22 +278,14 @@ export async function inviteAndJoin(
   name: string,
   role = "member",
 ): Promise<TestMember> {
-  const token = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
-  const tokenHash = Array.from(
-    new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token))),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
-  const invite = signed(t, admin, "invite", randomId(), {
-    tokenHash,
-    role,
-    expiresAt: t.records.now() + 3600_000,
-    revoked: false,
+  const { token, invite, wrap } = await makeInvite(t, admin, role);
+  const made = await json(t, "/v1/records", {
+    body: { records: [invite, wrap] },
+    cookie: admin.cookie,
   });
-  const made = await json(t, "/v1/records", { body: { records: [invite] }, cookie: admin.cookie });
   if (made.status !== 200) throw new Error(`invite failed: ${made.status} ${await made.text()}`);
   const joiner = newMember(name);
-  const record = memberRecord(t, joiner, joiner, { role, invite: token });
-  const res = await json(t, "/v1/join", { body: { record } });
+  const res = await json(t, "/v1/join", { body: await joinRecords(t, joiner, token, role) });
   if (res.status !== 201) throw new Error(`join failed: ${res.status} ${await res.text()}`);
   joiner.cookie = cookieOf(res);
   return joiner;

@@ -14,6 +14,7 @@ import {
   toBase64Url,
 } from "../../lib/crypto/mod.ts";
 import { HybridClock } from "../../lib/core/hlc.ts";
+import { type FamilyKeys, foundingBodies } from "../../lib/web/browser/family_keys.ts";
 
 export interface RemoteMember {
   seed: Uint8Array;
@@ -25,6 +26,8 @@ export interface RemoteMember {
   cookie: string;
   /** A place in the family log to sign after: the founder's member record. */
   follows: { prev: string[]; hlc: string };
+  /** The family keys the names are sealed under (FORMAT §14), as her browser holds them. */
+  familyKeys: FamilyKeys;
 }
 
 const clock = new HybridClock();
@@ -55,6 +58,11 @@ export async function setupRemoteFamily(
   const x25519 = toBase64Url(id.x25519PublicKey);
   const name = names.founder ?? "Alice";
   const familyId = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+  // As the setup page: the names sealed under a new family key, wrapped for the founder.
+  const bodies = await foundingBodies({ key, x25519 }, {
+    family: names.family ?? "River",
+    founder: name,
+  });
   const family = signRecord({
     v: 2,
     kind: "family",
@@ -62,7 +70,7 @@ export async function setupRemoteFamily(
     author: key,
     hlc: clock.next(),
     prev: [],
-    body: { name: names.family ?? "River", founder: key },
+    body: bodies.family,
   }, id.signingSecretKey);
   const me = signRecord({
     v: 2,
@@ -71,7 +79,16 @@ export async function setupRemoteFamily(
     author: key,
     hlc: clock.next(),
     prev: [recordHash(family)],
-    body: { x25519, name, role: "admin", removed: false },
+    body: bodies.member,
+  }, id.signingSecretKey);
+  const familyKey = signRecord({
+    v: 2,
+    kind: "family_key",
+    id: x25519,
+    author: key,
+    hlc: clock.next(),
+    prev: [recordHash(me)],
+    body: bodies.familyKey,
   }, id.signingSecretKey);
   // The node's own node record, as the setup page signs it: its key checks upload receipts.
   const ch = await (await postJson(`${baseUrl}/v1/auth/challenge`, {})).json();
@@ -81,12 +98,12 @@ export async function setupRemoteFamily(
     id: ch.nodeId,
     author: key,
     hlc: clock.next(),
-    prev: [recordHash(me)],
+    prev: [recordHash(familyKey)],
     body: { publicKey: ch.nodePublicKey, url: ch.nodeUrl, name: "First node", removed: false },
   }, id.signingSecretKey);
   const res = await postJson(`${baseUrl}/v1/setup`, {
     code: setupCode,
-    records: [family, me, node],
+    records: [family, me, familyKey, node],
   });
   if (res.status !== 201) throw new Error(`Setup failed: ${res.status} ${await res.text()}`);
   return {
@@ -98,13 +115,14 @@ export async function setupRemoteFamily(
     name,
     cookie: cookieFrom(res),
     follows: { prev: [recordHash(node)], hlc: node.hlc },
+    familyKeys: bodies.keys,
   };
 }
 
 /** Signs an existing member in (challenge → signature → verify); returns the new cookie. */
 export async function remoteSignIn(
   baseUrl: string,
-  member: Omit<RemoteMember, "cookie">,
+  member: Pick<RemoteMember, "key" | "signingSecretKey">,
 ): Promise<string> {
   const ch = await (await postJson(`${baseUrl}/v1/auth/challenge`, {})).json();
   const signature = sign(

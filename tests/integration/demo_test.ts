@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { needles, occurrences } from "../_support/name_search.ts";
 import { recordsOf } from "./replication_cluster.ts";
 
 /** Node name → record body, as stored in a node's database. */
@@ -115,6 +116,12 @@ Deno.test("The demo starts Oak, Pine and Cedar, paired, says what to do next, an
     assert.match(nodes.get("Oak")?.url ?? "", /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(first, /Cedar\s+http:\/\/127\.0\.0\.1:\d+\/\s+\(.*hosts the signaling relay\)/);
     assert.match(first, /stop relay/);
+    // Issue #10 §6: the family's and Alice's names are sealed; no node holds them readable, in
+    // any file of its data directory (index.db, WAL, -shm, blobs). Node names stay readable.
+    const dirs = ["oak", "pine", "cedar"].map((n) => `${dir}/${n}`);
+    assert.deepEqual((await occurrences(dirs, needles(["River", "Alice"]))).found, []);
+    const readable = (await occurrences(dirs, needles(["Cedar"]))).found;
+    assert.ok(readable.some((f) => f.startsWith("Cedar (UTF-8)")), "the search reads the files");
     // Again, driven through a pipe as a script would: the same family, the same words, the
     // same addresses; Pine stops and starts on command, and "quit" stops everything.
     const second = await driveDemo(dir);

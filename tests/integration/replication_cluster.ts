@@ -16,7 +16,7 @@ import {
 } from "../../demo.ts";
 import { DatabaseSync } from "node:sqlite";
 import { blobId, deriveIdentity, newSeed, toBase64Url } from "../../lib/crypto/mod.ts";
-import { inviteTokenHash } from "../../lib/core/family_kinds.ts";
+import { inviteBodies } from "../../lib/web/browser/family_keys.ts";
 import { type NodeProcess, startNode } from "../_support/node_process.ts";
 
 /** Short intervals so tests converge in seconds. */
@@ -169,21 +169,26 @@ export async function addMember(
   name: string,
   role: "admin" | "member" = "member",
 ): Promise<Admin> {
-  const token = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
-  const invite = signAs(admin, "invite", toBase64Url(crypto.getRandomValues(new Uint8Array(16))), {
-    tokenHash: inviteTokenHash(token),
-    role,
-    expiresAt: Date.now() + 3600_000,
-    revoked: false,
-  }, await headsAt(admin, url));
-  const made = await call(
+  const keys = admin.familyKeys;
+  if (!keys) throw new Error(`${admin.name} does not hold the family key`);
+  // As the members page: the invite, and the family key wrapped to the invite's key pair.
+  const made = await inviteBodies(keys, role, Date.now() + 3600_000);
+  const invite = signAs(
+    admin,
+    "invite",
+    toBase64Url(crypto.getRandomValues(new Uint8Array(16))),
+    made.invite,
+    await headsAt(admin, url),
+  );
+  const wrap = signAs(admin, "family_key", made.invite.x25519, made.familyKey, after(invite));
+  const posted = await call(
     `${url}/v1/records`,
     "POST",
-    { records: [invite] },
+    { records: [invite, wrap] },
     await cookieOn(admin, url),
   );
-  if (!made.ok) throw new Error(`invite: ${made.status} ${await made.text()}`);
-  await made.body?.cancel();
+  if (!posted.ok) throw new Error(`invite: ${posted.status} ${await posted.text()}`);
+  await posted.body?.cancel();
   const seed = newSeed();
   const id = deriveIdentity(seed);
   const member: Admin = {
@@ -192,16 +197,26 @@ export async function addMember(
     key: toBase64Url(id.signingPublicKey),
     x25519: toBase64Url(id.x25519PublicKey),
     signingSecretKey: id.signingSecretKey,
+    x25519SecretKey: id.x25519SecretKey,
     cookies: new Map(),
+    // What the join page opens with the link's secret.
+    familyKeys: keys,
   };
   const record = signAs(member, "member", member.key, {
     x25519: member.x25519,
-    name,
+    name: await keys.sealPersonName(name),
     role,
     removed: false,
-    invite: token,
+    invite: made.token,
   }, await headsAt(admin, url));
-  const res = await call(`${url}/v1/join`, "POST", { record });
+  const familyKey = signAs(
+    member,
+    "family_key",
+    member.x25519,
+    await keys.wrapFor(member.x25519),
+    after(record),
+  );
+  const res = await call(`${url}/v1/join`, "POST", { record, familyKey });
   if (res.status !== 201) throw new Error(`join: ${res.status} ${await res.text()}`);
   await res.body?.cancel();
   member.cookies.set(url, /^([^=;]+=[^;]*)/.exec(res.headers.get("set-cookie") ?? "")![1]);

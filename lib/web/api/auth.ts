@@ -86,14 +86,14 @@ export function authRoutes(deps: AuthRoutesDeps): Hono<AppEnv> {
     const family = currentFamily(deps.records);
     return c.json({
       member: { ...memberView(auth.member), x25519: auth.member.body.x25519 },
-      family: family ? { id: family.id, name: family.body.name } : null,
+      family: family ? { id: family.id } : null,
       nodeId: deps.nodeKey.nodeId,
       serverHlc: deps.clock.next(),
       sessions: deps.sessions.listOf(auth.memberKey).map((s) => ({
         handle: s.handle,
         createdAt: s.createdAt,
         lastSeen: s.lastSeen,
-        userAgent: s.userAgent,
+        device: s.device,
         current: s.handle === auth.handle,
       })),
     });

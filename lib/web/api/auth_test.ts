@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { loginMessage, sign, toBase64Url } from "../../crypto/mod.ts";
 import { issueSetupCode } from "../../vault/setup_code.ts";
 import {
+  familyKeysOf,
   founderRecords,
   json,
   newMember,
@@ -14,16 +15,16 @@ Deno.test("Setup with the right code creates the family, signs the founder in wi
   await using t = await makeTestApp();
   const founder = newMember("Alice");
   const code = issueSetupCode(t.db);
-  const [family, me] = founderRecords(t, founder);
+  const [family, me, key] = await founderRecords(t, founder);
   const wrong = await json(t, "/v1/setup", {
-    body: { code: "AAAA-BBBB-CCCC", records: [family, me] },
+    body: { code: "AAAA-BBBB-CCCC", records: [family, me, key] },
   });
   assert.equal(wrong.status, 401);
   assert.equal((await wrong.json()).error.code, "bad_setup_code");
   assert.equal(t.records.list("family").length, 0, "nothing stored on a wrong code");
 
   const ok = await json(t, "/v1/setup", {
-    body: { code: code.toLowerCase(), records: [family, me] },
+    body: { code: code.toLowerCase(), records: [family, me, key] },
   });
   assert.equal(ok.status, 201);
   const cookie = ok.headers.get("set-cookie")!;
@@ -36,7 +37,7 @@ Deno.test("Setup with the right code creates the family, signs the founder in wi
   const dump = JSON.stringify(t.db.db.prepare("SELECT * FROM sessions").all());
   assert.ok(!dump.includes(token));
 
-  const again = await json(t, "/v1/setup", { body: { code, records: [family, me] } });
+  const again = await json(t, "/v1/setup", { body: { code, records: [family, me, key] } });
   assert.equal(again.status, 409);
   const check = await json(t, "/v1/setup/check", { body: { code } });
   assert.equal(check.status, 409);
@@ -60,11 +61,13 @@ Deno.test("Sign-in: a fresh challenge signed for this origin and node opens a se
   alice.cookie = undefined;
   const res = await signIn(t, alice);
   assert.equal(res.status, 200);
-  assert.equal((await res.json()).member.name, "Alice");
+  // Names are sealed (FORMAT §14): only the family key opens them.
+  const { member } = await res.json();
+  assert.equal(await familyKeysOf(t).openPersonName(member.name), "Alice");
   const session = await json(t, "/v1/session", { cookie: alice.cookie });
   assert.equal(session.status, 200);
   const body = await session.json();
-  assert.equal(body.family.name, "River");
+  assert.deepEqual(Object.keys(body.family), ["id"], "the session names no family name");
   assert.equal(body.sessions.filter((s: { current: boolean }) => s.current).length, 1);
   assert.equal((await json(t, "/v1/auth/logout", { body: {}, cookie: alice.cookie })).status, 204);
   assert.equal((await json(t, "/v1/session", { cookie: alice.cookie })).status, 401);
@@ -223,4 +226,32 @@ Deno.test("Two nodes on one host keep separate sessions: each node's cookie has 
     assert.equal(res.status, 200);
     assert.equal((await res.json()).member.key, who.key);
   }
+});
+
+Deno.test("A session keeps only a coarse label of the device, never its User-Agent string", async () => {
+  await using t = await makeTestApp();
+  const alice = await setupFamily(t);
+  const ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) " +
+    "Chrome/131.0.6778.85 Safari/537.36";
+  const ch = await (await json(t, "/v1/auth/challenge", { body: {} })).json();
+  const signature = sign(
+    loginMessage({ origin: "http://localhost", nodeId: t.nodeKey.nodeId, challenge: ch.challenge }),
+    alice.signingSecretKey,
+  );
+  const res = await json(t, "/v1/auth/verify", {
+    body: { member: alice.key, challenge: ch.challenge, signature: toBase64Url(signature) },
+    headers: { "user-agent": ua },
+  });
+  assert.equal(res.status, 200);
+  const cookie = /^([^=;]+=[^;]*)/.exec(res.headers.get("set-cookie")!)![1];
+  // What the node stored: the label, and nothing of the version or the rest of the string.
+  const stored = (t.db.db.prepare("SELECT user_agent FROM sessions").all() as {
+    user_agent: string;
+  }[]).map((r) => r.user_agent);
+  assert.ok(stored.includes("Chrome on Linux"), JSON.stringify(stored));
+  assert.ok(stored.every((s) => !/Mozilla|131\.0|x86_64/.test(s)), JSON.stringify(stored));
+  const session = await (await json(t, "/v1/session", { cookie })).json();
+  const mine = session.sessions.find((s: { current: boolean }) => s.current);
+  assert.equal(mine.device, "Chrome on Linux");
+  assert.equal(mine.userAgent, undefined);
 });

@@ -1,7 +1,9 @@
 /**
  * Members, invites and joining:
  * `GET /v1/members`, `GET /v1/invites` (admins), `POST /v1/join` (redeem an
- * invite: the new person's self-signed member record carries the token).
+ * invite: the new person's self-signed member record carries the token, and
+ * usually the family key she unwrapped from the invite, wrapped for herself).
+ * Names are sealed (FORMAT §14): the node passes them on unread.
  */
 
 import { Hono } from "hono";
@@ -50,19 +52,24 @@ export function memberRoutes(deps: MemberRoutesDeps): Hono<AppEnv> {
   });
 
   app.post("/join", async (c) => {
-    const { record } = await readJson(c, z.object({ record: z.unknown() }).strict());
+    const { record, familyKey } = await readJson(
+      c,
+      z.object({ record: z.unknown(), familyKey: z.unknown().optional() }).strict(),
+    );
     const r = record as { kind?: unknown; id?: unknown; author?: unknown };
     if (r?.kind !== "member" || r.id !== r.author) {
       throw new ValidationError("Joining needs your own signed member record");
     }
-    deps.records.apply([record], { via: "api" });
+    const k = familyKey as { kind?: unknown; author?: unknown } | undefined;
+    if (k !== undefined && (k?.kind !== "family_key" || k.author !== r.author)) {
+      throw new ValidationError("The family key of a join is wrapped by the joiner, for herself");
+    }
+    // One batch: the family key record is judged after the join that makes her a member.
+    deps.records.apply(k === undefined ? [record] : [record, familyKey], { via: "api" });
     const member = deps.records.get<MemberBody>("member", String(r.id))!;
     const family = currentFamily(deps.records)!;
     startSession(c, deps.sessions, deps.publicUrl, member.id);
-    return c.json(
-      { member: memberView(member), family: { id: family.id, name: family.body.name } },
-      201,
-    );
+    return c.json({ member: memberView(member), family: { id: family.id } }, 201);
   });
 
   return app;

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { toBase64Url } from "../../crypto/mod.ts";
-import { inviteTokenHash } from "../../core/family_kinds.ts";
 import {
   authed,
+  familyKeysOf,
   inviteAndJoin,
+  joinRecords,
   json,
-  memberRecord,
+  makeInvite as inviteWithKey,
   newMember,
   randomId,
   setupFamily,
@@ -15,19 +16,19 @@ import {
 } from "../../../tests/_support/family.ts";
 import { makeTestApp, type TestApp } from "../../../tests/_support/test_app.ts";
 
-function makeInvite(
+/** An invite (`record`) with the family key wrapped for it (`wrap`): post both. */
+async function makeInvite(
   t: TestApp,
   admin: TestMember,
   opts: { role?: string; expiresIn?: number } = {},
 ) {
-  const token = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
-  const record = signed(t, admin, "invite", randomId(), {
-    tokenHash: inviteTokenHash(token),
-    role: opts.role ?? "member",
-    expiresAt: t.records.now() + (opts.expiresIn ?? 3600_000),
-    revoked: false,
-  });
-  return { token, record };
+  const { token, invite, wrap } = await inviteWithKey(
+    t,
+    admin,
+    opts.role ?? "member",
+    t.records.now() + (opts.expiresIn ?? 3600_000),
+  );
+  return { token, record: invite, wrap };
 }
 
 async function post(t: TestApp, who: TestMember, records: unknown[]) {
@@ -36,15 +37,15 @@ async function post(t: TestApp, who: TestMember, records: unknown[]) {
 
 async function join(t: TestApp, token: string, role = "member") {
   const joiner = newMember("Bob");
-  const record = memberRecord(t, joiner, joiner, { role, invite: token });
-  return { joiner, res: await json(t, "/v1/join", { body: { record } }) };
+  const body = await joinRecords(t, joiner, token, role);
+  return { joiner, res: await json(t, "/v1/join", { body }) };
 }
 
 Deno.test("An admin's invite lets a new person join once; the used invite then fails with 403", async () => {
   await using t = await makeTestApp();
   const alice = await setupFamily(t);
-  const { token, record } = makeInvite(t, alice);
-  assert.equal((await post(t, alice, [record])).status, 200);
+  const { token, record, wrap } = await makeInvite(t, alice);
+  assert.equal((await post(t, alice, [record, wrap])).status, 200);
   const first = await join(t, token);
   assert.equal(first.res.status, 201);
   assert.match(first.res.headers.get("set-cookie") ?? "", /__Host-p2pos_session_[A-Z2-7]{8}=/);
@@ -59,8 +60,8 @@ Deno.test("An admin's invite lets a new person join once; the used invite then f
 Deno.test("Expired, withdrawn, unknown and wrong-role invites are refused", async () => {
   await using t = await makeTestApp();
   const alice = await setupFamily(t);
-  const expired = makeInvite(t, alice, { expiresIn: 1000 });
-  const withdrawn = makeInvite(t, alice);
+  const expired = await makeInvite(t, alice, { expiresIn: 1000 });
+  const withdrawn = await makeInvite(t, alice);
   await post(t, alice, [expired.record, withdrawn.record]);
   const revoke = signed(t, alice, "invite", withdrawn.record.id, {
     ...withdrawn.record.body,
@@ -72,7 +73,7 @@ Deno.test("Expired, withdrawn, unknown and wrong-role invites are refused", asyn
   assert.match((await (await join(t, withdrawn.token)).res.json()).error.message, /withdrawn/);
   const unknown = await join(t, toBase64Url(crypto.getRandomValues(new Uint8Array(32))));
   assert.equal(unknown.res.status, 403);
-  const fresh = makeInvite(t, alice, { role: "member" });
+  const fresh = await makeInvite(t, alice, { role: "member" });
   await post(t, alice, [fresh.record]);
   assert.match(
     (await (await join(t, fresh.token, "admin")).res.json()).error.message,
@@ -86,7 +87,7 @@ Deno.test("Only admins invite, and members may change nothing but their own name
   const alice = await setupFamily(t);
   const bob = await inviteAndJoin(t, alice, "Bob");
   const carol = await inviteAndJoin(t, alice, "Carol");
-  const byBob = makeInvite(t, bob);
+  const byBob = await makeInvite(t, bob);
   assert.equal((await post(t, bob, [byBob.record])).status, 403);
   // Bob may not remove Carol, nor make himself an admin…
   const carolRecord = t.records.get<Record<string, unknown>>("member", carol.key)!;
@@ -95,12 +96,15 @@ Deno.test("Only admins invite, and members may change nothing but their own name
   const bobRecord = t.records.get<Record<string, unknown>>("member", bob.key)!;
   const promote = signed(t, bob, "member", bob.key, { ...bobRecord.body, role: "admin" });
   assert.equal((await post(t, bob, [promote])).status, 403);
-  // …but may rename himself.
-  const rename = signed(t, bob, "member", bob.key, { ...bobRecord.body, name: "Robert" });
+  // …but may rename himself (a name sealed under the family key).
+  const keys = familyKeysOf(t);
+  const robert = await keys.sealPersonName("Robert");
+  const rename = signed(t, bob, "member", bob.key, { ...bobRecord.body, name: robert });
   assert.equal((await post(t, bob, [rename])).status, 200);
   // A record signed by someone else than the session's member is refused.
   const aliceRecord = t.records.get<Record<string, unknown>>("member", alice.key)!;
-  const forgedForAlice = signed(t, alice, "member", alice.key, { ...aliceRecord.body, name: "Al" });
+  const al = await keys.sealPersonName("Al");
+  const forgedForAlice = signed(t, alice, "member", alice.key, { ...aliceRecord.body, name: al });
   assert.equal((await post(t, bob, [forgedForAlice])).status, 403);
 });
 
@@ -137,7 +141,7 @@ Deno.test("The family's last admin cannot be removed or demoted", async () => {
 Deno.test("Records with bad signatures, unknown kinds or clocks far ahead are refused and nothing is stored", async () => {
   await using t = await makeTestApp();
   const alice = await setupFamily(t);
-  const { record } = makeInvite(t, alice);
+  const { record } = await makeInvite(t, alice);
   const tampered = { ...record, body: { ...record.body, role: "admin" } };
   const res = await post(t, alice, [tampered]);
   assert.equal(res.status, 400);
@@ -147,7 +151,7 @@ Deno.test("Records with bad signatures, unknown kinds or clocks far ahead are re
   const future = signed(t, alice, "invite", randomId(), record.body, "009999999999999.000000");
   assert.match((await (await post(t, alice, [future])).json()).error.message, /5 minutes ahead/);
   // A batch is all or nothing.
-  const good = makeInvite(t, alice).record;
+  const good = (await makeInvite(t, alice)).record;
   assert.equal((await post(t, alice, [good, tampered])).status, 400);
   assert.equal(t.records.list("invite").length, 0);
 });
@@ -171,8 +175,8 @@ Deno.test("A second device signs in with the same key and shows up in the sessio
 Deno.test("A used invite cannot be withdrawn: the member is removed instead", async () => {
   await using t = await makeTestApp();
   const alice = await setupFamily(t);
-  const { token, record } = makeInvite(t, alice);
-  await post(t, alice, [record]);
+  const { token, record, wrap } = await makeInvite(t, alice);
+  await post(t, alice, [record, wrap]);
   assert.equal((await join(t, token)).res.status, 201);
   const revoke = signed(t, alice, "invite", record.id, { ...record.body, revoked: true });
   const res = await post(t, alice, [revoke]);
@@ -186,8 +190,8 @@ Deno.test("A withdrawal voids a join it had not seen, whichever a node hears fir
   // not the join, Alice withdraws it.
   await using oak = await makeTestApp();
   const alice = await setupFamily(oak);
-  const { token, record: invite } = makeInvite(oak, alice);
-  await post(oak, alice, [invite]);
+  const { token, record: invite, wrap } = await makeInvite(oak, alice);
+  await post(oak, alice, [invite, wrap]);
   const beforeJoin = oak.records.heads().prev;
   const { joiner, res } = await join(oak, token);
   assert.equal(res.status, 201);
@@ -202,7 +206,8 @@ Deno.test("A withdrawal voids a join it had not seen, whichever a node hears fir
     beforeJoin,
   );
   const peer = { via: "peer" as const, nodeId: "OAK" };
-  const log = oak.records.feed(0).records.filter((r) => r.id !== joiner.key);
+  // Everything but the join (and the family key Bob wrapped for himself after it).
+  const log = oak.records.feed(0).records.filter((r) => r.author !== joiner.key);
   // Pine hears of the withdrawal first: the join is refused.
   await using pine = await makeTestApp();
   pine.records.apply([...log, withdrawal], peer);

@@ -41,8 +41,8 @@ Deno.test("The founder's setup may include this node's own node record, and noth
   await using u = await makeTestApp();
   const code = issueSetupCode(u.db);
   const foreign = await makeTestApp();
-  const [family, me] = founderRecords(u, founder);
-  const afterMe = [recordHash(me)];
+  const [family, me, key] = await founderRecords(u, founder);
+  const afterMe = [recordHash(key)];
   const wrongNode = signed(
     u,
     founder,
@@ -56,7 +56,9 @@ Deno.test("The founder's setup may include this node's own node record, and noth
     undefined,
     afterMe,
   );
-  const refused = await json(u, "/v1/setup", { body: { code, records: [family, me, wrongNode] } });
+  const refused = await json(u, "/v1/setup", {
+    body: { code, records: [family, me, key, wrongNode] },
+  });
   assert.equal(refused.status, 403);
   const ownNode = signed(
     u,
@@ -72,7 +74,7 @@ Deno.test("The founder's setup may include this node's own node record, and noth
     undefined,
     afterMe,
   );
-  const ok = await json(u, "/v1/setup", { body: { code, records: [family, me, ownNode] } });
+  const ok = await json(u, "/v1/setup", { body: { code, records: [family, me, key, ownNode] } });
   assert.equal(ok.status, 201);
   assert.equal(u.records.get("node", u.nodeKey.nodeId)?.author, founder.key);
   await foreign[Symbol.asyncDispose]();

@@ -6,6 +6,7 @@
  */
 
 import { z } from "zod";
+import { FamilyKeyBody } from "../../core/family_key_kind.ts";
 import { FamilyBody, InviteBody, MemberBody } from "../../core/family_kinds.ts";
 import { AlbumBody, GrantBody, PhotoBody, TombstoneBody } from "../../vault/album_kinds.ts";
 import { VERSION } from "../version.ts";
@@ -21,7 +22,8 @@ interface Op {
 export const OPERATIONS: Record<string, Op> = {
   "POST /v1/setup/check": { summary: "Check this node's one-time setup code", auth: false },
   "POST /v1/setup": {
-    summary: "Create the family: setup code + signed family and founder member records",
+    summary: "Create the family: setup code + signed family record, founder's member record, " +
+      "family key wrapped for the founder (and this node's record)",
     auth: false,
     body: "records",
   },
@@ -31,11 +33,21 @@ export const OPERATIONS: Record<string, Op> = {
     auth: false,
   },
   "POST /v1/auth/logout": { summary: "End this session", auth: false },
-  "GET /v1/session": { summary: "The signed-in member, the family and this member's sessions" },
+  "GET /v1/session": {
+    summary: "The signed-in member (name sealed), the family's id and this member's devices",
+  },
+  "GET /v1/family": {
+    summary: "Sealed names and my wrapped family key (FORMAT §14); for admins, who lacks the " +
+      "key in force and whether a removal awaits a new key",
+  },
   "DELETE /v1/sessions/{handle}": { summary: "End one of my sessions (a device)" },
-  "GET /v1/members": { summary: "Family members with their signed records" },
+  "GET /v1/members": { summary: "Family members (names sealed) with their signed records" },
   "GET /v1/invites": { summary: "Invites and their status (admins)" },
-  "POST /v1/join": { summary: "Redeem an invite with a self-signed member record", auth: false },
+  "POST /v1/join": {
+    summary: "Redeem an invite with a self-signed member record (and the family key wrapped " +
+      "for herself)",
+    auth: false,
+  },
   "POST /v1/records": {
     summary: "Store signed records (any kind), authorized per author",
     body: "records",
@@ -134,6 +146,7 @@ export function openApiDocument(extra: Record<string, Op> = {}): Record<string, 
     FamilyBody,
     MemberBody,
     InviteBody,
+    FamilyKeyBody,
     AlbumBody,
     GrantBody,
     PhotoBody,
@@ -171,13 +184,18 @@ export function openApiDocument(extra: Record<string, Op> = {}): Record<string, 
         },
         SignedRecord: {
           type: "object",
-          required: ["v", "kind", "id", "author", "hlc", "body", "sig"],
+          required: ["v", "kind", "id", "author", "hlc", "prev", "body", "sig"],
           properties: {
-            v: { const: 1 },
+            v: { const: 2 },
             kind: { type: "string" },
             id: { type: "string" },
             author: { type: "string", description: "base64url Ed25519 public key" },
             hlc: { type: "string", pattern: "^\\d{15}\\.\\d{6}$" },
+            prev: {
+              type: "array",
+              items: { type: "string", pattern: "^[0-9a-f]{64}$" },
+              description: "link hashes of the records it follows (FORMAT §6.5)",
+            },
             body: { type: "object" },
             sig: { type: "string", description: "base64url Ed25519 signature" },
           },

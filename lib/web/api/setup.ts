@@ -1,13 +1,15 @@
 /**
  * Family setup on a fresh node (DESIGN §4): the first member presents the
- * one-time setup code the node printed, with the family record and their own
- * founder member record, both signed in their browser. The node verifies
- * both, stores them, retires the code and signs the founder in.
+ * one-time setup code the node printed, with the family record, their own
+ * founder member record and the family key wrapped for themself (FORMAT §14),
+ * all signed in their browser; names arrive sealed. The node verifies them,
+ * stores them, retires the code and signs the founder in.
  */
 
 import { Hono } from "hono";
 import { z } from "zod";
 import { ForbiddenError, P2posError } from "../../core/errors.ts";
+import type { FamilyKeyBody } from "../../core/family_key_kind.ts";
 import { currentFamily, type FamilyBody, type MemberBody } from "../../core/family_kinds.ts";
 import type { NodeBody } from "../../core/node_kinds.ts";
 import type { TypedRecord } from "../../core/record_kinds.ts";
@@ -73,36 +75,38 @@ export function setupRoutes(deps: SetupRoutesDeps): Hono<AppEnv> {
   app.post("/setup", async (c) => {
     const body = await readJson(
       c,
-      z.object({ code: Code, records: z.array(z.unknown()).min(2).max(3) }).strict(),
+      z.object({ code: Code, records: z.array(z.unknown()).min(3).max(4) }).strict(),
     );
     checkCode(body.code);
-    const [family, founder, node] = body.records as [
+    const [family, founder, familyKey, node] = body.records as [
       TypedRecord<FamilyBody>,
       TypedRecord<MemberBody>,
+      TypedRecord<FamilyKeyBody>,
       TypedRecord<NodeBody> | undefined,
     ];
-    if (family?.kind !== "family" || founder?.kind !== "member") {
+    if (
+      family?.kind !== "family" || founder?.kind !== "member" ||
+      familyKey?.kind !== "family_key" || familyKey.id !== founder.body?.x25519
+    ) {
       throw new ForbiddenError(
-        "Setup needs a family record followed by the founder's member record",
+        "Setup needs a family record, the founder's member record, and the family key " +
+          "wrapped for the founder",
       );
     }
-    // Optional third record: this node's own node record, signed by the founder, so the
+    // Optional fourth record: this node's own node record, signed by the founder, so the
     // family's first node can pair others (PROTOCOL §4). Without it the node works alone.
     if (
       node !== undefined &&
       (node?.kind !== "node" || node.id !== deps.nodeKey.nodeId ||
         node.body?.publicKey !== toBase64Url(deps.nodeKey.publicKey))
     ) {
-      throw new ForbiddenError("The third setup record must be the node record of this node");
+      throw new ForbiddenError("The fourth setup record must be the node record of this node");
     }
     deps.records.apply(body.records, { via: "setup" });
     retireSetupCode(deps.db);
     const member = deps.records.get<MemberBody>("member", founder.id)!;
     startSession(c, deps.sessions, deps.publicUrl, member.id);
-    return c.json(
-      { member: memberView(member), family: { id: family.id, name: family.body.name } },
-      201,
-    );
+    return c.json({ member: memberView(member), family: { id: family.id } }, 201);
   });
 
   return app;

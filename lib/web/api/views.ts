@@ -4,6 +4,7 @@ import type { InviteBody, MemberBody } from "../../core/family_kinds.ts";
 import type { RecordView, TypedRecord } from "../../core/record_kinds.ts";
 import { memberWhoUsed } from "../../core/family_kinds.ts";
 
+/** A member as answers show them: the name stays sealed (FORMAT §14.3); browsers open it. */
 export function memberView(m: TypedRecord<MemberBody>) {
   return { key: m.id, name: m.body.name, role: m.body.role };
 }

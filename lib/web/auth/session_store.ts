@@ -27,7 +27,8 @@ export interface Session {
   memberKey: string;
   createdAt: number;
   lastSeen: number;
-  userAgent: string;
+  /** A coarse label ("Chrome on Linux"): never the browser's whole User-Agent string. */
+  device: string;
 }
 
 interface Row {
@@ -46,7 +47,7 @@ const toSession = (r: Row): Session => ({
   memberKey: r.member_key,
   createdAt: r.created_at,
   lastSeen: r.last_seen,
-  userAgent: r.user_agent,
+  device: r.user_agent,
 });
 
 export class SessionStore {
@@ -81,15 +82,19 @@ export class SessionStore {
     return row !== undefined && row.expires_at > this.now();
   }
 
-  /** Starts a session; returns the cookie value (shown to nobody else, stored nowhere). */
-  create(memberKey: string, userAgent: string): { token: string; expiresAt: number } {
+  /**
+   * Starts a session; returns the cookie value (shown to nobody else, stored nowhere). `device`
+   * is what the member's device list shows: a coarse label, never a whole User-Agent string,
+   * which would tell an attacker with the disk more than the member needs to see.
+   */
+  create(memberKey: string, device: string): { token: string; expiresAt: number } {
     const now = this.now();
     const token = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
     const absolute = now + this.absoluteMs;
     this.index.db.prepare(
       `INSERT INTO sessions (token_hash, member_key, created_at, last_seen, idle_expires,
          absolute_expires, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(hash(token), memberKey, now, now, now + this.idleMs, absolute, userAgent.slice(0, 200));
+    ).run(hash(token), memberKey, now, now, now + this.idleMs, absolute, device.slice(0, 60));
     return { token, expiresAt: absolute };
   }
 

@@ -11,15 +11,21 @@ import type { SignedRecord } from "../../crypto/mod.ts";
 
 export type Role = "admin" | "member";
 
+/** A name sealed under the family key of `epoch` (FORMAT §14.3); only members' browsers open it. */
+export interface SealedPersonName {
+  epoch: number;
+  /** base64url of the 347-byte sealed name. */
+  sealed: string;
+}
+
 export interface MemberSummary {
   key: string;
-  name: string;
+  name: SealedPersonName;
   role: Role;
 }
 
 export interface FamilySummary {
   id: string;
-  name: string;
 }
 
 /** POST /v1/auth/challenge */
@@ -36,7 +42,8 @@ export interface SessionEntry {
   handle: string;
   createdAt: number;
   lastSeen: number;
-  userAgent: string;
+  /** A coarse label the node made from the browser's User-Agent: "Chrome on Linux". */
+  device: string;
   current: boolean;
 }
 
@@ -49,10 +56,21 @@ export interface SessionResponse {
   sessions: SessionEntry[];
 }
 
+/** A family record body (lib/core/family_kinds.ts FamilyBody). */
+export interface FamilyRecordBody {
+  founder: string;
+  epoch: number;
+  keyId: string;
+  /** The family's name, sealed under the key of `epoch`. */
+  name: string;
+  /** The keys of epochs 0 … epoch−1, sealed under the key of `epoch`; null at epoch 0. */
+  keys: string | null;
+}
+
 /** A member record body (lib/core/family_kinds.ts MemberBody). */
 export interface MemberRecordBody {
   x25519: string;
-  name: string;
+  name: SealedPersonName;
   role: Role;
   removed: boolean;
   invite?: string;
@@ -61,9 +79,46 @@ export interface MemberRecordBody {
 /** An invite record body (lib/core/family_kinds.ts InviteBody). */
 export interface InviteRecordBody {
   tokenHash: string;
+  /** The invite's X25519 key, from the secret in its link's fragment (FORMAT §14.5). */
+  x25519: string;
   role: Role;
   expiresAt: number;
   revoked: boolean;
+}
+
+/**
+ * A family key record body (lib/core/family_key_kind.ts): the key of `epoch`, wrapped to the
+ * X25519 key that is the record's id.
+ */
+export interface FamilyKeyRecordBody {
+  epoch: number;
+  keyId: string;
+  wrapped: string;
+}
+
+/** Someone who should hold the family key in force (GET /v1/family, admins). */
+export interface KeyRecipient {
+  x25519: string;
+  member?: string;
+  invite?: string;
+}
+
+/** GET /v1/family */
+export interface FamilyResponse {
+  family: FamilyRecordBody & { id: string };
+  /** This member's wrapped family key; null when nobody wrapped it for her yet. */
+  key: FamilyKeyRecordBody | null;
+  members: {
+    key: string;
+    role: Role;
+    removed: boolean;
+    x25519: string;
+    name: SealedPersonName;
+  }[];
+  /** Admins only: who lacks the key in force. */
+  behind?: KeyRecipient[];
+  /** Admins only: a removal still waits for a new family key. */
+  rotate?: boolean;
 }
 
 /** GET /v1/members */
@@ -82,7 +137,8 @@ export interface InvitesResponse {
     role: Role;
     expiresAt: number;
     revoked: boolean;
-    usedBy: string | null;
+    status: "pending" | "used" | "expired" | "withdrawn";
+    usedBy?: string;
     createdBy: string;
     record: SignedRecord<InviteRecordBody>;
   }[];

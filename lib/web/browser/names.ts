@@ -1,10 +1,8 @@
 /**
- * Checks names people type before they are signed into records, with the limits of
- * lib/core's schemas (DisplayName, FamilyBody.name), so mistakes show next to the field
- * instead of as a node error. Browser-compatible: pure.
- *
- * The rules are restated here rather than imported because the schemas bring zod (~450 KB
- * minified) into every island bundle; names_test.ts checks both agree.
+ * Checks names people type before they are sealed into records (FORMAT §14.3: one line, at
+ * most 80 characters; a person's name at most 60), so mistakes show next to the field with
+ * words a person can act on. Node names (lib/core's DisplayName) follow the same limits.
+ * Browser-compatible: pure. names_test.ts checks these agree with lib/crypto's nameProblem().
  *
  * @module
  */

@@ -74,7 +74,10 @@ export class NoKeyError extends ApiError {
 const REFUSED = /^(rejected|refused|forbidden|invalid|error|conflict)/;
 
 /** POST /v1/records; throws when the node refused any of them. */
-export async function postRecords(deps: VaultDeps, records: SignedRecord[]): Promise<void> {
+export async function postRecords(
+  deps: Pick<VaultDeps, "call">,
+  records: SignedRecord[],
+): Promise<void> {
   const res = await deps.call<{ results?: { kind: string; status: string; message?: string }[] }>(
     "POST",
     "/v1/records",

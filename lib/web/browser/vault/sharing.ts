@@ -11,12 +11,15 @@ import { fromBase64Url, newFileKey, type SignedRecord } from "../../../crypto/mo
 import { AlbumKeys, docForNextEpoch, sealAlbumDoc } from "./album_keys.ts";
 import { albumDetail, listPhotos, wrapKeyB64 } from "./albums.ts";
 import { postRecords, type VaultDeps } from "./client.ts";
+import { readFamilyNames } from "../family_admin.ts";
+import { UNREADABLE_NAME } from "../family_keys.ts";
 import { openFileKey, openSort, sealFileKey, sealSort } from "./photo_crypto.ts";
 import type { AlbumBody, AlbumRole, GrantBody, GrantView, PhotoBody, PhotoView } from "./types.ts";
 
-/** A family member as GET /v1/members lists them. */
+/** A family member, with the name this browser opened (FORMAT §14). */
 export interface FamilyMember {
   key: string;
+  /** The member's name, or a placeholder when this browser cannot open it. */
   name: string;
   role: string;
   removed: boolean;
@@ -26,8 +29,16 @@ export interface FamilyMember {
 /** Records per POST: the node's batch limit. */
 export const BATCH = 200;
 
+/** The family's members, their names opened with this member's family key. */
 export async function familyMembers(deps: VaultDeps): Promise<FamilyMember[]> {
-  return (await deps.call<{ members: FamilyMember[] }>("GET", "/v1/members")).members;
+  const names = await readFamilyNames(deps);
+  return names.answer.members.map((m) => ({
+    key: m.key,
+    name: names.members.get(m.key) ?? UNREADABLE_NAME,
+    role: m.role,
+    removed: m.removed,
+    x25519: m.x25519,
+  }));
 }
 
 /** Shares the album with `member` as `role`, or changes their role (a fresh grant either way). */
