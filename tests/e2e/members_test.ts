@@ -42,7 +42,8 @@ Deno.test({
       await admin.getByText("7 days").click();
       await admin.getByRole("button", { name: "Create invite link" }).click();
       const link = await admin.locator("#invite-link").inputValue();
-      assert.match(link, new RegExp(`^${node.url}/join/[A-Za-z0-9_-]{43}$`));
+      // The token, then after # the secret that opens the family key (never sent to a node).
+      assert.match(link, new RegExp(`^${node.url}/join/[A-Za-z0-9_-]{43}#[A-Za-z0-9_-]{43}$`));
       const qr = await admin.locator("img.qr").getAttribute("src");
       assert.match(qr ?? "", /^data:image\/svg\+xml;base64,/);
       await admin.locator(".invite-list .badge", { hasText: "pending" }).waitFor();
@@ -50,9 +51,19 @@ Deno.test({
 
       // Browser B opens the link, makes a key, confirms words and joins.
       const { page: ben, errors: benErrors } = await open();
+      // Cut before the # (as a careless copy would), the link says what is missing.
+      const cut = await ben.context().newPage();
+      await cut.goto(link.split("#")[0]);
+      await waitHydrated(cut, "JoinFamily");
+      await cut.getByText("This invite link is not complete").waitFor();
+      assert.equal(await cut.locator("#join-name").count(), 0);
+      await cut.close();
       await ben.goto(link);
       await waitHydrated(ben, "JoinFamily");
-      assert.match(await ben.textContent("h1") ?? "", /Join The Okafors/);
+      // The family's name is opened in the page with the link's secret, which leaves the
+      // address bar at once.
+      await ben.locator("h1", { hasText: "Join The Okafors" }).waitFor();
+      assert.equal(new URL(ben.url()).hash, "");
       await ben.fill("#join-name", "Ben");
       await ben.getByRole("button", { name: "Continue" }).click();
       const benWords = await readWords(ben);
@@ -74,6 +85,11 @@ Deno.test({
       await confirm.getByRole("button", { name: "Remove Ben" }).click();
       await admin.getByRole("heading", { name: "Removed" }).waitFor();
       assert.equal(await admin.locator("table.members tr", { hasText: "Ben" }).count(), 0);
+      // The removal started a new family key epoch, which Ben's key was never given.
+      const family = await admin.evaluate(() =>
+        fetch("/v1/family").then((r) => r.json()) as Promise<{ family: { epoch: number } }>
+      );
+      assert.equal(family.family.epoch, 1);
 
       // Ben's session ended at once: the API says 401 and pages send him to sign in,
       // where his key is refused with a clear message.

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { IndexDb, loadMigrations } from "../../lib/store/mod.ts";
+import { IndexDb, loadMigrations, RecordLog } from "../../lib/store/mod.ts";
+import { KindRegistry } from "../../lib/core/record_kinds.ts";
+import { deriveIdentity, newSeed, signRecord, toBase64Url } from "../../lib/crypto/mod.ts";
 import { startNode } from "../_support/node_process.ts";
 import { setupRemoteFamily } from "../_support/remote_family.ts";
 
@@ -75,6 +77,40 @@ Deno.test("A node refuses to start on records from before the family log, saying
   assert.equal(out.code, 2);
   const stderr = new TextDecoder().decode(out.stderr);
   assert.match(stderr, /older than the family log/);
+  assert.match(stderr, /new --data-dir/);
+  await Deno.remove(dataDir, { recursive: true });
+});
+
+Deno.test("A node refuses to start on a family log from before encrypted names, saying what to do", async () => {
+  const dataDir = await Deno.makeTempDir();
+  // The family's first record as it was before names were sealed: its name in the clear. It
+  // is written by a log whose family kind takes any body, as the older p2pos did.
+  const db = await IndexDb.open(`${dataDir}/index.db`, { migrations: await loadMigrations() });
+  const old = new KindRegistry().register({
+    kind: "family",
+    parseBody: (b: unknown) => b,
+    authorize() {},
+  });
+  const id = deriveIdentity(newSeed());
+  const author = toBase64Url(id.signingPublicKey);
+  new RecordLog(db, old).apply([signRecord({
+    v: 2,
+    kind: "family",
+    id: "f",
+    author,
+    hlc: "000000000000001.000000",
+    prev: [],
+    body: { name: "River", founder: author },
+  }, id.signingSecretKey)], { via: "setup" });
+  db.close();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "node", "--port", "0", "--data-dir", dataDir],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.match(stderr, /format this p2pos no longer reads \(its first family record: /);
   assert.match(stderr, /new --data-dir/);
   await Deno.remove(dataDir, { recursive: true });
 });
