@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { call, createFamily, headsAt, pairNode, removeNode, signAs } from "../../demo.ts";
 import { contentDigest, signRequest } from "../../lib/net/signing.ts";
 import { loadOrCreateNodeKey } from "../../lib/store/mod.ts";
+import type { FamilyResponse } from "../../lib/web/browser/api_types.ts";
+import { openFamilyNames } from "../../lib/web/browser/family_keys.ts";
 import { startNode } from "../_support/node_process.ts";
 import {
   createAlbum,
@@ -44,9 +46,10 @@ Deno.test("Three nodes paired by join codes share the family and see each other"
     assert.equal(nodes.self.paired, true);
     assert.deepEqual(nodes.peers.map((p) => p.path), ["http", "http"]);
   }
-  // Alice signs in on Pine with the same key: the family arrived there.
-  const session = await getJson<{ family: { name: string } }>(c.admin, pine.url, "/v1/session");
-  assert.equal(session.family.name, "River");
+  // Alice signs in on Pine with the same key: the family arrived there, and her browser opens
+  // its sealed name with her key.
+  const answer = await getJson<FamilyResponse>(c.admin, pine.url, "/v1/family");
+  assert.equal((await openFamilyNames(answer, c.admin.x25519SecretKey)).family, "River");
 });
 
 Deno.test("A join code needs the new node's setup code, and a stale code is refused at pairing", async () => {
