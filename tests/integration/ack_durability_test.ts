@@ -36,6 +36,7 @@ Deno.test({
           prev: alice.follows.prev,
           body: {
             tokenHash: "a".repeat(64),
+            x25519: toBase64Url(crypto.getRandomValues(new Uint8Array(32))),
             role: "member",
             expiresAt: Date.now() + 3600_000,
             revoked: false,

@@ -392,6 +392,7 @@ Deno.test({
     // once it has reached every node, the forgeries have had their chance to spread too.
     const control = signAs(alice, "invite", random(16), {
       tokenHash: "ef".repeat(32),
+      x25519: random(32),
       role: "member",
       expiresAt: Date.now() + 3600_000,
       revoked: false,

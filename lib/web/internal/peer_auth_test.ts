@@ -20,6 +20,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 function pushBody(f: Awaited<ReturnType<typeof peerFixture>>): string {
   const invite = signed(f.t, f.admin, "invite", randomId(), {
     tokenHash: "ab".repeat(32),
+    x25519: toBase64Url(crypto.getRandomValues(new Uint8Array(32))),
     role: "member",
     expiresAt: Date.now() + 3600_000,
     revoked: false,
