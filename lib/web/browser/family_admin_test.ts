@@ -163,3 +163,36 @@ Deno.test("A removal made without a new key (another admin's browser stopped hal
   assert.equal(after.family, before.family);
   assert.equal(await catchUpFamilyKey(deps, after), false, "nothing more to do");
 });
+
+Deno.test("Pages that show names are rendered with placeholders only: the node has no name to put there", async () => {
+  await using t = await makeTestApp();
+  const alice = await setupFamily(t, "The Okafors");
+  const bob = await inviteAndJoin(t, alice, "Bobbington");
+  const { token, invite, wrap } = await makeInvite(t, alice);
+  await post(t, alice, [invite, wrap]);
+  for (
+    const [who, path] of [
+      [alice, "/"],
+      [alice, "/members"],
+      [alice, "/settings"],
+      [alice, "/nodes"],
+      [alice, "/photos"],
+      [alice, "/albums"],
+      [bob, "/"],
+      [bob, "/members"],
+      [undefined, "/"],
+      [undefined, `/join/${token}`],
+    ] as const
+  ) {
+    const res = await json(t, path, { cookie: who?.cookie });
+    const html = await res.text();
+    assert.equal(res.status, 200, `${path}: ${res.status}`);
+    for (const name of ["Okafors", "Alice", "Bobbington"]) {
+      assert.ok(!html.includes(name), `${name} on ${path} for ${who?.name ?? "a visitor"}`);
+    }
+  }
+  // The slots the browser fills in are there, with their placeholders.
+  const home = await (await json(t, "/", { cookie: alice.cookie })).text();
+  assert.match(home, /data-name="family"/);
+  assert.match(home, new RegExp(`data-name="member:${alice.key}"`));
+});
