@@ -10,6 +10,8 @@ export const SHOTS = new URL("./.screenshots/", import.meta.url);
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   await Deno.mkdir(SHOTS, { recursive: true });
+  // A full-page shot of a scrolled page draws the sticky header where the view was.
+  await page.evaluate(() => globalThis.scrollTo(0, 0));
   await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
 }
 
