@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, isSignedOut, messageOf } from "../lib/web/browser/api.ts";
 import { timeAgo } from "../lib/web/browser/user_agent.ts";
-import { type LocationsResponse, type NodeCopy, subscribe } from "./_replication_live.ts";
+import { type LocationsAnswer, type NodeCopy, subscribe } from "./_replication_live.ts";
 
 export interface WhereStoredProps {
   /** The blobs to show: a photo's original and thumbnail, or every blob of an album. */
@@ -46,7 +46,7 @@ interface NodeSummary {
   lastVerified?: number;
 }
 
-function summarize(res: LocationsResponse): NodeSummary[] {
+function summarize(res: LocationsAnswer): NodeSummary[] {
   const byNode = new Map<string, NodeSummary>();
   for (const blob of res.blobs) {
     for (const n of blob.nodes) {
@@ -89,7 +89,7 @@ export default function WhereStored({ blobIds, mode = "photo" }: WhereStoredProp
     const ids = new Set(blobIds);
     const load = async () => {
       try {
-        const res = await api<LocationsResponse>("POST", "/v1/replication/locations", {
+        const res = await api<LocationsAnswer>("POST", "/v1/replication/locations", {
           blobIds: blobIds.slice(0, 2000),
         });
         setNodes(summarize(res));

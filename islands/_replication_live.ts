@@ -1,67 +1,26 @@
 /**
  * Shared by the replication islands (NodeList, ReplicationBadge, WhereStored):
  * one EventSource on `/v1/events` per page, whatever the number of islands,
- * plus the shapes the replication API returns and small formatters.
+ * plus small formatters. The shapes the replication API returns are lib/core's.
  * Browser-only.
  *
  * @module
  */
 
-export interface Backlog {
-  pending: number;
-  inFlight: number;
-  failed: number;
-  bytes: number;
-}
+import type { Backlog, LocationChange, ReplicationStatus } from "../lib/core/replication_view.ts";
 
-export interface PeerStatus {
-  nodeId: string;
-  name: string;
-  url?: string;
-  reachable: boolean;
-  /** "http", "webrtc/host", "webrtc/srflx", "webrtc/relay", or "none". */
-  path: string;
-  /** The path blobs take, when it is not `path` (the faster of two). */
-  blobPath?: string;
-  throughput: { path: string; bytesPerSec: number; at: number }[];
-  linkError?: string;
-  lastSeen?: number;
-  lastSync?: number;
-  lastError?: string;
-  storage?: { blobs: number; bytes: number; backend?: string };
-  held: number;
-  verified: number;
-  push: Backlog;
-  pull: Backlog;
-}
-
-export interface ReplicationStatus {
-  nodeId: string;
-  lastSeq: number;
-  storage: { blobs: number; bytes: number };
-  lastScrub?: number;
-  activeTransfers: number;
-  backlog: Backlog;
-  peers: PeerStatus[];
-}
-
-export interface NodeCopy {
-  nodeId: string;
-  self: boolean;
-  state: "verified" | "stored" | "pending" | "failed" | "missing";
-  ackedAt?: number;
-  verifiedAt?: number;
-  lastError?: string;
-}
-
-export interface LocationsResponse {
-  blobs: { blobId: string; nodes: NodeCopy[] }[];
-  names: Record<string, string>;
-}
+export type {
+  Backlog,
+  LocationChange,
+  LocationsAnswer,
+  NodeCopy,
+  PeerStatus,
+  ReplicationStatus,
+} from "../lib/core/replication_view.ts";
 
 export type LiveEvent =
   | { event: "replication"; data: { type: "status"; status: ReplicationStatus } }
-  | { event: "location"; data: { blobId: string; nodeId: string; state: string } }
+  | { event: "location"; data: LocationChange }
   | { event: "resync"; data: Record<string, never> };
 
 type Listener = (e: LiveEvent) => void;

@@ -3,9 +3,11 @@
  * peers or the backlog changed, or a blob's set of holders changed.
  */
 
+import type { LocationChange } from "../core/replication_view.ts";
+
 export type ReplicationEvent =
   | { type: "status" }
-  | { type: "location"; blobId: string; nodeId: string; state: "stored" | "verified" | "lost" }
+  | ({ type: "location" } & LocationChange)
   | { type: "records"; from: string; stored: number };
 
 export type ReplicationListener = (event: ReplicationEvent) => void;

@@ -29,5 +29,11 @@ export { type Peer, PeerDirectory } from "./peers.ts";
 export { PROOF_NONCE_BYTES, proofOf } from "./proof.ts";
 export { applyFromPeer, applyWithRetry } from "./record_apply.ts";
 export { Replicator, type ReplicatorDeps, type ReplicatorOptions } from "./replicator.ts";
-export type { Backlog, PeerStatus, ReplicationStatus } from "./status.ts";
-export type { CopyState, NodeCopy, WhereStored } from "./where_stored.ts";
+export type {
+  Backlog,
+  CopyState,
+  NodeCopy,
+  PeerStatus,
+  ReplicationStatus,
+  WhereStored,
+} from "../core/replication_view.ts";

@@ -15,6 +15,7 @@
 import { ConflictError, IntegrityError, StoreUnavailableError } from "../core/errors.ts";
 import { getLogger } from "../core/log.ts";
 import type { KindRegistry } from "../core/record_kinds.ts";
+import type { ReplicationStatus, WhereStored } from "../core/replication_view.ts";
 import type { FeedPage, PeerHello, Transport } from "../core/transport.ts";
 import { toBase64Url } from "../crypto/mod.ts";
 import type { BlobStore, IndexDb, PutOptions, RecordLog } from "../store/mod.ts";
@@ -30,8 +31,8 @@ import { type Peer, PeerDirectory } from "./peers.ts";
 import { FEED_WENT_BACK } from "./feed_head.ts";
 import { PROOF_NONCE_BYTES, proofOf } from "./proof.ts";
 import { RecordSync } from "./record_sync.ts";
-import { buildStatus, type ReplicationStatus } from "./status.ts";
-import { buildWhereStored, type WhereStored } from "./where_stored.ts";
+import { buildStatus } from "./status.ts";
+import { buildWhereStored } from "./where_stored.ts";
 
 const log = getLogger("replication");
 

@@ -4,56 +4,11 @@
  * path, when last seen and synced, what it stores, and the blob backlog.
  */
 
-import type { PathInfo, PathThroughput } from "../core/transport.ts";
+import type { Backlog, PeerStatus, ReplicationStatus } from "../core/replication_view.ts";
+import type { PathInfo } from "../core/transport.ts";
 import type { JobDir, JobState } from "./blob_jobs.ts";
 import type { PeerStateRow } from "./peer_store.ts";
 import type { Peer, Reachability } from "./peers.ts";
-
-export interface Backlog {
-  pending: number;
-  inFlight: number;
-  failed: number;
-  /** Bytes still to move (pending, in flight and failed jobs whose size is known). */
-  bytes: number;
-}
-
-export interface PeerStatus {
-  nodeId: string;
-  name: string;
-  url?: string;
-  reachable: boolean;
-  /**
-   * "http", "webrtc/host" (direct), "webrtc/srflx" (through NAT, found with STUN),
-   * "webrtc/relay" (through TURN), or "none" when nothing reaches it (it may still call in).
-   */
-  path: string;
-  /** The path blobs take, when it differs from `path` (the faster of several). */
-  blobPath?: string;
-  /** Recent blob throughput per path. */
-  throughput: PathThroughput[];
-  /** Why the data channel is down, when a relay is configured and it is. */
-  linkError?: string;
-  lastSeen?: number;
-  lastSync?: number;
-  lastError?: string;
-  /** `backend`: where the peer keeps its blobs ("fs", "s3"), as its last hello said. */
-  storage?: { blobs: number; bytes: number; backend?: string };
-  /** Blobs this node knows the peer holds, and how many of those passed a proof. */
-  held: number;
-  verified: number;
-  push: Backlog;
-  pull: Backlog;
-}
-
-export interface ReplicationStatus {
-  nodeId: string;
-  lastSeq: number;
-  storage: { blobs: number; bytes: number };
-  lastScrub?: number;
-  activeTransfers: number;
-  backlog: Backlog;
-  peers: PeerStatus[];
-}
 
 const empty = (): Backlog => ({ pending: 0, inFlight: 0, failed: 0, bytes: 0 });
 

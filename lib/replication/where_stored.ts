@@ -4,31 +4,11 @@
  * acknowledged when, verified when, or what is pending.
  */
 
+import type { NodeCopy, WhereStored } from "../core/replication_view.ts";
 import type { BlobStore } from "../store/mod.ts";
 import type { BlobJob } from "./blob_jobs.ts";
 import type { Location } from "./locations.ts";
 import type { Peer } from "./peers.ts";
-
-/**
- * verified: a peer's copy passed a proof of possession; this node's copy was
- * hashed against its id when stored and by each scrub since.
- */
-export type CopyState = "verified" | "stored" | "pending" | "failed" | "missing";
-
-export interface NodeCopy {
-  nodeId: string;
-  self: boolean;
-  state: CopyState;
-  ackedAt?: number;
-  verifiedAt?: number;
-  /** Why the transfer is waiting, when it failed before. */
-  lastError?: string;
-}
-
-export interface WhereStored {
-  blobId: string;
-  nodes: NodeCopy[];
-}
 
 export async function buildWhereStored(
   input: {

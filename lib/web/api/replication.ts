@@ -12,6 +12,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { NotFoundError } from "../../core/errors.ts";
 import type { NodeBody } from "../../core/node_kinds.ts";
+import type { LocationsAnswer } from "../../core/replication_view.ts";
 import type { Replicator, WhereStored } from "../../replication/mod.ts";
 import { assertBlobId, type RecordLog } from "../../store/mod.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
@@ -63,7 +64,9 @@ export function replicationRoutes(deps: ReplicationRoutesDeps): Hono<AppEnv> {
     const { blobIds } = await readJson(c, LocationsBody);
     const readable = [...new Set(blobIds)].filter((id) => deps.canRead(id, auth.memberKey));
     const where = await deps.replication.whereStored(readable);
-    return c.json({ blobs: where, names: nodeNames(deps.records, where) });
+    return c.json(
+      { blobs: where, names: nodeNames(deps.records, where) } satisfies LocationsAnswer,
+    );
   });
 
   return app;

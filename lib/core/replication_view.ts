@@ -1,0 +1,93 @@
+/**
+ * What the replication engine shows of itself (DESIGN §7), as the API sends it and the
+ * pages read it: `GET /v1/replication/status`, the `replication` and `location` events of
+ * `GET /v1/events`, and "where is it stored" (`/v1/blobs/:id/locations`,
+ * `POST /v1/replication/locations`). lib/replication builds these shapes; islands import
+ * them from here, so the two sides cannot drift apart.
+ *
+ * Browser-compatible: types only.
+ *
+ * @module
+ */
+
+import type { PathThroughput } from "./transport.ts";
+
+export interface Backlog {
+  pending: number;
+  inFlight: number;
+  failed: number;
+  /** Bytes still to move (pending, in flight and failed jobs whose size is known). */
+  bytes: number;
+}
+
+export interface PeerStatus {
+  nodeId: string;
+  name: string;
+  url?: string;
+  reachable: boolean;
+  /**
+   * "http", "webrtc/host" (direct), "webrtc/srflx" (through NAT, found with STUN),
+   * "webrtc/relay" (through TURN), or "none" when nothing reaches it (it may still call in).
+   */
+  path: string;
+  /** The path blobs take, when it differs from `path` (the faster of several). */
+  blobPath?: string;
+  /** Recent blob throughput per path. */
+  throughput: PathThroughput[];
+  /** Why the data channel is down, when a relay is configured and it is. */
+  linkError?: string;
+  lastSeen?: number;
+  lastSync?: number;
+  lastError?: string;
+  /** `backend`: where the peer keeps its blobs ("fs", "s3"), as its last hello said. */
+  storage?: { blobs: number; bytes: number; backend?: string };
+  /** Blobs this node knows the peer holds, and how many of those passed a proof. */
+  held: number;
+  verified: number;
+  push: Backlog;
+  pull: Backlog;
+}
+
+export interface ReplicationStatus {
+  nodeId: string;
+  lastSeq: number;
+  storage: { blobs: number; bytes: number };
+  lastScrub?: number;
+  activeTransfers: number;
+  backlog: Backlog;
+  peers: PeerStatus[];
+}
+
+/**
+ * verified: a peer's copy passed a proof of possession; this node's copy was
+ * hashed against its id when stored and by each scrub since.
+ */
+export type CopyState = "verified" | "stored" | "pending" | "failed" | "missing";
+
+export interface NodeCopy {
+  nodeId: string;
+  self: boolean;
+  state: CopyState;
+  ackedAt?: number;
+  verifiedAt?: number;
+  /** Why the transfer is waiting, when it failed before. */
+  lastError?: string;
+}
+
+export interface WhereStored {
+  blobId: string;
+  nodes: NodeCopy[];
+}
+
+/** `POST /v1/replication/locations`: where each readable blob is, and the nodes' names. */
+export interface LocationsAnswer {
+  blobs: WhereStored[];
+  names: Record<string, string>;
+}
+
+/** A copy was stored on, verified on or lost from a node (the `location` event). */
+export interface LocationChange {
+  blobId: string;
+  nodeId: string;
+  state: "stored" | "verified" | "lost";
+}
