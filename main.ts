@@ -213,6 +213,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
     maxConcurrentTransfers: config.repMaxTransfers,
     proofIntervalMs: secs(config.repProofIntervalSecs),
     reverifyAfterMs: secs(config.repReverifyAfterSecs),
+    proofBytesPerMinute: config.repProofBytesPerMin,
     scrubIntervalMs: secs(config.repScrubIntervalSecs),
     stallTimeoutMs: secs(config.stallTimeoutSecs),
     maxBlobBytes: config.maxBlobBytes,

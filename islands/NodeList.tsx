@@ -3,6 +3,7 @@ import { isSignedOut, messageOf } from "../lib/web/browser/api.ts";
 import { removeNode, renameOrMoveNode } from "../lib/web/browser/node_records.ts";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
 import { NodeEditForm } from "../lib/web/browser/ui/NodeEditForm.tsx";
+import { ProofSummary } from "../lib/web/browser/ui/ProofSummary.tsx";
 import { SignedOutAlert } from "../lib/web/browser/ui/SignedOutAlert.tsx";
 import { timeAgo } from "../lib/web/browser/user_agent.ts";
 import {
@@ -95,6 +96,9 @@ function PeerRow(
         <div class="muted small">
           {peer.held} known here, {peer.verified} verified
         </div>
+        {peer.oldestProofAt !== undefined && (
+          <div class="muted small">oldest proof {timeAgo(peer.oldestProofAt)}</div>
+        )}
       </td>
       <td>
         {backlog === 0
@@ -243,6 +247,7 @@ export default function NodeList({ isAdmin, initial }: NodeListProps) {
           onCancel={() => setEditing(undefined)}
         />
       )}
+      <ProofSummary proofs={status.proofs} />
       <table class="nodes">
         <thead>
           <tr>

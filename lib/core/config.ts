@@ -33,10 +33,12 @@ export interface NodeConfig {
   repInventoryIntervalSecs?: number;
   /** Blob transfers running at once. @default 4 */
   repMaxTransfers?: number;
-  /** Seconds between proof-of-possession rounds. @default 600 */
+  /** Seconds between proof-of-possession rounds. @default 60 */
   repProofIntervalSecs?: number;
-  /** A peer's verified copy is proven again after this many seconds. @default 86400 */
+  /** Every peer copy is proven at least this often, seconds: rounds are sized for it. @default 86400 */
   repReverifyAfterSecs?: number;
+  /** Bytes of local blobs proof rounds may read per minute. @default 256 MiB */
+  repProofBytesPerMin?: number;
   /** Seconds between scrubs of the local blobs. @default 86400 */
   repScrubIntervalSecs?: number;
   /**
@@ -208,7 +210,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     key: "repReverifyAfterSecs",
     env: "P2POS_REP_REVERIFY_AFTER_SECS",
     kind: "secs",
-    help: "prove each peer copy again after, s",
+    help: "prove every peer copy at least every, s",
+  },
+  "rep-proof-mib-per-min": {
+    key: "repProofBytesPerMin",
+    env: "P2POS_REP_PROOF_MIB_PER_MIN",
+    kind: "mib",
+    help: "local blob bytes proofs may read a minute, MiB",
   },
   "rep-scrub-interval-secs": {
     key: "repScrubIntervalSecs",
@@ -370,8 +378,9 @@ export const DEFAULTS: ResolvedNodeConfig = {
   repSyncIntervalSecs: 30,
   repInventoryIntervalSecs: 300,
   repMaxTransfers: 4,
-  repProofIntervalSecs: 600,
+  repProofIntervalSecs: 60,
   repReverifyAfterSecs: 86_400,
+  repProofBytesPerMin: 256 * 1024 ** 2,
   repScrubIntervalSecs: 86_400,
   stallTimeoutSecs: 60,
   directIo: true,

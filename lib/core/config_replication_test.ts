@@ -26,3 +26,17 @@ Deno.test("Replication settings refuse zero, negatives and words, naming the var
   assert.throws(() => parseCommandLine(["--rep-max-transfers", "0"], {}), /1 to 64/);
   assert.throws(() => parseCommandLine(["--rep-max-transfers", "many"], {}), /1 to 64/);
 });
+
+Deno.test("Proof rounds default to one a minute, every copy within a day, 256 MiB a minute", () => {
+  assert.equal(DEFAULTS.repProofIntervalSecs, 60);
+  assert.equal(DEFAULTS.repReverifyAfterSecs, 86_400);
+  assert.equal(DEFAULTS.repProofBytesPerMin, 256 * 1024 ** 2);
+  const { config } = parseCommandLine(["--rep-proof-mib-per-min", "32"], {});
+  assert.equal(config.repProofBytesPerMin, 32 * 1024 ** 2);
+  assert.equal(
+    parseCommandLine([], { P2POS_REP_PROOF_MIB_PER_MIN: "8" }).config.repProofBytesPerMin,
+    8 * 1024 ** 2,
+  );
+  assert.throws(() => parseCommandLine(["--rep-proof-mib-per-min", "0"], {}), /positive/);
+  assert.match(helpText(), /--rep-proof-mib-per-min .*\(default 256\)/);
+});

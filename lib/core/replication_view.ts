@@ -44,8 +44,43 @@ export interface PeerStatus {
   /** Blobs this node knows the peer holds, and how many of those passed a proof. */
   held: number;
   verified: number;
+  /** Of `held`, how many passed a proof within the proof window. */
+  fresh: number;
+  /** The oldest last proof among the peer's verified copies. */
+  oldestProofAt?: number;
   push: Backlog;
   pull: Backlog;
+}
+
+/** How proof-of-possession rounds are sized now (lib/replication/proof_rounds.ts). */
+export interface ProofPlan {
+  /** Copies on the family's other nodes that this node knows of. */
+  copies: number;
+  /** Copies a round proves at most (the byte budget may stop it sooner). */
+  perRound: number;
+  intervalMs: number;
+  /** Every copy is to be proven at least this often. */
+  windowMs: number;
+  /** Local blob bytes the rounds may read per minute. */
+  bytesPerMinute: number;
+  /**
+   * Estimated time one pass over every copy takes: the count-based plan, or longer when
+   * reading this node's blobs at `bytesPerMinute` takes longer. Above `windowMs`, the
+   * budget is too small for the library.
+   */
+  passMs: number;
+}
+
+/** Proofs of possession over every copy on the other nodes. */
+export interface ProofStatus extends ProofPlan {
+  /** Of `copies`, proven within `windowMs`. */
+  fresh: number;
+  /** Of `copies`, never proven yet. */
+  unproven: number;
+  /** The oldest last proof among the proven copies. */
+  oldestProofAt?: number;
+  /** When the last round ended (since this start). */
+  lastRoundAt?: number;
 }
 
 export interface ReplicationStatus {
@@ -55,6 +90,7 @@ export interface ReplicationStatus {
   lastScrub?: number;
   activeTransfers: number;
   backlog: Backlog;
+  proofs: ProofStatus;
   peers: PeerStatus[];
 }
 

@@ -16,6 +16,18 @@ export interface Location {
   verifiedAt?: number;
 }
 
+/** What this node knows of the copies one node holds. */
+export interface NodeCopies {
+  nodeId: string;
+  held: number;
+  /** Copies that passed a proof of possession, ever. */
+  verified: number;
+  /** Copies whose last proof is recent (see {@link LocationStore.perNode}). */
+  fresh: number;
+  /** The oldest last proof among the verified copies. */
+  oldestProofAt?: number;
+}
+
 interface Row {
   blob_id: string;
   node_id: string;
@@ -122,15 +134,28 @@ export class LocationStore {
     return rows.map(toLocation);
   }
 
-  /** Per node: how many blobs it holds and how many of those are verified. */
-  perNode(): { nodeId: string; held: number; verified: number }[] {
+  /**
+   * Per node: how many blobs it holds, how many of those passed a proof, how many passed
+   * one at `freshSince` or later, and when the oldest of those proofs was.
+   */
+  perNode(freshSince = 0): NodeCopies[] {
     return (this.index.db.prepare(
-      `SELECT node_id, count(*) AS held, count(verified_at) AS verified
+      `SELECT node_id, count(*) AS held, count(verified_at) AS verified,
+              count(CASE WHEN verified_at >= ? THEN 1 END) AS fresh,
+              min(verified_at) AS oldest
        FROM blob_locations GROUP BY node_id`,
-    ).all() as { node_id: string; held: number; verified: number }[]).map((r) => ({
+    ).all(freshSince) as {
+      node_id: string;
+      held: number;
+      verified: number;
+      fresh: number;
+      oldest: number | null;
+    }[]).map((r) => ({
       nodeId: r.node_id,
       held: r.held,
       verified: r.verified,
+      fresh: r.fresh,
+      oldestProofAt: r.oldest ?? undefined,
     }));
   }
 }

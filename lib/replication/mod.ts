@@ -26,7 +26,8 @@ export { type Location, LocationStore } from "./locations.ts";
 export { ObservedBlobStore } from "./observed_blob_store.ts";
 export { PeerStore } from "./peer_store.ts";
 export { type Peer, PeerDirectory } from "./peers.ts";
-export { PROOF_NONCE_BYTES, proofOf } from "./proof.ts";
+export { PROOF_NONCE_BYTES, proofOf, proofsOf } from "./proof.ts";
+export { type ProofRoundResult, ProofRounds, type ProofRoundsOptions } from "./proof_rounds.ts";
 export { applyFromPeer, applyWithRetry } from "./record_apply.ts";
 export { Replicator, type ReplicatorDeps, type ReplicatorOptions } from "./replicator.ts";
 export type {
@@ -34,6 +35,8 @@ export type {
   CopyState,
   NodeCopy,
   PeerStatus,
+  ProofPlan,
+  ProofStatus,
   ReplicationStatus,
   WhereStored,
 } from "../core/replication_view.ts";

@@ -1,5 +1,5 @@
 /**
- * Proof of possession (DESIGN §7, PROTOCOL §3.7): the holder of a blob returns
+ * Proof of possession (DESIGN §7, PROTOCOL §3.6): the holder of a blob returns
  * SHA-256(nonce ‖ blob) for a fresh random nonce. Without the whole blob that
  * value cannot be computed, and a fresh nonce makes an old answer worthless.
  */
@@ -8,6 +8,12 @@ import { createHash } from "node:crypto";
 import type { BlobStore } from "../store/mod.ts";
 
 export const PROOF_NONCE_BYTES = 32;
+
+function checkNonce(nonce: Uint8Array): void {
+  if (nonce.length < 16 || nonce.length > 64) {
+    throw new RangeError(`Proof nonce expected 16 to 64 bytes, got ${nonce.length}`);
+  }
+}
 
 /**
  * Lowercase hex SHA-256 of `nonce ‖ blob`, streamed from the store, and in the
@@ -19,15 +25,32 @@ export async function proofOf(
   id: string,
   nonce: Uint8Array,
 ): Promise<{ proof: string; hex: string }> {
-  if (nonce.length < 16 || nonce.length > 64) {
-    throw new RangeError(`Proof nonce expected 16 to 64 bytes, got ${nonce.length}`);
+  const { proofs, hex } = await proofsOf(blobs, id, [nonce]);
+  return { proof: proofs[0], hex };
+}
+
+/**
+ * {@link proofOf} for several nonces (one per peer asked) in one read of the blob, so
+ * proving two peers' copies costs one pass over the local bytes, not two.
+ */
+export async function proofsOf(
+  blobs: BlobStore,
+  id: string,
+  nonces: Uint8Array[],
+  read?: { stream: ReadableStream<Uint8Array> },
+): Promise<{ proofs: string[]; hex: string }> {
+  try {
+    nonces.forEach(checkNonce);
+  } catch (err) {
+    await read?.stream.cancel().catch(() => {});
+    throw err;
   }
-  const { stream } = await blobs.get(id);
-  const proof = createHash("sha256").update(nonce);
+  const { stream } = read ?? await blobs.get(id);
+  const hashes = nonces.map((n) => createHash("sha256").update(n));
   const plain = createHash("sha256");
   for await (const chunk of stream) {
-    proof.update(chunk);
+    for (const h of hashes) h.update(chunk);
     plain.update(chunk);
   }
-  return { proof: proof.digest("hex"), hex: plain.digest("hex") };
+  return { proofs: hashes.map((h) => h.digest("hex")), hex: plain.digest("hex") };
 }

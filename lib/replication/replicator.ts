@@ -29,7 +29,8 @@ import { ingestInto, ObservedBlobStore } from "./observed_blob_store.ts";
 import { PeerStore } from "./peer_store.ts";
 import { type Peer, PeerDirectory } from "./peers.ts";
 import { FEED_WENT_BACK } from "./feed_head.ts";
-import { PROOF_NONCE_BYTES, proofOf } from "./proof.ts";
+import { proofOf } from "./proof.ts";
+import { ProofRounds } from "./proof_rounds.ts";
 import { RecordSync } from "./record_sync.ts";
 import { buildStatus } from "./status.ts";
 import { buildWhereStored } from "./where_stored.ts";
@@ -64,12 +65,12 @@ export interface ReplicatorOptions {
   backoffBaseMs?: number;
   /** @default 8 */
   maxAttempts?: number;
-  /** Proof-of-possession round period. @default 600_000 */
+  /** Proof-of-possession round period. @default 60_000 */
   proofIntervalMs?: number;
-  /** Proofs per round. @default 20 */
-  proofBatch?: number;
-  /** A verified copy is proven again after this long. @default 24 h */
+  /** Every peer copy is proven at least this often: rounds are sized for it. @default 24 h */
   reverifyAfterMs?: number;
+  /** Local blob bytes proof rounds may read per minute. @default 256 MiB */
+  proofBytesPerMinute?: number;
   /** Scrub period (re-hash every local blob). @default 24 h */
   scrubIntervalMs?: number;
   /** A transfer in either direction that moves nothing for this long is aborted. @default 60_000 */
@@ -86,6 +87,7 @@ export class Replicator {
   readonly directory: PeerDirectory;
   readonly recordSync: RecordSync;
   readonly worker: BlobWorker;
+  readonly proofs: ProofRounds;
   readonly #inbound = new Set<string>();
   readonly #running = new Map<string, { promise: Promise<void>; again: boolean }>();
   readonly #lastInventory = new Map<string, number>();
@@ -112,9 +114,9 @@ export class Replicator {
       failedRetryAfterMs: 120_000,
       backoffBaseMs: 1_000,
       maxAttempts: 8,
-      proofIntervalMs: 600_000,
-      proofBatch: 20,
+      proofIntervalMs: 60_000,
       reverifyAfterMs: 24 * 3600_000,
+      proofBytesPerMinute: 256 * 1024 ** 2,
       scrubIntervalMs: 24 * 3600_000,
       stallTimeoutMs: 60_000,
       now: this.#now,
@@ -156,6 +158,19 @@ export class Replicator {
       maxConcurrent: this.#opt.maxConcurrentTransfers,
       stallTimeoutMs: this.#opt.stallTimeoutMs,
       maxBlobBytes: this.#opt.maxBlobBytes,
+    });
+    this.proofs = new ProofRounds({
+      locations: this.locations,
+      blobs: deps.blobs,
+      peers: this.directory,
+      now: this.#now,
+      onResult: (blobId, nodeId, state) => this.#location(blobId, nodeId, state),
+      repair: (id) => this.#repair(id),
+      stopped: () => this.#stopped,
+    }, {
+      intervalMs: this.#opt.proofIntervalMs,
+      windowMs: this.#opt.reverifyAfterMs,
+      bytesPerMinute: this.#opt.proofBytesPerMinute,
     });
     this.peerStore.indexId();
   }
@@ -637,49 +652,9 @@ export class Replicator {
 
   // --- integrity -----------------------------------------------------------------------
 
-  /** Proves a batch of copies held by reachable peers (oldest proof first). */
-  async proofRound(): Promise<{ verified: number; lost: number }> {
-    const reachable = this.directory.reachableIds();
-    const due = this.locations.dueForProof(
-      reachable,
-      this.#now() - this.#opt.reverifyAfterMs,
-      this.#opt.proofBatch,
-    );
-    let verified = 0;
-    let lost = 0;
-    for (const loc of due) {
-      if (this.#stopped) break;
-      const peer = this.directory.get(loc.nodeId);
-      const t = peer && this.directory.transportFor(peer);
-      if (!peer || !t || !(await this.deps.blobs.has(loc.blobId))) continue;
-      const nonce = crypto.getRandomValues(new Uint8Array(PROOF_NONCE_BYTES));
-      const local = await proofOf(this.deps.blobs, loc.blobId, nonce).catch(() => undefined);
-      if (!local) continue; // deleted meanwhile
-      if (local.hex !== loc.blobId) {
-        // Our own copy rotted: it cannot judge the peer's. Repair ours instead.
-        await this.#repair(loc.blobId);
-        continue;
-      }
-      const expected = local.proof;
-      let got: string | undefined;
-      try {
-        got = await t.proveBlob(peer, loc.blobId, nonce);
-      } catch (err) {
-        const status = (err as { status?: number }).status;
-        if (status !== 404 && status !== 422) continue; // unreachable: try another time
-      }
-      if (got === expected) {
-        this.locations.verified(loc.blobId, loc.nodeId, this.#now());
-        this.#location(loc.blobId, loc.nodeId, "verified");
-        verified++;
-      } else {
-        log.warn("Peer failed a proof of possession", { peer: loc.nodeId, blob: loc.blobId });
-        this.locations.remove(loc.blobId, loc.nodeId);
-        this.#location(loc.blobId, loc.nodeId, "lost");
-        lost++;
-      }
-    }
-    return { verified, lost };
+  /** Proves the copies most overdue on reachable peers (see {@link ProofRounds}). */
+  async proofRound(): Promise<{ verified: number; lost: number; bytes: number }> {
+    return await this.proofs.round();
   }
 
   /**
@@ -721,7 +696,9 @@ export class Replicator {
       peerState: (id) => this.peerStore.get(id),
       peerBackend: (id) => this.#peerBackends.get(id),
       jobCounts: this.jobs.counts(),
-      held: this.locations.perNode(),
+      held: this.locations.perNode(this.#now() - this.#opt.reverifyAfterMs),
+      proofPlan: (copies) => this.proofs.plan(copies, this.#storage.bytes),
+      lastProofRoundAt: this.proofs.lastRound?.at,
       storage: this.#storage,
       lastScrub: this.#lastScrub,
       lastSeq: this.deps.records.lastSeq(),

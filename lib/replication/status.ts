@@ -1,12 +1,20 @@
 /**
  * The replication status as the API and the UI show it (GET /v1/replication/status,
  * the Nodes page, the dashboard backlog): per peer, reachable or not, by which
- * path, when last seen and synced, what it stores, and the blob backlog.
+ * path, when last seen and synced, what it stores, and the blob backlog; and how far
+ * proofs of possession have got over the copies on the other nodes.
  */
 
-import type { Backlog, PeerStatus, ReplicationStatus } from "../core/replication_view.ts";
+import type {
+  Backlog,
+  PeerStatus,
+  ProofPlan,
+  ProofStatus,
+  ReplicationStatus,
+} from "../core/replication_view.ts";
 import type { PathInfo } from "../core/transport.ts";
 import type { JobDir, JobState } from "./blob_jobs.ts";
+import type { NodeCopies } from "./locations.ts";
 import type { PeerStateRow } from "./peer_store.ts";
 import type { Peer, Reachability } from "./peers.ts";
 
@@ -29,7 +37,10 @@ export function buildStatus(input: {
   peerState: (nodeId: string) => PeerStateRow;
   peerBackend: (nodeId: string) => string | undefined;
   jobCounts: { peerId: string; dir: JobDir; state: JobState; n: number; bytes: number }[];
-  held: { nodeId: string; held: number; verified: number }[];
+  held: NodeCopies[];
+  /** How the proof rounds are sized for the copies on these peers. */
+  proofPlan: (copies: number) => ProofPlan;
+  lastProofRoundAt?: number;
   storage: { blobs: number; bytes: number };
   lastScrub?: number;
   lastSeq: number;
@@ -69,6 +80,8 @@ export function buildStatus(input: {
         : undefined,
       held: h?.held ?? 0,
       verified: h?.verified ?? 0,
+      fresh: h?.fresh ?? 0,
+      oldestProofAt: h?.oldestProofAt,
       push,
       pull,
     };
@@ -76,6 +89,15 @@ export function buildStatus(input: {
   for (const c of input.jobCounts) {
     if (input.peers.some((p) => p.nodeId === c.peerId)) add(backlog, c.state, c.n, c.bytes);
   }
+  const copies = peers.reduce((n, p) => n + p.held, 0);
+  const oldest = peers.flatMap((p) => p.oldestProofAt ?? []);
+  const proofs: ProofStatus = {
+    ...input.proofPlan(copies),
+    fresh: peers.reduce((n, p) => n + p.fresh, 0),
+    unproven: peers.reduce((n, p) => n + p.held - p.verified, 0),
+    oldestProofAt: oldest.length ? Math.min(...oldest) : undefined,
+    lastRoundAt: input.lastProofRoundAt,
+  };
   return {
     nodeId: input.self,
     lastSeq: input.lastSeq,
@@ -83,6 +105,7 @@ export function buildStatus(input: {
     lastScrub: input.lastScrub,
     activeTransfers: input.active,
     backlog,
+    proofs,
     peers,
   };
 }

@@ -208,6 +208,13 @@ Deno.test({
           `${stored} objects · [\\d.]+ kBin files on its disk${stored} known here, ${stored} verified`,
         ),
       );
+      // Above the table: how far proofs of possession have got over Pine's copies.
+      const proofs = await waitText(
+        admin,
+        "[data-proofs]",
+        new RegExp(`of ${stored} copies on the other nodes proven .*oldest proof just now`),
+      );
+      assert.doesNotMatch(proofs, /not proven yet|Raise/);
       await screenshot(admin, "replication_nodes_after");
 
       // Pine moves. The admin edits its address: a malformed one is explained at the field;

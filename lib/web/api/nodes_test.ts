@@ -148,6 +148,13 @@ Deno.test("Where-stored answers only for blobs the member may read", async () =>
     [[true, "verified"], [false, "stored"]],
   );
   assert.equal(where.names[f.peer.nodeId], "Pine");
+  // The status counts Pine's copy among those to prove, sized for a day at the defaults.
+  const { proofs } = await (await req("/v1/replication/status")).json();
+  assert.deepEqual(
+    [proofs.copies, proofs.unproven, proofs.fresh, proofs.oldestProofAt],
+    [1, 1, 0, undefined],
+  );
+  assert.deepEqual([proofs.intervalMs, proofs.windowMs, proofs.perRound], [60_000, 86_400_000, 1]);
   // Bob may not read Alice's unshared upload: the same 404 as for an unknown blob.
   const bob = await inviteAndJoin(f.t, f.admin, "Bob");
   const asBob = authed(f.t, bob);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { insecureContext } from "./secure_context.ts";
 import { safeNext } from "./session.ts";
 import { formatSetupCode, isCompleteSetupCode } from "./setup_code.ts";
-import { describeUserAgent, timeAgo, timeLeft } from "./user_agent.ts";
+import { describeUserAgent, spanOf, timeAgo, timeLeft } from "./user_agent.ts";
 import { choosePositions } from "./ui/ConfirmWords.tsx";
 
 Deno.test("formatSetupCode() groups what people type and drops look-alike characters", () => {
@@ -50,7 +50,7 @@ Deno.test("describeUserAgent() names common browsers and systems", () => {
   assert.equal(describeUserAgent(""), "Unknown device");
 });
 
-Deno.test("timeAgo() and timeLeft() read naturally", () => {
+Deno.test("timeAgo(), timeLeft() and spanOf() read naturally", () => {
   const now = 1_700_000_000_000;
   assert.equal(timeAgo(now - 5_000, now), "just now");
   assert.equal(timeAgo(now - 5 * 60_000, now), "5 minutes ago");
@@ -58,6 +58,11 @@ Deno.test("timeAgo() and timeLeft() read naturally", () => {
   assert.equal(timeLeft(now + 3600_000, now), "in 1 hour");
   assert.equal(timeLeft(now + 7 * 24 * 3600_000, now), "in 7 days");
   assert.equal(timeLeft(now - 1, now), "expired");
+  assert.equal(timeLeft(now + 20_000, now), "in under a minute");
+  assert.equal(spanOf(60_000), "1 minute");
+  assert.equal(spanOf(1_000), "1 second");
+  assert.equal(spanOf(24 * 3600_000), "24 hours");
+  assert.equal(spanOf(3 * 24 * 3600_000), "3 days");
 });
 
 Deno.test("choosePositions() picks distinct, sorted, in-range positions", () => {

@@ -43,14 +43,21 @@ export function timeAgo(ms: number, now: number = Date.now()): string {
   return new Date(ms).toLocaleDateString();
 }
 
+/** "30 seconds", "55 minutes", "19 hours", "6 days": a length of time, rounded. */
+export function spanOf(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000));
+  if (s < 60) return `${s} second${s === 1 ? "" : "s"}`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} minute${m === 1 ? "" : "s"}`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} hour${h === 1 ? "" : "s"}`;
+  return `${Math.round(h / 24)} days`;
+}
+
 /** "in 55 minutes", "in 6 days", or "expired". */
 export function timeLeft(ms: number, now: number = Date.now()): string {
   const s = Math.round((ms - now) / 1000);
   if (s <= 0) return "expired";
-  const m = Math.round(s / 60);
-  if (m < 1) return "in under a minute";
-  if (m < 60) return `in ${m} minute${m === 1 ? "" : "s"}`;
-  const h = Math.round(m / 60);
-  if (h < 48) return `in ${h} hour${h === 1 ? "" : "s"}`;
-  return `in ${Math.round(h / 24)} days`;
+  // Under a minute is all a person needs to know; spanOf() would count the seconds.
+  return s < 30 ? "in under a minute" : `in ${spanOf(Math.max(60_000, ms - now))}`;
 }
