@@ -38,6 +38,8 @@ export interface PeerStatus {
   linkError?: string;
   lastSeen?: number;
   lastSync?: number;
+  /** When the last complete inventory exchange with the peer began (since this start). */
+  lastInventory?: number;
   lastError?: string;
   /** `backend`: where the peer keeps its blobs ("fs", "s3"), as its last hello said. */
   storage?: { blobs: number; bytes: number; backend?: string };

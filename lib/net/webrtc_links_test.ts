@@ -192,6 +192,9 @@ Deno.test("After 10,000 malformed frames the relay still connects a good pair", 
   const challenge = await new Promise<{ nonce: string }>((r) =>
     ws.onmessage = (e) => r(JSON.parse(e.data))
   );
+  const registered = new Promise<void>((r) =>
+    ws.onmessage = (e) => JSON.parse(e.data).type === "registered" && r()
+  );
   ws.send(JSON.stringify({
     type: "register",
     nodeId: flooder.nodeId,
@@ -201,7 +204,7 @@ Deno.test("After 10,000 malformed frames the relay still connects a good pair", 
     ),
   }));
   const ghost = (await newSigner()).nodeId;
-  await new Promise((r) => setTimeout(r, 100));
+  await registered;
   for (let k = 0; k < 1_000 && ws.readyState === WebSocket.OPEN; k++) {
     ws.send(JSON.stringify({ type: "signal", to: ghost, data: { k } }));
   }

@@ -91,6 +91,8 @@ export class Replicator {
   readonly #inbound = new Set<string>();
   readonly #running = new Map<string, { promise: Promise<void>; again: boolean }>();
   readonly #lastInventory = new Map<string, number>();
+  /** When the last inventory exchange that completed began, per peer. */
+  readonly #inventoried = new Map<string, number>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #unsubscribe: (() => void)[] = [];
   readonly #opt: Required<Omit<ReplicatorOptions, "maxBlobBytes">> & { maxBlobBytes?: number };
@@ -396,7 +398,8 @@ export class Replicator {
     return this.#exclusive("inventory", peer.nodeId, async () => {
       const t = this.directory.transportFor(peer);
       if (!t) return;
-      this.#lastInventory.set(peer.nodeId, this.#now());
+      const began = this.#now();
+      this.#lastInventory.set(peer.nodeId, began);
       try {
         const r = await reconcileInventory(
           {
@@ -410,6 +413,7 @@ export class Replicator {
           peer,
           t,
         );
+        this.#inventoried.set(peer.nodeId, began);
         if (r.queued || r.gone) log.info("Inventory exchanged", { peer: peer.nodeId, ...r });
         this.worker.pump();
         this.#statusChanged();
@@ -695,6 +699,7 @@ export class Replicator {
       pathInfo: (p) => this.directory.transportFor(p)?.describe?.(p),
       peerState: (id) => this.peerStore.get(id),
       peerBackend: (id) => this.#peerBackends.get(id),
+      lastInventory: (id) => this.#inventoried.get(id),
       jobCounts: this.jobs.counts(),
       held: this.locations.perNode(this.#now() - this.#opt.reverifyAfterMs),
       proofPlan: (copies) => this.proofs.plan(copies, this.#storage.bytes),

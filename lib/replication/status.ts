@@ -36,6 +36,7 @@ export function buildStatus(input: {
   pathInfo?: (peer: Peer) => PathInfo | undefined;
   peerState: (nodeId: string) => PeerStateRow;
   peerBackend: (nodeId: string) => string | undefined;
+  lastInventory?: (nodeId: string) => number | undefined;
   jobCounts: { peerId: string; dir: JobDir; state: JobState; n: number; bytes: number }[];
   held: NodeCopies[];
   /** How the proof rounds are sized for the copies on these peers. */
@@ -70,6 +71,7 @@ export function buildStatus(input: {
       linkError: info?.linkError,
       lastSeen: reach.lastSeen ?? state.lastSeen,
       lastSync: state.lastSync,
+      lastInventory: input.lastInventory?.(p.nodeId),
       lastError: reach.reachable ? undefined : reach.lastError ?? state.lastError,
       storage: state.blobCount !== undefined
         ? {

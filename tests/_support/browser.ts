@@ -23,7 +23,12 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(): Promise<Browser> {
+export interface LaunchOptions {
+  /** Chromium flags on top of the ones known to work here. */
+  args?: string[];
+}
+
+export async function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
   const executablePath = chromiumPath();
   if (!executablePath) {
     throw new Error("Chromium not found: install the Debian package `chromium` (CI does)");
@@ -42,6 +47,7 @@ export async function launchBrowser(): Promise<Browser> {
       "--disable-component-update",
       "--disable-sync",
       "--allow-loopback-in-peer-connection",
+      ...(options.args ?? []),
     ],
   });
   return {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { call, createFamily } from "../../demo.ts";
-import { startNode } from "./node_process.ts";
+import type { Rig } from "./rig.ts";
 
 /** The steps of a finish, in order (FORMAT-independent: lib/store/upload_sessions.ts). */
 export const FINISH_STEPS = [
@@ -27,15 +27,16 @@ export function unfinishedSessions(dataDir: string): number {
 }
 
 /**
- * Starts a node armed at `fault`, creates the family, and sends `size` random bytes through
- * a resumable upload in 1 MiB chunks, short of finishing it. `env` configures the node.
+ * Starts a node in `rig` armed at `fault`, creates the family, and sends `size` random bytes
+ * through a resumable upload in 1 MiB chunks, short of finishing it. `env` configures the node.
  */
 export async function uploadedButNotFinished(
+  rig: Rig,
   fault: string,
   size: number,
   env: Record<string, string> = {},
 ) {
-  const node = await startNode({ env: { ...env, P2POS_FAULTS: fault } });
+  const node = await rig.node({ env: { ...env, P2POS_FAULTS: fault } });
   const admin = await createFamily(
     { url: node.url, setupCode: node.setupCode! },
     { family: "River", founder: "Alice", node: "Oak" },

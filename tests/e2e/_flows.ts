@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 
+export { watchErrors } from "../_support/rig.ts";
+
 export const SHOTS = new URL("./.screenshots/", import.meta.url);
 
 export async function screenshot(page: Page, name: string): Promise<void> {
@@ -13,20 +15,6 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   // A full-page shot of a scrolled page draws the sticky header where the view was.
   await page.evaluate(() => globalThis.scrollTo(0, 0));
   await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
-}
-
-/** Collects uncaught page errors and console errors (CSP violations among them). */
-export function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => {
-    // Refusals the pages handle and explain (wrong code, removed member, …) are expected;
-    // Chromium logs them as console errors anyway.
-    if (m.type() === "error" && !/status of (401|403|409|410)/.test(m.text())) {
-      errors.push(m.text());
-    }
-  });
-  return errors;
 }
 
 export async function waitHydrated(page: Page, island: string): Promise<void> {

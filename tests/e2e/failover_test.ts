@@ -6,9 +6,9 @@
 
 import assert from "node:assert/strict";
 import { seedToMnemonic } from "../../lib/crypto/mod.ts";
-import { launchBrowser } from "../_support/browser.ts";
+import { rigTest } from "../_support/rig.ts";
 import { getJson, startCluster, waitFor } from "../integration/replication_cluster.ts";
-import { screenshot, waitHydrated, watchErrors } from "./_flows.ts";
+import { screenshot, waitHydrated } from "./_flows.ts";
 import { createAlbum, PHOTO_DIR, readTiles, waitUploadsSettled } from "./_vault_flows.ts";
 import type { Page } from "playwright-core";
 
@@ -20,65 +20,60 @@ async function signInWithWords(page: Page, url: string, words: string) {
   await page.getByRole("heading", { name: "Hello, Alice" }).waitFor();
 }
 
-Deno.test({
-  name: "Oak dies while its album is open: the page moves to Pine by itself and the album is there",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    await using cluster = await startCluster(["Oak", "Pine"]);
+rigTest(
+  "Oak dies while its album is open: the page moves to Pine by itself and the album is there",
+  async (rig) => {
+    const cluster = await startCluster(["Oak", "Pine"], {}, [], { rig });
     const [oak, pine] = cluster.nodes;
     const words = seedToMnemonic(cluster.admin.seed);
-    const browser = await launchBrowser();
-    try {
-      const page = await browser.context.newPage();
-      page.setDefaultTimeout(30_000);
-      const errors = watchErrors(page);
-      await signInWithWords(page, oak.url, words);
-      const albumId = await createAlbum(page, oak.url, "Lake house");
-      await page.setInputFiles("#upload-input", new URL("meadow.jpg", PHOTO_DIR).pathname);
-      assert.match(await waitUploadsSettled(page), /^1 added$/);
+    const browser = await rig.browser();
+    const page = await rig.page(browser);
+    await signInWithWords(page, oak.url, words);
+    const albumId = await createAlbum(page, oak.url, "Lake house");
+    await page.setInputFiles("#upload-input", new URL("meadow.jpg", PHOTO_DIR).pathname);
+    assert.match(await waitUploadsSettled(page), /^1 added$/);
 
-      // Pine holds the album's photo and its blobs.
-      await waitFor("Pine to hold the photo", async () => {
-        const { photos } = await getJson<{ photos: { thumb: { id: string } }[] }>(
-          cluster.admin,
-          pine.url,
-          `/v1/albums/${albumId}/photos`,
-        );
-        if (photos.length !== 1) return false;
-        const res = await fetch(`${pine.url}/v1/blobs/${photos[0].thumb.id}`, {
-          method: "HEAD",
-          headers: { cookie: cluster.admin.cookies.get(pine.url)! },
-        });
-        return res.ok;
-      }, 60_000);
-
-      // This browser has used Pine before: signed in there once, in another tab.
-      const other = await browser.context.newPage();
-      await signInWithWords(other, pine.url, words);
-      await other.close();
-
-      // Back on Oak's album page, which has learned the family's node addresses.
-      await page.goto(`${oak.url}/albums/${albumId}`);
-      await readTiles(page, 1);
-      await page.waitForFunction(() =>
-        (localStorage.getItem("p2pos:family-nodes") ?? "").includes('"Pine"')
+    // Pine holds the album's photo and its blobs.
+    await waitFor("Pine to hold the photo", async () => {
+      const { photos } = await getJson<{ photos: { thumb: { id: string } }[] }>(
+        cluster.admin,
+        pine.url,
+        `/v1/albums/${albumId}/photos`,
       );
-
-      await oak.stop("SIGKILL");
-      await page.waitForURL((u) => u.origin === pine.url && u.pathname === `/albums/${albumId}`, {
-        timeout: 60_000,
+      if (photos.length !== 1) return false;
+      const res = await fetch(`${pine.url}/v1/blobs/${photos[0].thumb.id}`, {
+        method: "HEAD",
+        headers: { cookie: cluster.admin.cookies.get(pine.url)! },
       });
-      await page.getByText("Oak is not answering, so you are now on this node").waitFor();
-      const tiles = await readTiles(page, 1);
-      assert.ok(tiles[0].spread > 5, "the photo decrypts on Pine");
-      await page.getByRole("heading", { name: "Lake house", level: 1 }).waitFor();
-      assert.equal(new URL(page.url()).searchParams.has("from"), false, "the marker is tidied");
-      await screenshot(page, "failover_moved");
-      // Oak's refused connections are the only errors the page saw.
-      assert.deepEqual(errors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to fetch/.test(e)), []);
-    } finally {
-      await browser.close();
-    }
+      return res.ok;
+    }, 60_000);
+
+    // This browser has used Pine before: signed in there once, in another tab.
+    const other = await browser.context.newPage();
+    await signInWithWords(other, pine.url, words);
+    await other.close();
+
+    // Back on Oak's album page, which has learned the family's node addresses.
+    await page.goto(`${oak.url}/albums/${albumId}`);
+    await readTiles(page, 1);
+    await page.waitForFunction(() =>
+      (localStorage.getItem("p2pos:family-nodes") ?? "").includes('"Pine"')
+    );
+
+    await oak.stop("SIGKILL");
+    await page.waitForURL((u) => u.origin === pine.url && u.pathname === `/albums/${albumId}`, {
+      timeout: 60_000,
+    });
+    await page.getByText("Oak is not answering, so you are now on this node").waitFor();
+    const tiles = await readTiles(page, 1);
+    assert.ok(tiles[0].spread > 5, "the photo decrypts on Pine");
+    await page.getByRole("heading", { name: "Lake house", level: 1 }).waitFor();
+    assert.equal(new URL(page.url()).searchParams.has("from"), false, "the marker is tidied");
+    await screenshot(page, "failover_moved");
+    // Oak's refused connections are the only errors the page saw.
+    assert.deepEqual(
+      rig.errorsOf(page).filter((e) => !/ERR_CONNECTION_REFUSED|Failed to fetch/.test(e)),
+      [],
+    );
   },
-});
+);

@@ -8,15 +8,13 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { signRecord, toBase64Url } from "../../lib/crypto/mod.ts";
 import { HybridClock } from "../../lib/core/hlc.ts";
-import { startNode } from "../_support/node_process.ts";
+import { rigTest } from "../_support/rig.ts";
 import { postJson, remoteSignIn, setupRemoteFamily } from "../_support/remote_family.ts";
 
-Deno.test({
-  name: "Records and blobs acknowledged before a kill -9 are all there after the restart",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    const node = await startNode();
+rigTest(
+  "Records and blobs acknowledged before a kill -9 are all there after the restart",
+  async (rig) => {
+    const node = await rig.node();
     const alice = await setupRemoteFamily(node.url, node.setupCode!);
     const clock = new HybridClock();
     clock.observe(alice.follows.hlc);
@@ -83,27 +81,22 @@ Deno.test({
     stop = true;
     await Promise.all(workers);
 
-    const again = await startNode({ dataDir: node.dataDir });
-    try {
-      const cookie = await remoteSignIn(again.url, alice);
-      const res = await fetch(`${again.url}/v1/invites`, { headers: { cookie } });
-      const stored = new Set((await res.json()).invites.map((i: { id: string }) => i.id));
-      const lostInvites = ackedInvites.filter((id) => !stored.has(id));
-      assert.deepEqual(
-        lostInvites,
-        [],
-        `${lostInvites.length} of ${ackedInvites.length} acknowledged records lost`,
-      );
-      for (const { id, bytes } of ackedBlobs) {
-        const path = `${node.dataDir}/blobs/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}`;
-        const onDisk = await Deno.readFile(path);
-        assert.equal(createHash("sha256").update(onDisk).digest("hex"), id, `blob ${id} is whole`);
-        assert.equal(onDisk.length, bytes.length);
-      }
-      assert.deepEqual([...Deno.readDirSync(`${node.dataDir}/tmp`)], [], "no temp leftovers");
-    } finally {
-      await again.stop();
-      await Deno.remove(node.dataDir, { recursive: true });
+    const again = await rig.node({ dataDir: node.dataDir });
+    const cookie = await remoteSignIn(again.url, alice);
+    const res = await fetch(`${again.url}/v1/invites`, { headers: { cookie } });
+    const stored = new Set((await res.json()).invites.map((i: { id: string }) => i.id));
+    const lostInvites = ackedInvites.filter((id) => !stored.has(id));
+    assert.deepEqual(
+      lostInvites,
+      [],
+      `${lostInvites.length} of ${ackedInvites.length} acknowledged records lost`,
+    );
+    for (const { id, bytes } of ackedBlobs) {
+      const path = `${node.dataDir}/blobs/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}`;
+      const onDisk = await Deno.readFile(path);
+      assert.equal(createHash("sha256").update(onDisk).digest("hex"), id, `blob ${id} is whole`);
+      assert.equal(onDisk.length, bytes.length);
     }
+    assert.deepEqual([...Deno.readDirSync(`${node.dataDir}/tmp`)], [], "no temp leftovers");
   },
-});
+);

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startNode } from "../_support/node_process.ts";
+import { rigTest } from "../_support/rig.ts";
 
 /** One HTTP/1.1 request with a Host of our choosing (fetch always sends the URL's own). */
 async function rawPost(port: number, host: string, path: string): Promise<[number, string]> {
@@ -25,50 +25,36 @@ async function rawPost(port: number, host: string, path: string): Promise<[numbe
   }
 }
 
-Deno.test({
-  name: "A node without --public-url answers sign-in challenges only for its own host and port",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    const node = await startNode();
-    try {
-      const [evil, body] = await rawPost(
-        node.port,
-        `evil.example:${node.port}`,
-        "/v1/auth/challenge",
-      );
-      assert.equal(evil, 421);
-      assert.match(body, /--public-url http:\/\/evil\.example/);
-      for (const host of [`127.0.0.1:${node.port}`, `localhost:${node.port}`]) {
-        const [status, json] = await rawPost(node.port, host, "/v1/auth/challenge");
-        assert.equal(status, 200, host);
-        assert.equal(JSON.parse(json).origin, `http://${host}`);
-      }
-      assert.equal((await rawPost(node.port, "localhost:1", "/v1/auth/challenge"))[0], 421);
-      assert.match(node.output(), /Refused requests for an address this node does not answer at/);
-    } finally {
-      await node.stop();
-      await Deno.remove(node.dataDir, { recursive: true });
+rigTest(
+  "A node without --public-url answers sign-in challenges only for its own host and port",
+  async (rig) => {
+    const node = await rig.node();
+    const [evil, body] = await rawPost(
+      node.port,
+      `evil.example:${node.port}`,
+      "/v1/auth/challenge",
+    );
+    assert.equal(evil, 421);
+    assert.match(body, /--public-url http:\/\/evil\.example/);
+    for (const host of [`127.0.0.1:${node.port}`, `localhost:${node.port}`]) {
+      const [status, json] = await rawPost(node.port, host, "/v1/auth/challenge");
+      assert.equal(status, 200, host);
+      assert.equal(JSON.parse(json).origin, `http://${host}`);
     }
+    assert.equal((await rawPost(node.port, "localhost:1", "/v1/auth/challenge"))[0], 421);
+    assert.match(node.output(), /Refused requests for an address this node does not answer at/);
   },
-});
+);
 
-Deno.test({
-  name: "A node with --public-url binds sign-ins to it, and still answers at its loopback address",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    const node = await startNode({ args: ["--public-url", "https://photos.example"] });
-    try {
-      for (const host of ["photos.example", `127.0.0.1:${node.port}`]) {
-        const [status, json] = await rawPost(node.port, host, "/v1/auth/challenge");
-        assert.equal(status, 200, host);
-        assert.equal(JSON.parse(json).origin, "https://photos.example");
-      }
-      assert.equal((await rawPost(node.port, "evil.example", "/v1/auth/challenge"))[0], 421);
-    } finally {
-      await node.stop();
-      await Deno.remove(node.dataDir, { recursive: true });
+rigTest(
+  "A node with --public-url binds sign-ins to it, and still answers at its loopback address",
+  async (rig) => {
+    const node = await rig.node({ args: ["--public-url", "https://photos.example"] });
+    for (const host of ["photos.example", `127.0.0.1:${node.port}`]) {
+      const [status, json] = await rawPost(node.port, host, "/v1/auth/challenge");
+      assert.equal(status, 200, host);
+      assert.equal(JSON.parse(json).origin, "https://photos.example");
     }
+    assert.equal((await rawPost(node.port, "evil.example", "/v1/auth/challenge"))[0], 421);
   },
-});
+);

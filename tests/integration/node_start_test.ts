@@ -3,44 +3,35 @@ import { DatabaseSync } from "node:sqlite";
 import { IndexDb, loadMigrations, RecordLog } from "../../lib/store/mod.ts";
 import { KindRegistry } from "../../lib/core/record_kinds.ts";
 import { deriveIdentity, newSeed, signRecord, toBase64Url } from "../../lib/crypto/mod.ts";
-import { startNode } from "../_support/node_process.ts";
+import { rigTest } from "../_support/rig.ts";
 import { setupRemoteFamily } from "../_support/remote_family.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
-Deno.test({
-  name:
-    "First start creates the data dir, a 0600 node key, and prints the node id and a setup code",
-  sanitizeResources: false,
-  async fn() {
+rigTest(
+  "First start creates the data dir, a 0600 node key, and prints the node id and a setup code",
+  async (rig) => {
     const parent = await Deno.makeTempDir();
+    rig.removeLater(parent);
     const dataDir = `${parent}/fresh/data`;
-    const node = await startNode({ dataDir });
-    try {
-      assert.match(node.nodeId, /^([A-Z2-7]{7}-){7}[A-Z2-7]{7}$/);
-      assert.match(node.setupCode ?? "", /^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$/);
-      const key = await Deno.stat(`${dataDir}/node.key`);
-      assert.equal(key.mode! & 0o777, 0o600);
-      const health = await fetch(`${node.url}/health`);
-      assert.deepEqual(Object.keys(await health.json()).sort(), ["status", "version"]);
-      // The key itself is never printed.
-      const keyText = await Deno.readTextFile(`${dataDir}/node.key`);
-      assert.ok(!node.output().includes(keyText.split("\n")[1]));
-    } finally {
-      await node.stop();
-    }
+    const node = await rig.node({ dataDir });
+    assert.match(node.nodeId, /^([A-Z2-7]{7}-){7}[A-Z2-7]{7}$/);
+    assert.match(node.setupCode ?? "", /^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$/);
+    const key = await Deno.stat(`${dataDir}/node.key`);
+    assert.equal(key.mode! & 0o777, 0o600);
+    const health = await fetch(`${node.url}/health`);
+    assert.deepEqual(Object.keys(await health.json()).sort(), ["status", "version"]);
+    // The key itself is never printed.
+    const keyText = await Deno.readTextFile(`${dataDir}/node.key`);
+    assert.ok(!node.output().includes(keyText.split("\n")[1]));
+    await node.stop();
     // A restart keeps the same identity and, with no family yet, prints a new code.
-    const again = await startNode({ dataDir });
-    try {
-      assert.equal(again.nodeId, node.nodeId);
-      assert.ok(again.setupCode && again.setupCode !== node.setupCode);
-      assert.doesNotMatch(again.output(), /first start/);
-    } finally {
-      await again.stop();
-      await Deno.remove(parent, { recursive: true });
-    }
+    const again = await rig.node({ dataDir });
+    assert.equal(again.nodeId, node.nodeId);
+    assert.ok(again.setupCode && again.setupCode !== node.setupCode);
+    assert.doesNotMatch(again.output(), /first start/);
   },
-});
+);
 
 Deno.test("A node refuses to start on a database from a newer schema, saying why", async () => {
   const dataDir = await Deno.makeTempDir();
@@ -130,67 +121,56 @@ Deno.test("--help lists the flags and exits 0; an unknown flag exits 64 with a h
   assert.match(new TextDecoder().decode(bad.stderr), /Unknown flag --colour \(see --help\)/);
 });
 
-Deno.test({
-  name: "A real connection cut mid-upload leaves nothing under the id and no temp file",
-  sanitizeResources: false,
-  async fn() {
-    const node = await startNode();
-    try {
-      const { cookie } = await setupRemoteFamily(node.url, node.setupCode!);
-      const id = "ab".repeat(32);
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: node.port });
-      const head =
-        `PUT /v1/blobs/${id} HTTP/1.1\r\nHost: 127.0.0.1:${node.port}\r\nCookie: ${cookie}\r\n` +
-        `Content-Type: application/octet-stream\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n`;
-      await conn.write(new TextEncoder().encode(head));
-      await conn.write(new Uint8Array(256 * 1024).fill(1));
-      // Wait until the node has started streaming into tmp/, then cut the connection.
-      const deadline = Date.now() + 10_000;
-      while ((await Array.fromAsync(Deno.readDir(`${node.dataDir}/tmp`))).length === 0) {
-        if (Date.now() > deadline) throw new Error("upload never reached tmp/");
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      conn.close();
-      let left = 1;
-      for (let i = 0; i < 100 && left > 0; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        left = (await Array.fromAsync(Deno.readDir(`${node.dataDir}/tmp`))).length;
-      }
-      assert.equal(left, 0, "temp file removed after the cut");
-      const after = await fetch(`${node.url}/v1/blobs/${id}`, { headers: { cookie } });
-      assert.equal(after.status, 404);
-      await after.body?.cancel();
-      assert.equal((await fetch(`${node.url}/health`)).status, 200, "the node is still up");
-    } finally {
-      await node.stop();
-      await Deno.remove(node.dataDir, { recursive: true });
+rigTest(
+  "A real connection cut mid-upload leaves nothing under the id and no temp file",
+  async (rig) => {
+    const node = await rig.node();
+    const { cookie } = await setupRemoteFamily(node.url, node.setupCode!);
+    const id = "ab".repeat(32);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: node.port });
+    const head =
+      `PUT /v1/blobs/${id} HTTP/1.1\r\nHost: 127.0.0.1:${node.port}\r\nCookie: ${cookie}\r\n` +
+      `Content-Type: application/octet-stream\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n`;
+    await conn.write(new TextEncoder().encode(head));
+    await conn.write(new Uint8Array(256 * 1024).fill(1));
+    // Wait until the node has started streaming into tmp/, then cut the connection.
+    const deadline = Date.now() + 10_000;
+    while ((await Array.fromAsync(Deno.readDir(`${node.dataDir}/tmp`))).length === 0) {
+      if (Date.now() > deadline) throw new Error("upload never reached tmp/");
+      await new Promise((r) => setTimeout(r, 20));
     }
-  },
-});
-
-Deno.test({
-  name: "A second node on the same data dir refuses to start instead of racing the first",
-  sanitizeResources: false,
-  async fn() {
-    const node = await startNode();
-    try {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", MAIN, "node", "--port", "0", "--data-dir", node.dataDir],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.equal(out.code, 3);
-      assert.match(new TextDecoder().decode(out.stderr), /already using/);
-    } finally {
-      await node.stop();
-      await Deno.remove(node.dataDir, { recursive: true });
+    conn.close();
+    let left = 1;
+    for (let i = 0; i < 100 && left > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = (await Array.fromAsync(Deno.readDir(`${node.dataDir}/tmp`))).length;
     }
+    assert.equal(left, 0, "temp file removed after the cut");
+    const after = await fetch(`${node.url}/v1/blobs/${id}`, { headers: { cookie } });
+    assert.equal(after.status, 404);
+    await after.body?.cancel();
+    assert.equal((await fetch(`${node.url}/health`)).status, 200, "the node is still up");
   },
-});
+);
 
-Deno.test("A node run as a compiled binary runs it (island build off) serves the bundles it has and builds nothing", async () => {
-  const node = await startNode({ env: { P2POS_ISLAND_BUILD: "off" } });
-  try {
+rigTest(
+  "A second node on the same data dir refuses to start instead of racing the first",
+  async (rig) => {
+    const node = await rig.node();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, "node", "--port", "0", "--data-dir", node.dataDir],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 3);
+    assert.match(new TextDecoder().decode(out.stderr), /already using/);
+  },
+);
+
+rigTest(
+  "A node run as a compiled binary runs it (island build off) serves the bundles it has and builds nothing",
+  async (rig) => {
+    const node = await rig.node({ env: { P2POS_ISLAND_BUILD: "off" } });
     assert.doesNotMatch(node.output(), /Building island bundles/);
     const page = await (await fetch(`${node.url}/`)).text();
     const script = /src="(\/_islands\/[^"]+\.js)(\?v=[^"]*)?"/.exec(page)?.[1];
@@ -199,8 +179,5 @@ Deno.test("A node run as a compiled binary runs it (island build off) serves the
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /javascript/);
     await res.body?.cancel();
-  } finally {
-    await node.stop();
-    await Deno.remove(node.dataDir, { recursive: true });
-  }
-});
+  },
+);

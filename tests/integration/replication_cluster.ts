@@ -17,7 +17,8 @@ import {
 import { DatabaseSync } from "node:sqlite";
 import { blobId, deriveIdentity, newSeed, toBase64Url } from "../../lib/crypto/mod.ts";
 import { inviteBodies } from "../../lib/web/browser/family_keys.ts";
-import { type NodeProcess, startNode } from "../_support/node_process.ts";
+import type { NodeProcess } from "../_support/node_process.ts";
+import { Rig } from "../_support/rig.ts";
 
 /** Short intervals so tests converge in seconds. */
 export const FAST_ENV: Record<string, string> = {
@@ -32,28 +33,29 @@ export interface Cluster {
   nodes: NodeProcess[];
   admin: Admin;
   nodeIds: string[];
+  /** Owns the nodes: a node a test restarts with `rig.node()` is stopped with the others. */
+  rig: Rig;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
  * Starts `names.length` nodes; the first creates the family, the others are paired to it.
- * `env` applies to every node, `perNode[i]` to the i-th only.
+ * `env` applies to every node, `perNode[i]` to the i-th only. The nodes belong to `rig` when
+ * one is given (the test's own), else to a rig the cluster's disposal ends.
  */
 export async function startCluster(
   names: string[],
   env: Record<string, string> = {},
   perNode: Record<string, string>[] = [],
+  options: { rig?: Rig } = {},
 ): Promise<Cluster> {
-  const nodes: NodeProcess[] = [];
+  const rig = options.rig ?? new Rig();
   const dispose = async () => {
-    await Promise.allSettled(nodes.map((n) => n.stop("SIGKILL")));
-    await Promise.allSettled(nodes.map((n) => Deno.remove(n.dataDir, { recursive: true })));
+    if (!options.rig) await rig[Symbol.asyncDispose]();
   };
   try {
-    nodes.push(
-      ...await Promise.all(
-        names.map((_, i) => startNode({ env: { ...FAST_ENV, ...env, ...perNode[i] } })),
-      ),
+    const nodes = await Promise.all(
+      names.map((_, i) => rig.node({ env: { ...FAST_ENV, ...env, ...perNode[i] } })),
     );
     const [first, ...rest] = nodes;
     const admin = await createFamily(
@@ -63,7 +65,13 @@ export async function startCluster(
     for (const [i, n] of rest.entries()) {
       await pairNode(admin, first.url, { url: n.url, setupCode: n.setupCode! }, names[i + 1]);
     }
-    return { nodes, admin, nodeIds: nodes.map((n) => n.nodeId), [Symbol.asyncDispose]: dispose };
+    return {
+      nodes,
+      admin,
+      nodeIds: nodes.map((n) => n.nodeId),
+      rig,
+      [Symbol.asyncDispose]: dispose,
+    };
   } catch (err) {
     await dispose();
     throw err;

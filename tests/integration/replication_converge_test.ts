@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import type { ReplicationStatus } from "../../lib/replication/mod.ts";
 import { hashFile } from "../../lib/store/mod.ts";
 import {
   blobFiles,
@@ -88,8 +89,19 @@ Deno.test("A blob over the inline push size (12 MB) is offered and pulled, at on
   await using c = await startCluster(["Oak", "Pine"], { P2POS_REP_INVENTORY_INTERVAL_SECS: "600" });
   const [oak, pine] = c.nodes;
   const album = await createAlbum(c.admin, oak.url);
-  // Inventories run every 10 minutes here: only the push (offer → pull) can move it in time.
-  await new Promise((r) => setTimeout(r, 1_500));
+  // Inventories run on connect, then every 10 minutes here. Once the first ones are done
+  // (both ways), only the push (offer → pull) can move the blob, unless another inventory
+  // ran meanwhile, which the end checks.
+  const inventories = async () => {
+    const at = async (n: typeof oak, peer: typeof pine) =>
+      (await getJson<ReplicationStatus>(c.admin, n.url, "/v1/replication/status")).peers
+        .find((p) => p.nodeId === peer.nodeId)?.lastInventory;
+    return [await at(oak, pine), await at(pine, oak)];
+  };
+  const before = await waitFor(
+    "the first inventory exchanges",
+    async () => (await inventories()).every((t) => t !== undefined) && await inventories(),
+  );
   const photo = await uploadPhoto(c.admin, oak.url, album, 12_000_000);
   const id = photo.blobs[0];
   await waitFor(
@@ -103,6 +115,7 @@ Deno.test("A blob over the inline push size (12 MB) is offered and pulled, at on
   );
   const path = `${pine.dataDir}/blobs/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}`;
   assert.equal((await hashFile(path)).hex, id);
+  assert.deepEqual(await inventories(), before, "no inventory ran since: the push moved it");
   const where = await waitFor("Oak to see Pine's copy", async () => {
     const w = await getJson<Locations>(c.admin, oak.url, `/v1/blobs/${id}/locations`);
     return w.nodes.find((n) => n.nodeId === pine.nodeId)?.ackedAt ? w : undefined;

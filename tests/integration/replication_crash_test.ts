@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { hashFile } from "../../lib/store/mod.ts";
-import { startNode } from "../_support/node_process.ts";
 import {
   blobFiles,
   createAlbum,
@@ -54,7 +53,7 @@ Deno.test("kill -9 Pine while 50 photos replicate, keep uploading on Oak, restar
   for (let i = 0; i < 20; i++) photos.push(await uploadPhoto(c.admin, oak.url, album, 50_000));
   assert.ok(heldAtKill < photos.length * 3, "Pine was really behind");
 
-  const restarted = await startNode({
+  const restarted = await c.rig.node({
     dataDir: pine.dataDir,
     args: ["--port", String(pine.port)],
     env: FAST_ENV,

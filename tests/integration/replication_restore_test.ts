@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { type Admin, call, headsAt, signAs } from "../../demo.ts";
 import { toBase64Url } from "../../lib/crypto/mod.ts";
-import { startNode } from "../_support/node_process.ts";
 import {
   cookieOn,
   createAlbum,
@@ -62,7 +61,7 @@ Deno.test("A node restored from an older database backup starts a new feed; its 
   const [oak, pine] = c.nodes;
   const same = (what: string) => sameRecords(c.nodes, what);
   const restart = async () => {
-    const n = await startNode({
+    const n = await c.rig.node({
       dataDir: oak.dataDir,
       args: ["--port", String(oak.port)],
       env: FAST_ENV,
@@ -111,7 +110,7 @@ Deno.test("A node restored from a backup while its peers are away starts a new f
   const same = (what: string) => sameRecords(c.nodes, what);
   const restart = async (i: number) => {
     const was = [oak, pine][i];
-    c.nodes[i] = await startNode({
+    c.nodes[i] = await c.rig.node({
       dataDir: was.dataDir,
       args: ["--port", String(was.port)],
       env: FAST_ENV,

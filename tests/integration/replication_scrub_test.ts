@@ -5,8 +5,8 @@
  */
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { hashFile } from "../../lib/store/mod.ts";
-import { startNode } from "../_support/node_process.ts";
 import {
   createAlbum,
   FAST_ENV,
@@ -110,10 +110,19 @@ Deno.test("The scrub schedule survives a restart: a scrub that came due while do
     async () => (await getJson<Status>(c.admin, oak.url, "/v1/replication/status")).lastScrub,
   );
   await oak.stop("SIGTERM");
-  await new Promise((r) => setTimeout(r, 1_200));
+  // Down until the next scrub, as the node scheduled it, has come due.
+  const db = new DatabaseSync(`${oak.dataDir}/index.db`, { readOnly: true });
+  const due = Number(
+    (db.prepare("SELECT value FROM settings WHERE key = 'replication.next_scrub'").get() as {
+      value: string;
+    }).value,
+  );
+  db.close();
+  assert.ok(due > first, "the next scrub is scheduled after the first");
+  await waitFor("the next scrub to come due", () => Promise.resolve(Date.now() > due), 10_000, 20);
   // Restarted with a daily interval: the scrub due a second after the last one runs now,
   // and the time of the last one was remembered meanwhile.
-  const again = await startNode({
+  const again = await c.rig.node({
     dataDir: oak.dataDir,
     args: ["--port", String(oak.port)],
     env: { ...FAST_ENV, P2POS_REP_SCRUB_INTERVAL_SECS: "86400" },

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { type CephRgw, startCephRgw } from "../_support/ceph_rgw.ts";
-import { startNode } from "../_support/node_process.ts";
+import { Rig } from "../_support/rig.ts";
 import { FINISH_STEPS, unfinishedSessions, uploadedButNotFinished } from "../_support/uploads.ts";
 import { call } from "../../demo.ts";
 import { remoteSignIn, setupRemoteFamily } from "../_support/remote_family.ts";
@@ -183,8 +183,9 @@ Deno.test({
     await t.step(
       "kill -9 during uploads to an S3 node loses nothing acknowledged and leaves nothing half-written",
       async () => {
+        await using rig = new Rig();
         const bucket = await freshBucket(ceph);
-        const node = await startNode({ env: ceph.nodeEnv(bucket) });
+        const node = await rig.node({ env: ceph.nodeEnv(bucket) });
         const alice = await setupRemoteFamily(node.url, node.setupCode!);
         const acked: string[] = [];
         let stop = false;
@@ -217,28 +218,24 @@ Deno.test({
         await Promise.all(workers);
         const pendingBefore = await ceph.pendingUploads(bucket);
 
-        const again = await startNode({ dataDir: node.dataDir, env: ceph.nodeEnv(bucket) });
-        try {
-          const stored = await verifiedObjects(ceph, bucket); // every key hashes to its id
-          const lost = acked.filter((id) => !stored.has(id));
-          assert.deepEqual(lost, [], `${lost.length} of ${acked.length} acknowledged blobs lost`);
-          assert.deepEqual(await ceph.pendingUploads(bucket), [], "the restart aborted them");
-          if (pendingBefore.length) assert.match(again.output(), /Aborted multipart uploads/);
-          const cookie = await remoteSignIn(again.url, alice);
-          const res = await fetch(`${again.url}/v1/blobs/${acked[0]}`, { headers: { cookie } });
-          assert.equal(sha256(new Uint8Array(await res.arrayBuffer())), acked[0]);
-        } finally {
-          await again.stop();
-          await Deno.remove(node.dataDir, { recursive: true });
-        }
+        const again = await rig.node({ dataDir: node.dataDir, env: ceph.nodeEnv(bucket) });
+        const stored = await verifiedObjects(ceph, bucket); // every key hashes to its id
+        const lost = acked.filter((id) => !stored.has(id));
+        assert.deepEqual(lost, [], `${lost.length} of ${acked.length} acknowledged blobs lost`);
+        assert.deepEqual(await ceph.pendingUploads(bucket), [], "the restart aborted them");
+        if (pendingBefore.length) assert.match(again.output(), /Aborted multipart uploads/);
+        const cookie = await remoteSignIn(again.url, alice);
+        const res = await fetch(`${again.url}/v1/blobs/${acked[0]}`, { headers: { cookie } });
+        assert.equal(sha256(new Uint8Array(await res.arrayBuffer())), acked[0]);
       },
     );
 
     await t.step(
       "a node killed with every part sent but the upload not completed acknowledges nothing and keeps nothing",
       async () => {
+        await using rig = new Rig();
         const bucket = await freshBucket(ceph);
-        const node = await startNode({
+        const node = await rig.node({
           env: { ...ceph.nodeEnv(bucket), P2POS_FAULTS: "s3.put.completing" },
         });
         const alice = await setupRemoteFamily(node.url, node.setupCode!);
@@ -257,21 +254,16 @@ Deno.test({
           "an unfinished multipart upload",
         );
         assert.deepEqual(await allKeys(ceph, bucket), [], "nothing visible under the id");
-        const again = await startNode({ dataDir: node.dataDir, env: ceph.nodeEnv(bucket) });
-        try {
-          assert.deepEqual(await ceph.pendingUploads(bucket), []);
-          const cookie = await remoteSignIn(again.url, alice);
-          const retry = await fetch(`${again.url}/v1/blobs/${id}`, {
-            method: "PUT",
-            headers: { cookie },
-            body: bytes,
-          });
-          assert.equal(retry.status, 201);
-          await retry.body?.cancel();
-        } finally {
-          await again.stop();
-          await Deno.remove(node.dataDir, { recursive: true });
-        }
+        const again = await rig.node({ dataDir: node.dataDir, env: ceph.nodeEnv(bucket) });
+        assert.deepEqual(await ceph.pendingUploads(bucket), []);
+        const cookie = await remoteSignIn(again.url, alice);
+        const retry = await fetch(`${again.url}/v1/blobs/${id}`, {
+          method: "PUT",
+          headers: { cookie },
+          body: bytes,
+        });
+        assert.equal(retry.status, 201);
+        await retry.body?.cancel();
       },
     );
 
@@ -279,39 +271,35 @@ Deno.test({
       "kill -9 at each step of a resumable upload's finish into S3: the finish asked again answers 201 and the uploader reads her blob",
       async () => {
         for (const step of FINISH_STEPS) {
+          await using rig = new Rig();
           const bucket = await freshBucket(ceph);
           const env = ceph.nodeEnv(bucket);
-          const up = await uploadedButNotFinished(step, 9_500_000, env); // two parts
+          const up = await uploadedButNotFinished(rig, step, 9_500_000, env); // two parts
           let node = up.node;
-          try {
-            await assert.rejects(
-              call(`${node.url}/v1/uploads/${up.upload}/finish`, "POST", {}, up.cookie),
-            );
-            assert.equal((await node.stop()).signal, "SIGKILL", `the node died at ${step}`);
-            node = await startNode({
-              dataDir: node.dataDir,
-              args: ["--port", String(node.port)],
-              env,
-            });
-            const again = await call(
-              `${node.url}/v1/uploads/${up.upload}/finish`,
-              "POST",
-              {},
-              up.cookie,
-            );
-            assert.equal(again.status, 201, `${step}: ${await again.clone().text()}`);
-            const read = await fetch(`${node.url}/v1/blobs/${up.blob}`, {
-              headers: { cookie: up.cookie },
-            });
-            assert.equal(sha256(new Uint8Array(await read.arrayBuffer())), up.blob, step);
-            assert.equal(unfinishedSessions(node.dataDir), 0, step);
-            assert.deepEqual([...Deno.readDirSync(`${node.dataDir}/uploads`)], [], step);
-            assert.deepEqual(await ceph.pendingUploads(bucket), [], step);
-            assert.deepEqual(await allKeys(ceph, bucket), [`p2pos/blobs/${up.blob}`], step);
-          } finally {
-            await node.stop("SIGKILL");
-            await Deno.remove(node.dataDir, { recursive: true });
-          }
+          await assert.rejects(
+            call(`${node.url}/v1/uploads/${up.upload}/finish`, "POST", {}, up.cookie),
+          );
+          assert.equal((await node.stop()).signal, "SIGKILL", `the node died at ${step}`);
+          node = await rig.node({
+            dataDir: node.dataDir,
+            args: ["--port", String(node.port)],
+            env,
+          });
+          const again = await call(
+            `${node.url}/v1/uploads/${up.upload}/finish`,
+            "POST",
+            {},
+            up.cookie,
+          );
+          assert.equal(again.status, 201, `${step}: ${await again.clone().text()}`);
+          const read = await fetch(`${node.url}/v1/blobs/${up.blob}`, {
+            headers: { cookie: up.cookie },
+          });
+          assert.equal(sha256(new Uint8Array(await read.arrayBuffer())), up.blob, step);
+          assert.equal(unfinishedSessions(node.dataDir), 0, step);
+          assert.deepEqual([...Deno.readDirSync(`${node.dataDir}/uploads`)], [], step);
+          assert.deepEqual(await ceph.pendingUploads(bucket), [], step);
+          assert.deepEqual(await allKeys(ceph, bucket), [`p2pos/blobs/${up.blob}`], step);
         }
       },
     );
@@ -350,7 +338,15 @@ Deno.test({
         const page = await fetch(`${cedar.url}/nodes`, { headers: { cookie } });
         assert.equal(page.status, 200);
         assert.match(await page.text(), /cannot be reached right now/);
-        await new Promise((r) => setTimeout(r, 3000)); // failed jobs back off
+        // Oak's pushes of the second batch are refused meanwhile, and back off.
+        await waitFor(
+          "Oak's pushes to Cedar to fail while its store is down",
+          () =>
+            Promise.resolve(
+              /Blob transfer failed[^\n]*"dir":"push"[^\n]*answered 503/.test(oak.output()),
+            ),
+          60_000,
+        );
         await ceph.startGateway();
         const want = [...first, ...second].map(sha256);
         await waitFor(
@@ -374,7 +370,8 @@ Deno.test({
         const bucket = await freshBucket(ceph);
         const env = ceph.nodeEnv(bucket);
         delete (env as Record<string, string>).P2POS_BLOB_STORE;
-        const node = await startNode();
+        await using rig = new Rig();
+        const node = await rig.node();
         const alice = await setupRemoteFamily(node.url, node.setupCode!);
         const blobs = Array.from({ length: 80 }, (_, i) => randomBytes(i < 3 ? 9 << 20 : 100_000));
         for (const b of blobs) {
@@ -389,88 +386,83 @@ Deno.test({
         await node.stop();
         const dataDir = node.dataDir;
         const ids = blobs.map(sha256);
-        try {
-          // First run: killed as soon as it reports progress.
-          const first = migrate(dataDir, env);
-          await first.waitFor(/blobs checked/);
-          first.child.kill("SIGKILL");
-          await first.child.status;
-          const midway = (await allKeys(ceph, bucket)).length;
-          assert.ok(midway < ids.length, `killed midway (${midway} of ${ids.length} copied)`);
+        // First run: killed as soon as it reports progress.
+        const first = migrate(rig, dataDir, env);
+        await first.waitFor(/blobs checked/);
+        first.child.kill("SIGKILL");
+        await first.child.status;
+        const midway = (await allKeys(ceph, bucket)).length;
+        assert.ok(midway < ids.length, `killed midway (${midway} of ${ids.length} copied)`);
 
-          // The node refuses to start on either backend until the migration is finished.
-          for (const store of ["fs", "s3"]) {
-            const refused = await runMain(["node", "--data-dir", dataDir, "--port", "0"], {
-              ...env,
-              P2POS_BLOB_STORE: store,
-            });
-            assert.equal(refused.code, 2);
-            assert.match(refused.text, /migration of this node's blobs to s3 is under way/);
-          }
-
-          const second = migrate(dataDir, env);
-          const status = await second.child.status;
-          assert.equal(status.code, 0, second.text());
-          assert.match(second.text(), /Done: all 80 blobs are in S3/);
-          assert.deepEqual(await verifiedObjects(ceph, bucket), new Set(ids));
-          assert.deepEqual(await ceph.pendingUploads(bucket), []);
-
-          const onFs = await runMain(["node", "--data-dir", dataDir, "--port", "0"], env);
-          assert.equal(onFs.code, 2);
-          assert.match(
-            onFs.text,
-            /blobs are in S3 \(s3\), but it was started with --blob-store fs/,
-          );
-
-          const onS3 = await startNode({ dataDir, env: { ...env, P2POS_BLOB_STORE: "s3" } });
-          try {
-            const cookie = await remoteSignIn(onS3.url, alice);
-            for (const id of [ids[0], ids[40], ids[79]]) {
-              const res = await fetch(`${onS3.url}/v1/blobs/${id}`, { headers: { cookie } });
-              assert.equal(sha256(new Uint8Array(await res.arrayBuffer())), id);
-            }
-            const ranged = await fetch(`${onS3.url}/v1/blobs/${ids[0]}`, {
-              headers: { cookie, range: "bytes=100-199" },
-            });
-            assert.equal(ranged.status, 206);
-            assert.deepEqual(
-              new Uint8Array(await ranged.arrayBuffer()),
-              blobs[0].subarray(100, 200),
-            );
-          } finally {
-            await onS3.stop();
-          }
-
-          // And back: blobs uploaded while on S3 come along too.
-          await Deno.remove(`${dataDir}/blobs`, { recursive: true });
-          const home = migrate(dataDir, env, "fs");
-          assert.equal((await home.child.status).code, 0, home.text());
-          assert.match(home.text(), /Done: all 80 blobs are in the data dir/);
-          const files = await blobFiles(dataDir);
-          assert.deepEqual(new Set(files.keys()), new Set(ids));
-          const onFsAgain = await startNode({ dataDir });
-          try {
-            const cookie = await remoteSignIn(onFsAgain.url, alice);
-            const res = await fetch(`${onFsAgain.url}/v1/blobs/${ids[1]}`, { headers: { cookie } });
-            assert.equal(sha256(new Uint8Array(await res.arrayBuffer())), ids[1]);
-          } finally {
-            await onFsAgain.stop();
-          }
-        } finally {
-          await Deno.remove(dataDir, { recursive: true });
+        // The node refuses to start on either backend until the migration is finished.
+        for (const store of ["fs", "s3"]) {
+          const refused = await runMain(["node", "--data-dir", dataDir, "--port", "0"], {
+            ...env,
+            P2POS_BLOB_STORE: store,
+          });
+          assert.equal(refused.code, 2);
+          assert.match(refused.text, /migration of this node's blobs to s3 is under way/);
         }
+
+        const second = migrate(rig, dataDir, env);
+        const status = await second.child.status;
+        assert.equal(status.code, 0, second.text());
+        assert.match(second.text(), /Done: all 80 blobs are in S3/);
+        assert.deepEqual(await verifiedObjects(ceph, bucket), new Set(ids));
+        assert.deepEqual(await ceph.pendingUploads(bucket), []);
+
+        const onFs = await runMain(["node", "--data-dir", dataDir, "--port", "0"], env);
+        assert.equal(onFs.code, 2);
+        assert.match(
+          onFs.text,
+          /blobs are in S3 \(s3\), but it was started with --blob-store fs/,
+        );
+
+        const onS3 = await rig.node({ dataDir, env: { ...env, P2POS_BLOB_STORE: "s3" } });
+        {
+          const cookie = await remoteSignIn(onS3.url, alice);
+          for (const id of [ids[0], ids[40], ids[79]]) {
+            const res = await fetch(`${onS3.url}/v1/blobs/${id}`, { headers: { cookie } });
+            assert.equal(sha256(new Uint8Array(await res.arrayBuffer())), id);
+          }
+          const ranged = await fetch(`${onS3.url}/v1/blobs/${ids[0]}`, {
+            headers: { cookie, range: "bytes=100-199" },
+          });
+          assert.equal(ranged.status, 206);
+          assert.deepEqual(
+            new Uint8Array(await ranged.arrayBuffer()),
+            blobs[0].subarray(100, 200),
+          );
+        }
+        await onS3.stop();
+
+        // And back: blobs uploaded while on S3 come along too.
+        await Deno.remove(`${dataDir}/blobs`, { recursive: true });
+        const home = migrate(rig, dataDir, env, "fs");
+        assert.equal((await home.child.status).code, 0, home.text());
+        assert.match(home.text(), /Done: all 80 blobs are in the data dir/);
+        const files = await blobFiles(dataDir);
+        assert.deepEqual(new Set(files.keys()), new Set(ids));
+        const onFsAgain = await rig.node({ dataDir });
+        const cookie = await remoteSignIn(onFsAgain.url, alice);
+        const res = await fetch(`${onFsAgain.url}/v1/blobs/${ids[1]}`, { headers: { cookie } });
+        assert.equal(sha256(new Uint8Array(await res.arrayBuffer())), ids[1]);
       },
     );
   },
 });
 
-function migrate(dataDir: string, env: Record<string, string>, to = "s3") {
+function migrate(rig: Rig, dataDir: string, env: Record<string, string>, to = "s3") {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", MAIN, "blobs", "migrate", "--to", to, "--data-dir", dataDir],
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  rig.defer(() => {
+    child.kill("SIGKILL");
+    return child.status;
+  });
   let text = "";
   const decoder = new TextDecoder();
   for (const s of [child.stdout, child.stderr]) {

@@ -4,7 +4,8 @@
  */
 
 import { type Admin, createFamily, pairNode } from "../../demo.ts";
-import { type NodeProcess, startNode } from "../_support/node_process.ts";
+import type { NodeProcess } from "../_support/node_process.ts";
+import type { Rig } from "../_support/rig.ts";
 export { freePort } from "../_support/node_process.ts";
 import { blobFiles, recordsOf, waitFor } from "./replication_cluster.ts";
 
@@ -12,35 +13,22 @@ import { blobFiles, recordsOf, waitFor } from "./replication_cluster.ts";
 export const DEAD_URL = "http://127.0.0.1:9";
 
 /**
- * Oak and Pine with `env` (a relay URL…): Oak's record names an address Pine cannot reach,
- * Pine's join code names none. The data channel is their only path.
+ * Oak and Pine with `env` (a relay URL…), started in `rig`: Oak's record names an address
+ * Pine cannot reach, Pine's join code names none. The data channel is their only path.
  */
 export async function pairBehindNat(
+  rig: Rig,
   env: Record<string, string>,
 ): Promise<{ oak: NodeProcess; pine: NodeProcess; admin: Admin }> {
-  const [oak, pine] = await Promise.all([startNode({ env }), startNode({ env })]);
-  try {
-    const admin = await createFamily(
-      { url: oak.url, setupCode: oak.setupCode! },
-      { family: "River", founder: "Alice", node: "Oak" },
-      undefined,
-      DEAD_URL,
-    );
-    await pairNode(admin, oak.url, { url: pine.url, setupCode: pine.setupCode! }, "Pine");
-    return { oak, pine, admin };
-  } catch (err) {
-    await stopNodes([oak, pine]);
-    throw err;
-  }
-}
-
-export async function stopNodes(
-  procs: ({ stop(s?: Deno.Signal): Promise<unknown>; dataDir?: string } | undefined)[],
-): Promise<void> {
-  await Promise.allSettled(procs.map((p) => p?.stop("SIGKILL")));
-  await Promise.allSettled(
-    procs.map((p) => p?.dataDir ? Deno.remove(p.dataDir, { recursive: true }) : undefined),
+  const [oak, pine] = await Promise.all([rig.node({ env }), rig.node({ env })]);
+  const admin = await createFamily(
+    { url: oak.url, setupCode: oak.setupCode! },
+    { family: "River", founder: "Alice", node: "Oak" },
+    undefined,
+    DEAD_URL,
   );
+  await pairNode(admin, oak.url, { url: pine.url, setupCode: pine.setupCode! }, "Pine");
+  return { oak, pine, admin };
 }
 
 export function randomBytes(n: number): Uint8Array {

@@ -9,17 +9,11 @@
 
 import assert from "node:assert/strict";
 import { createFamily, pairNode } from "../../demo.ts";
-import {
-  blobOn,
-  freePort,
-  pairBehindNat,
-  randomBytes,
-  sameRecords,
-  stopNodes,
-} from "./webrtc_cluster.ts";
+import { blobOn, freePort, pairBehindNat, randomBytes, sameRecords } from "./webrtc_cluster.ts";
 import type { ReplicationStatus } from "../../lib/replication/mod.ts";
-import { type NodeProcess, startNode } from "../_support/node_process.ts";
-import { type RelayProcess, startRelayProcess } from "../_support/relay_process.ts";
+import type { NodeProcess } from "../_support/node_process.ts";
+import { startRelayProcess } from "../_support/relay_process.ts";
+import { rigTest } from "../_support/rig.ts";
 import { FAST_ENV, getJson, putBlob, waitFor } from "./replication_cluster.ts";
 
 /** Size of the blob interrupted mid-transfer (the issue asks for 300 MiB). */
@@ -34,15 +28,27 @@ function servedOf(output: string, id: string): { target: string; bytes: number }
     .filter((a) => a.target.startsWith(`/internal/v1/blobs/${id}`));
 }
 
-Deno.test("Relay killed mid-transfer: the blob finishes over HTTP, nothing lost or repeated, the channel comes back", async () => {
-  const port = freePort();
-  let relay: RelayProcess | undefined = await startRelayProcess({ port });
-  const env = { ...FAST_ENV, P2POS_SIGNAL_URL: relay.url, P2POS_ICE_LOOPBACK: "on" };
-  // Oak's URL answers; Pine, behind a relay, shows none: Pine pulls from Oak over a data channel
-  // with HTTP as the fallback, Oak reaches Pine only over the channel.
-  const oak = await startNode({ env });
-  const pine = await startNode({ env });
-  try {
+/** Bytes of blobs being received in `node`'s tmp dir. */
+function tmpBytes(node: NodeProcess): number {
+  let n = 0;
+  for (const e of Deno.readDirSync(`${node.dataDir}/tmp`)) {
+    try {
+      n += Deno.statSync(`${node.dataDir}/tmp/${e.name}`).size;
+    } catch { /* moved into place meanwhile */ }
+  }
+  return n;
+}
+
+rigTest(
+  "Relay killed mid-transfer: the blob finishes over HTTP, nothing lost or repeated, the channel comes back",
+  async (rig) => {
+    const port = freePort();
+    let relay = rig.track(await startRelayProcess({ port }));
+    const env = { ...FAST_ENV, P2POS_SIGNAL_URL: relay.url, P2POS_ICE_LOOPBACK: "on" };
+    // Oak's URL answers; Pine, behind a relay, shows none: Pine pulls from Oak over a data channel
+    // with HTTP as the fallback, Oak reaches Pine only over the channel.
+    const oak = await rig.node({ env });
+    const pine = await rig.node({ env });
     const admin = await createFamily(
       { url: oak.url, setupCode: oak.setupCode! },
       { family: "River", founder: "Alice", node: "Oak" },
@@ -66,21 +72,19 @@ Deno.test("Relay killed mid-transfer: the blob finishes over HTTP, nothing lost 
     // The first large blob goes over the channel (each path is measured before it is chosen).
     const big = randomBytes(96 << 20);
     const { id } = await putBlob(admin, oak.url, big);
+    // A few MiB in over the channel, so the resumption has an offset to start from.
     await waitFor(
-      "the transfer to start over the channel",
+      "4 MiB of the blob to arrive over the channel",
       () => {
-        const served = /Blob transfer broke/.test(pine.output());
+        const broke = /Blob transfer broke/.test(pine.output());
         return Promise.resolve(
-          !served && /Data channel open/.test(pine.output()) &&
-            Deno.readDirSync(`${pine.dataDir}/tmp`).some(() => true),
+          !broke && /Data channel open/.test(pine.output()) && tmpBytes(pine) >= 4 << 20,
         );
       },
       30_000,
       20,
     );
-    await new Promise((r) => setTimeout(r, 1_500)); // a few MiB in
     await relay.stop("SIGKILL");
-    relay = undefined;
     await waitFor(
       "Pine to resume over HTTP",
       () => Promise.resolve(/Blob transfer broke; resuming/.test(pine.output())),
@@ -97,57 +101,45 @@ Deno.test("Relay killed mid-transfer: the blob finishes over HTTP, nothing lost 
     assert.equal((await status(oak)).peers[0].path, "none", "Oak waits for Pine's channel");
 
     // The relay comes back: so does the channel.
-    relay = await startRelayProcess({ port });
+    relay = rig.track(await startRelayProcess({ port }));
     await waitFor(
       "the channel again",
       async () => (await status(oak)).peers[0]?.path.startsWith("webrtc") ? true : undefined,
       60_000,
       250,
     );
-  } finally {
-    await stopNodes([oak, pine, relay]);
-  }
-});
+  },
+);
 
-Deno.test(`A ${RESUME_BLOB_MIB} MiB blob interrupted mid-transfer resumes from its last acknowledged chunk`, async () => {
-  const port = freePort();
-  let relay: RelayProcess | undefined = await startRelayProcess({ port });
-  // Oak traces what it sends.
-  const env = {
-    ...FAST_ENV,
-    P2POS_SIGNAL_URL: relay.url,
-    P2POS_ICE_LOOPBACK: "on",
-    P2POS_TRACE: "net",
-  };
-  const { oak, pine, admin } = await pairBehindNat(env).catch(async (err) => {
-    await relay?.stop("SIGKILL");
-    throw err;
-  });
-  try {
+rigTest(
+  `A ${RESUME_BLOB_MIB} MiB blob interrupted mid-transfer resumes from its last acknowledged chunk`,
+  async (rig) => {
+    const port = freePort();
+    let relay = rig.track(await startRelayProcess({ port }));
+    // Oak traces what it sends.
+    const env = {
+      ...FAST_ENV,
+      P2POS_SIGNAL_URL: relay.url,
+      P2POS_ICE_LOOPBACK: "on",
+      P2POS_TRACE: "net",
+    };
+    const { oak, pine, admin } = await pairBehindNat(rig, env);
     const size = RESUME_BLOB_MIB << 20;
     const big = randomBytes(size);
     const { id } = await putBlob(admin, oak.url, big);
-    const tmpBytes = () => {
-      let n = 0;
-      for (const e of Deno.readDirSync(`${pine.dataDir}/tmp`)) {
-        n += Deno.statSync(`${pine.dataDir}/tmp/${e.name}`).size;
-      }
-      return n;
-    };
     await waitFor(
       "a third of the blob on Pine",
-      () => Promise.resolve(tmpBytes() > size / 3),
+      () => Promise.resolve(tmpBytes(pine) > size / 3),
       300_000,
       100,
     );
     await relay.stop("SIGKILL");
-    relay = undefined;
     await waitFor(
       "the break",
       () => Promise.resolve(/Blob transfer broke/.test(pine.output())),
       60_000,
     );
-    relay = await startRelayProcess({ port });
+    relay = rig.track(await startRelayProcess({ port }));
     const file = await blobOn(pine, id, 300_000);
     assert.ok(file.byteLength === size && file.every((b, i) => b === big[i]), "byte-identical");
     const served = servedOf(oak.output(), id);
@@ -164,7 +156,5 @@ Deno.test(`A ${RESUME_BLOB_MIB} MiB blob interrupted mid-transfer resumes from i
         `${sent} bytes sent in all, ${again} sent again (window ${WINDOW})`,
     );
     assert.ok(again >= 0 && again <= WINDOW + 65536, `${again} bytes sent twice`);
-  } finally {
-    await stopNodes([oak, pine, relay]);
-  }
-});
+  },
+);

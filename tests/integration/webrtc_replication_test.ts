@@ -15,16 +15,15 @@ import {
   uploadPhoto,
   waitFor,
 } from "./replication_cluster.ts";
-import { blobOn, pairBehindNat, sameRecords, stopNodes } from "./webrtc_cluster.ts";
+import { blobOn, pairBehindNat, sameRecords } from "./webrtc_cluster.ts";
+import { rigTest } from "../_support/rig.ts";
 
-Deno.test("Two nodes that cannot reach each other's URL pair through the relay and converge over WebRTC", async () => {
-  const relay = await startRelayProcess();
-  const env = { ...FAST_ENV, P2POS_SIGNAL_URL: relay.url, P2POS_ICE_LOOPBACK: "on" };
-  const { oak, pine, admin } = await pairBehindNat(env).catch(async (err) => {
-    await relay.stop("SIGKILL");
-    throw err;
-  });
-  try {
+rigTest(
+  "Two nodes that cannot reach each other's URL pair through the relay and converge over WebRTC",
+  async (rig) => {
+    const relay = rig.track(await startRelayProcess());
+    const env = { ...FAST_ENV, P2POS_SIGNAL_URL: relay.url, P2POS_ICE_LOOPBACK: "on" };
+    const { oak, pine, admin } = await pairBehindNat(rig, env);
     assert.ok(recordsOf(oak.dataDir).has(`node/${pine.nodeId}`));
     const album = await createAlbum(admin, oak.url);
     const photos = [];
@@ -50,7 +49,5 @@ Deno.test("Two nodes that cannot reach each other's URL pair through the relay a
     assert.equal(peer.path, "webrtc/host");
     assert.equal(peer.url, undefined);
     assert.match(oak.output(), /Data channel open/);
-  } finally {
-    await stopNodes([oak, pine, relay]);
-  }
-});
+  },
+);

@@ -262,7 +262,11 @@ Deno.test({
         });
         const putting = store.put(sha256(next), slow);
         putting.catch(() => {});
-        await new Promise((r) => setTimeout(r, 1000));
+        // Mid-blob: the writer has taken the source up to the gate.
+        for (let i = 0; i < 1000 && sent < 6 << 20; i++) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        assert.ok(sent >= 6 << 20, "the writer read its source up to the gate");
         await ceph.stopGateway();
         release();
         await assert.rejects(putting, (err) => {

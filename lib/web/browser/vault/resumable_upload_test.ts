@@ -126,7 +126,10 @@ Deno.test("Cancelling an upload stops sending and drops the session on the node"
     return n === 2 ? Promise.reject(new DOMException("Cancelled", "AbortError")) : forward();
   });
   await assert.rejects(uploadBlob(new Blob([data]), id, { fetch, signal: ac.signal }), /Cancelled/);
-  await new Promise((r) => setTimeout(r, 20)); // the DELETE is sent without waiting
+  // The DELETE is sent without waiting for its answer: wait for it to be sent.
+  for (let i = 0; i < 200 && !calls.some((c) => c.method === "DELETE"); i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
   const del = calls.find((c) => c.method === "DELETE");
   assert.ok(del, "the session was deleted");
   const session = del.path.split("/").pop()!;
