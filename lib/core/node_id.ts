@@ -8,23 +8,10 @@
  * it from one screen to another. Browser-compatible: no I/O.
  */
 
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+import { base32nopad } from "@scure/base";
 
-function base32(bytes: Uint8Array): string {
-  let out = "";
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(buffer >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31];
-  return out;
-}
+/** RFC 4648 base32's alphabet, which the check characters are computed over. */
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /** Luhn mod N over the base32 alphabet (the algorithm Syncthing uses for device ids). */
 export function luhn32(s: string): string {
@@ -47,7 +34,7 @@ export function nodeIdFromDigest(digest: Uint8Array): string {
   if (digest.length !== 32) {
     throw new RangeError(`Node id digest expected 32 bytes, got ${digest.length}`);
   }
-  const raw = base32(digest); // 52 characters
+  const raw = base32nopad.encode(digest); // 52 characters
   let withChecks = "";
   for (let i = 0; i < 4; i++) {
     const group = raw.slice(i * 13, i * 13 + 13);

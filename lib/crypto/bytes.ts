@@ -6,6 +6,8 @@
  * @module
  */
 
+import { base64urlnopad, hex } from "@scure/base";
+
 /**
  * Throws unless `value` is a `Uint8Array` of `length` bytes (any length when omitted).
  * Every public entry point calls this first, so a caller passing a 31-byte key learns it at
@@ -61,48 +63,25 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
 /** Lowercase hex, as blob ids use (FORMAT §2). */
 export function toHex(bytes: Uint8Array): string {
-  assertBytes(bytes, "bytes");
-  let s = "";
-  for (const b of bytes) s += HEX[b];
-  return s;
+  return hex.encode(assertBytes(bytes, "bytes"));
 }
 
 /** Parses hex (either case); throws SyntaxError on odd length or a non-hex digit. */
-export function fromHex(hex: string): Uint8Array {
-  assertString(hex, "hex");
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
-    throw new SyntaxError(`Cannot decode hex: expected pairs of hex digits (length ${hex.length})`);
+export function fromHex(text: string): Uint8Array {
+  assertString(text, "hex");
+  if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) {
+    throw new SyntaxError(
+      `Cannot decode hex: expected pairs of hex digits (length ${text.length})`,
+    );
   }
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  return hex.decode(text);
 }
-
-const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-const B64URL_INDEX = new Map([...B64URL].map((c, i) => [c, i]));
 
 /** Base64url (RFC 4648 §5) without padding (FORMAT §2). */
 export function toBase64Url(bytes: Uint8Array): string {
-  assertBytes(bytes, "bytes");
-  let s = "";
-  let i = 0;
-  for (; i + 3 <= bytes.length; i += 3) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    s += B64URL[n >> 18] + B64URL[(n >> 12) & 63] + B64URL[(n >> 6) & 63] + B64URL[n & 63];
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i] << 16;
-    s += B64URL[n >> 18] + B64URL[(n >> 12) & 63];
-  } else if (rest === 2) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8);
-    s += B64URL[n >> 18] + B64URL[(n >> 12) & 63] + B64URL[(n >> 6) & 63];
-  }
-  return s;
+  return base64urlnopad.encode(assertBytes(bytes, "bytes"));
 }
 
 /**
@@ -112,29 +91,11 @@ export function toBase64Url(bytes: Uint8Array): string {
  */
 export function fromBase64Url(text: string): Uint8Array {
   assertString(text, "text");
-  if (text.length % 4 === 1) {
-    throw new SyntaxError(`Cannot decode base64url: length ${text.length} is impossible`);
+  try {
+    return base64urlnopad.decode(text);
+  } catch (cause) {
+    throw new SyntaxError(`Cannot decode base64url: ${(cause as Error).message}`, { cause });
   }
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let acc = 0;
-  let bits = 0;
-  let o = 0;
-  for (let i = 0; i < text.length; i++) {
-    const v = B64URL_INDEX.get(text[i]);
-    if (v === undefined) {
-      throw new SyntaxError(`Cannot decode base64url: invalid character at ${i}`);
-    }
-    acc = ((acc << 6) | v) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
-  }
-  if ((acc & ((1 << bits) - 1)) !== 0) {
-    throw new SyntaxError("Cannot decode base64url: non-zero padding bits (non-canonical)");
-  }
-  return out;
 }
 
 /**

@@ -11,8 +11,10 @@
  */
 
 import { createHash } from "node:crypto";
+import { base64 } from "@scure/base";
 import {
   fromBase64Url,
+  fromHex,
   isStrongSigningKey,
   toBase64Url,
   toHex,
@@ -55,7 +57,7 @@ const SECONDS = /^\d{1,12}$/;
 /** `sha-256=:<base64 of the digest>:` (RFC 9530 with RFC 8941 byte sequences). */
 export function digestHeaderOf(digest: Uint8Array): string {
   if (digest.length !== 32) throw new RangeError(`SHA-256 digest expected 32 bytes`);
-  return `sha-256=:${btoa(String.fromCharCode(...digest))}:`;
+  return `sha-256=:${base64.encode(digest)}:`;
 }
 
 export function sha256(bytes: Uint8Array): Uint8Array {
@@ -70,7 +72,7 @@ export function contentDigest(body: Uint8Array): string {
 /** The Content-Digest of a blob's bytes is its id: the id *is* their SHA-256 (FORMAT §5). */
 export function blobDigest(hexId: string): string {
   if (!/^[0-9a-f]{64}$/.test(hexId)) throw new SyntaxError("Blob id expected 64 hex characters");
-  return digestHeaderOf(Uint8Array.from(hexId.match(/../g)!, (h) => parseInt(h, 16)));
+  return digestHeaderOf(fromHex(hexId));
 }
 
 /** The SHA-256 in a Content-Digest header, or `undefined` when it names no sha-256 value. */
@@ -78,8 +80,11 @@ export function parseDigestHeader(header: string | null | undefined): Uint8Array
   if (!header) return undefined;
   const m = /(?:^|,)\s*sha-256=:([A-Za-z0-9+/]{43}=):\s*(?:,|$)/.exec(header);
   if (!m) return undefined;
-  const bytes = Uint8Array.from(atob(m[1]), (c) => c.charCodeAt(0));
-  return bytes.length === 32 ? bytes : undefined;
+  try {
+    return base64.decode(m[1]);
+  } catch {
+    return undefined; // non-zero bits after the digest's 256: not a canonical byte sequence
+  }
 }
 
 export interface RequestParams {

@@ -69,6 +69,11 @@ Deno.test("Content-Digest is RFC 9530 sha-256, and a blob's digest is its id", (
   assert.equal(blobDigest(id), contentDigest(bytes));
   assert.equal(parseDigestHeader(`md5=:abc=:, ${contentDigest(bytes)}`)?.length, 32);
   assert.equal(parseDigestHeader("sha-256=:short:"), undefined);
+  // The same digest with the two unused bits set is another spelling of it: refused.
+  assert.equal(
+    parseDigestHeader("sha-256=:LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCR=:"),
+    undefined,
+  );
 });
 
 Deno.test("A response signature binds the request nonce, the status and the body", async () => {

@@ -4,6 +4,7 @@
  * ours, when each was last seen and last fully synced, and what it stores.
  */
 
+import { toHex } from "../crypto/mod.ts";
 import type { IndexDb } from "../store/mod.ts";
 import { relaxed } from "./relaxed.ts";
 
@@ -47,7 +48,7 @@ export class PeerStore {
    */
   rotateIndexId(): string {
     const bytes = crypto.getRandomValues(new Uint8Array(12));
-    const id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    const id = toHex(bytes);
     this.index.setSetting(INDEX_ID_KEY, id);
     // Lost in a crash, a stale value only makes a push start late; each peer's pull reads the
     // new feed from 0 anyway.

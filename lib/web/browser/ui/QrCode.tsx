@@ -5,15 +5,13 @@
  * @module
  */
 
+import { base64 } from "@scure/base";
 import { renderSVG } from "uqr";
 
 /** `data:image/svg+xml;base64,…` of the QR code of `text`. */
 export function qrDataUrl(text: string): string {
   const svg = renderSVG(text, { ecc: "M", border: 2, pixelSize: 8 });
-  const bytes = new TextEncoder().encode(svg);
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return `data:image/svg+xml;base64,${btoa(bin)}`;
+  return `data:image/svg+xml;base64,${base64.encode(new TextEncoder().encode(svg))}`;
 }
 
 export function QrCode({ text, label }: { text: string; label: string }) {
