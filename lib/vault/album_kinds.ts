@@ -26,92 +26,34 @@
  * deletions she made in that album without the un-share having seen them.
  */
 
-import { z } from "zod";
 import { ForbiddenError, ValidationError } from "../core/errors.ts";
 import { recordHash } from "../crypto/mod.ts";
 import { activeMember } from "../core/family_kinds.ts";
 import type { Origin, RecordKind, RecordView, TypedRecord } from "../core/record_kinds.ts";
-import { bodyParser, Hex64, Key32, RandomId } from "../core/schemas.ts";
-import { checkUploadReceipt, UploadReceipt } from "./upload_receipt.ts";
+import { bodyParser } from "../core/schemas.ts";
+import {
+  AlbumBody,
+  AlbumIndexBody,
+  GrantBody,
+  GrantRole,
+  PhotoBody,
+  TombstoneBody,
+} from "../core/album_shapes.ts";
+import { checkUploadReceipt } from "./upload_receipt.ts";
+
+export {
+  AlbumBody,
+  AlbumIndexBody,
+  GrantBody,
+  GrantRole,
+  INDEX_SHARDS,
+  MAX_INDEX_SHARD_CHARS,
+  PhotoBody,
+  TombstoneBody,
+} from "../core/album_shapes.ts";
 
 export const TRASH_DAYS = 30;
 const TRASH_MS = TRASH_DAYS * 24 * 3600_000;
-
-/** base64url ciphertext produced by lib/crypto (never plaintext). */
-const Sealed = (max: number) => z.string().regex(/^[A-Za-z0-9_-]+$/).max(max);
-/**
- * A photo's blob. `receipt` shows its uploader sent these bytes to a family node; a photo a
- * node had not seen before is admitted only with one on every blob (see `checkUploadReceipt`).
- * Optional in the schema so that photos registered before receipts can still be re-wrapped on
- * the nodes that hold them.
- */
-const BlobRef = z.object({
-  id: Hex64,
-  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  receipt: UploadReceipt.optional(),
-}).strict();
-
-export const AlbumBody = z.object({
-  owner: Key32,
-  epoch: z.number().int().min(0).max(1_000_000),
-  /** Encrypted album metadata (name, dedup key …) under the current epoch's key. */
-  meta: Sealed(16_384),
-  cover: RandomId.nullable(),
-  trashedAt: z.number().int().positive().nullable(),
-}).strict();
-export type AlbumBody = z.infer<typeof AlbumBody>;
-
-export const GrantRole = z.enum(["owner", "contributor", "viewer"]);
-export type GrantRole = z.infer<typeof GrantRole>;
-
-export const GrantBody = z.object({
-  album: RandomId,
-  member: Key32,
-  role: GrantRole,
-  epoch: z.number().int().min(0),
-  /** The album key of `epoch`, wrapped for the member's X25519 key (FORMAT key wrap). */
-  wrapped: Sealed(512),
-  revoked: z.boolean(),
-}).strict();
-export type GrantBody = z.infer<typeof GrantBody>;
-
-export const PhotoBody = z.object({
-  album: RandomId,
-  uploader: Key32,
-  epoch: z.number().int().min(0),
-  /** The photo's file key, encrypted under the album key of `epoch`. */
-  key: Sealed(1024),
-  original: BlobRef,
-  thumb: BlobRef.nullable(),
-  meta: BlobRef,
-  /** Encrypted taken-at, so browsers can order a grid without fetching every metadata blob. */
-  sort: Sealed(1024),
-  /** Keyed hash of the original under the album's dedup key: equal photos, equal values. */
-  dedup: Hex64,
-}).strict();
-export type PhotoBody = z.infer<typeof PhotoBody>;
-
-export const TombstoneBody = z.object({
-  kind: z.literal("photo"),
-  target: RandomId,
-  album: RandomId,
-}).strict();
-export type TombstoneBody = z.infer<typeof TombstoneBody>;
-
-/** Shards of an album's index (FORMAT §12.5): photo ids are spread over them by first character. */
-export const INDEX_SHARDS = 16;
-/** Largest sealed shard: well under a JSON request's and a feed page's limits (≈ 16,000 photos). */
-export const MAX_INDEX_SHARD_CHARS = 524_288;
-
-export const AlbumIndexBody = z.object({
-  album: RandomId,
-  shard: z.number().int().min(0).max(INDEX_SHARDS - 1),
-  /** The album key epoch the shard is sealed under. */
-  epoch: z.number().int().min(0),
-  /** (photo id, taken-at) of the shard's photos, sealed under the album key of `epoch`. */
-  sealed: Sealed(MAX_INDEX_SHARD_CHARS),
-}).strict();
-export type AlbumIndexBody = z.infer<typeof AlbumIndexBody>;
 
 export function albumIndexId(album: string, shard: number): string {
   return `${album}.${shard.toString(16)}`;

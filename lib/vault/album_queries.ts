@@ -6,48 +6,19 @@
 
 import type { IndexDb, RecordLog } from "../store/mod.ts";
 import type { TypedRecord } from "../core/record_kinds.ts";
+import type { AlbumView, PhotoView } from "../core/album_shapes.ts";
 import {
   type AlbumBody,
   type AlbumIndexBody,
   albumRole,
   type GrantBody,
   grantId,
-  type GrantRole,
   isPurged,
   type PhotoBody,
   purgeAt,
 } from "./album_kinds.ts";
 
-export interface AlbumView {
-  id: string;
-  owner: string;
-  epoch: number;
-  meta: string;
-  cover: string | null;
-  trashedAt: number | null;
-  /** In the trash: when this node deletes it for good (counted from when it saw the trashing). */
-  purgeAt: number | null;
-  role: GrantRole;
-  /** The caller's wrapped album key at the current epoch (null if it has not been re-shared yet). */
-  grant: { epoch: number; wrapped: string } | null;
-  photoCount: number;
-  hlc: string;
-  record: TypedRecord<AlbumBody>;
-}
-
-export interface PhotoView {
-  id: string;
-  uploader: string;
-  epoch: number;
-  key: string;
-  original: { id: string; size: number };
-  thumb: { id: string; size: number } | null;
-  meta: { id: string; size: number };
-  sort: string;
-  dedup: string;
-  hlc: string;
-  record: TypedRecord<PhotoBody>;
-}
+export type { AlbumView, PhotoView };
 
 export class AlbumQueries {
   /**

@@ -10,7 +10,6 @@
  * Browser-compatible: no I/O (the node key signs through the NodeSigner it is given).
  */
 
-import { z } from "zod";
 import {
   fromBase64Url,
   ReceiptError,
@@ -22,15 +21,9 @@ import { ForbiddenError } from "../core/errors.ts";
 import type { NodeBody } from "../core/node_kinds.ts";
 import type { Origin, RecordView } from "../core/record_kinds.ts";
 import type { NodeSigner } from "../core/transport.ts";
-import { NodeIdText, Sig64 } from "../core/schemas.ts";
+import { UploadReceipt } from "../core/album_shapes.ts";
 
-export const UploadReceipt = z.object({
-  /** The node that took the upload (its node record holds the key to check `sig` with). */
-  node: NodeIdText,
-  /** base64url Ed25519 signature of the FORMAT §13 message by that node's key. */
-  sig: Sig64,
-}).strict();
-export type UploadReceipt = z.infer<typeof UploadReceipt>;
+export { UploadReceipt };
 
 /** Signs "member `member` uploaded all `size` bytes of blob `blob` to this node". */
 export async function issueUploadReceipt(

@@ -9,6 +9,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { ForbiddenError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import { RandomId } from "../../core/schemas.ts";
+import type { AlbumDetail, GrantView } from "../../core/album_shapes.ts";
 import type { BlobStore, RecordLog } from "../../store/mod.ts";
 import { type AlbumBody, albumRole, isPurged, PhotoBody } from "../../vault/album_kinds.ts";
 import { checkUploadReceipt } from "../../vault/upload_receipt.ts";
@@ -111,14 +112,14 @@ export function albumRoutes(deps: AlbumRoutesDeps): Hono<AppEnv> {
   app.get("/albums/:id", (c) => {
     const auth = requireAuth(c);
     const view = visibleAlbum(c.req.param("id"), auth.memberKey);
-    const grants = deps.albums.grants(view.id).map((g) => ({
+    const grants = deps.albums.grants(view.id).map((g): GrantView => ({
       member: g.body.member,
       role: g.body.role,
       epoch: g.body.epoch,
       revoked: g.body.revoked,
       record: view.role === "owner" ? g : undefined,
     }));
-    return c.json({ album: view, grants });
+    return c.json({ album: view, grants } satisfies AlbumDetail);
   });
 
   app.get("/albums/:id/photos", (c) => {

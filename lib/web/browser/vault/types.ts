@@ -2,121 +2,26 @@
  * Shapes of the vault's records and `/v1` answers as the browser reads them, plus the
  * decrypted documents only browsers ever see. Browser-compatible: types only.
  *
- * They mirror lib/vault/album_kinds.ts and lib/vault/album_queries.ts (which islands may not
- * import); the server may add fields without breaking these readers.
+ * The records and answers are defined once, in lib/core/album_shapes.ts, which the nodes
+ * build them from; the decrypted documents are the browser's own.
  *
  * @module
  */
 
-import type { SignedRecord } from "../../../crypto/mod.ts";
-
-export type AlbumRole = "owner" | "contributor" | "viewer";
-
-/** What the node that took an upload signs for its uploader (FORMAT §13). */
-export interface UploadReceipt {
-  node: string;
-  sig: string;
-}
-
-export interface BlobRef {
-  id: string;
-  size: number;
-  /** Proof that the photo's uploader sent these bytes; photos registered earlier lack it. */
-  receipt?: UploadReceipt;
-}
-
-/** `album` record body: everything a person typed is inside `meta`, encrypted. */
-export interface AlbumBody {
-  owner: string;
-  epoch: number;
-  meta: string;
-  cover: string | null;
-  trashedAt: number | null;
-}
-
-/** `grant` record body, id `<album>.<member>`. */
-export interface GrantBody {
-  album: string;
-  member: string;
-  role: AlbumRole;
-  epoch: number;
-  wrapped: string;
-  revoked: boolean;
-}
-
-/** `photo` record body. */
-export interface PhotoBody {
-  album: string;
-  uploader: string;
-  epoch: number;
-  /** The file key, encrypted under the album key of `epoch`. */
-  key: string;
-  original: BlobRef;
-  thumb: BlobRef | null;
-  meta: BlobRef;
-  /** Taken-at (8 bytes, big-endian ms), encrypted under the album key of `epoch`. */
-  sort: string;
-  dedup: string;
-}
-
-export interface TombstoneBody {
-  kind: "photo";
-  target: string;
-  album: string;
-}
-
-/** One album as GET /v1/albums lists it for the caller. */
-export interface AlbumView {
-  id: string;
-  owner: string;
-  epoch: number;
-  meta: string;
-  cover: string | null;
-  trashedAt: number | null;
-  /** In the trash: when the node deletes it for good (counted from when it saw the trashing). */
-  purgeAt: number | null;
-  role: AlbumRole;
-  /** The caller's wrapped key of the current epoch; null until the owner re-shares it. */
-  grant: { epoch: number; wrapped: string } | null;
-  photoCount: number;
-  hlc: string;
-  record: SignedRecord<AlbumBody>;
-}
-
-export interface GrantView {
-  member: string;
-  role: AlbumRole;
-  epoch: number;
-  revoked: boolean;
-  /** Only the owner receives the signed records (to sign new versions of them). */
-  record?: SignedRecord<GrantBody>;
-}
-
-/** GET /v1/albums/:id */
-export interface AlbumDetail {
-  album: AlbumView;
-  grants: GrantView[];
-}
-
-/** One photo as GET /v1/albums/:id/photos lists it. */
-export interface PhotoView {
-  id: string;
-  uploader: string;
-  epoch: number;
-  key: string;
-  original: BlobRef;
-  thumb: BlobRef | null;
-  meta: BlobRef;
-  sort: string;
-  dedup: string;
-  hlc: string;
-  record: SignedRecord<PhotoBody>;
-}
-
-export interface PhotosPage {
-  photos: PhotoView[];
-  next: string | null;
-}
+export type {
+  AlbumBody,
+  AlbumDetail,
+  AlbumView,
+  BlobRef,
+  GrantBody,
+  GrantView,
+  PhotoBody,
+  PhotosPage,
+  PhotoView,
+  TombstoneBody,
+  UploadReceipt,
+} from "../../../core/album_shapes.ts";
+export type { GrantRole as AlbumRole } from "../../../core/album_shapes.ts";
 
 /** The album's encrypted document (`album.meta`), sealed under the current epoch's key. */
 export interface AlbumDoc {
