@@ -43,7 +43,7 @@ import {
   ObservedBlobStore,
   Replicator,
 } from "./lib/replication/mod.ts";
-import { SessionStore } from "./lib/web/auth/session_store.ts";
+import { SessionStore } from "./lib/store/session_store.ts";
 import { boundAddresses, NodeOrigins } from "./lib/web/auth/node_origins.ts";
 import { issueSetupCode } from "./lib/vault/setup_code.ts";
 import { createApp, isFirstRun, VERSION } from "./lib/web/app.ts";

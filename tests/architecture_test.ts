@@ -100,6 +100,17 @@ Deno.test("Substrate layers only import downwards: crypto ← core ← store/net
   assert.deepEqual(violations("lib/vault/", ["lib/web/", "routes/", "islands/"]), []);
 });
 
+Deno.test("SQL lives below the web layer: no page, island or route opens or queries the database", async () => {
+  const bad: string[] = [];
+  for (const [file, deps] of graph) {
+    if (!/^(lib\/web|routes|islands)\//.test(file)) continue;
+    if (deps.includes("node:sqlite")) bad.push(`${file} imports node:sqlite`);
+    const text = await Deno.readTextFile(new URL(file, ROOT));
+    if (/\.(prepare|exec)\(\s*["'`]/.test(text)) bad.push(`${file} runs SQL`);
+  }
+  assert.deepEqual(bad, []);
+});
+
 Deno.test("The relay (signal/) uses only crypto, core and net: it holds no family data", () => {
   assert.deepEqual(
     violations("signal/", ["lib/store/", "lib/replication/", ...UPPER]),

@@ -20,7 +20,7 @@ import { createKindRegistry } from "../../lib/vault/kinds.ts";
 import { addUploader } from "../../lib/vault/blob_access.ts";
 import { createApp } from "../../lib/web/app.ts";
 import { NodeOrigins } from "../../lib/web/auth/node_origins.ts";
-import { type SessionOptions, SessionStore } from "../../lib/web/auth/session_store.ts";
+import { type SessionOptions, SessionStore } from "../../lib/store/session_store.ts";
 import { manifest } from "../../manifest.gen.ts";
 
 export interface TestApp {

@@ -16,7 +16,7 @@ import type { NodeKey, RecordLog } from "../../store/mod.ts";
 import { clearSessionCookie } from "../auth/cookies.ts";
 import { startSession } from "../auth/start_session.ts";
 import { type AppEnv, expectedOrigin, requireAuth } from "../auth/middleware.ts";
-import type { SessionStore } from "../auth/session_store.ts";
+import type { SessionStore } from "../../store/session_store.ts";
 import { readJson } from "../validate.ts";
 import { memberView } from "./views.ts";
 

@@ -18,7 +18,7 @@
 import { Hono } from "hono";
 import type { ReplicationEvent, Replicator } from "../../replication/mod.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
-import type { SessionStore } from "../auth/session_store.ts";
+import type { SessionStore } from "../../store/session_store.ts";
 
 export const MAX_PENDING_LOCATIONS = 256;
 

@@ -13,7 +13,7 @@ import { currentFamily, type InviteBody, type MemberBody } from "../../core/fami
 import type { RecordLog } from "../../store/mod.ts";
 import { startSession } from "../auth/start_session.ts";
 import { type AppEnv, requireAdmin, requireAuth } from "../auth/middleware.ts";
-import type { SessionStore } from "../auth/session_store.ts";
+import type { SessionStore } from "../../store/session_store.ts";
 import { readJson } from "../validate.ts";
 import { inviteStatus, memberView } from "./views.ts";
 

@@ -12,7 +12,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { ForbiddenError } from "../../core/errors.ts";
 import type { BlobStore, RecordLog } from "../../store/mod.ts";
-import { checkPhotoBlobs } from "./albums.ts";
+import { checkPhotoBlobs } from "../../vault/photo_blobs.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { readJson } from "../validate.ts";
 

@@ -19,7 +19,7 @@ import { checkSetupCode, retireSetupCode } from "../../vault/setup_code.ts";
 import type { AttemptLimiter } from "../auth/attempt_limiter.ts";
 import { startSession } from "../auth/start_session.ts";
 import { type AppEnv } from "../auth/middleware.ts";
-import type { SessionStore } from "../auth/session_store.ts";
+import type { SessionStore } from "../../store/session_store.ts";
 import { readJson } from "../validate.ts";
 import { memberView } from "./views.ts";
 

@@ -9,7 +9,7 @@ import { activeMember, type MemberBody } from "../../core/family_kinds.ts";
 import type { TypedRecord } from "../../core/record_kinds.ts";
 import type { RecordLog } from "../../store/mod.ts";
 import { readSessionToken } from "./cookies.ts";
-import type { SessionStore } from "./session_store.ts";
+import type { SessionStore } from "../../store/session_store.ts";
 
 export interface AuthInfo {
   token: string;

@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { describeUserAgent } from "../browser/user_agent.ts";
 import { setSessionCookie } from "./cookies.ts";
 import { expectedOrigin } from "./middleware.ts";
-import type { SessionStore } from "./session_store.ts";
+import type { SessionStore } from "../../store/session_store.ts";
 
 export function startSession(
   c: Context,

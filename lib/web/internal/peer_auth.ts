@@ -24,7 +24,7 @@ import {
 import type { RecordLog } from "../../store/mod.ts";
 import type { AppEnv } from "../auth/middleware.ts";
 import { rethrowBodyFailure } from "../errors.ts";
-import type { NonceStore } from "./nonce_store.ts";
+import type { NonceStore } from "../../replication/nonce_store.ts";
 
 /** The authenticated sender of an internal request. */
 export interface PeerAuth {

@@ -18,7 +18,7 @@ import type { Replicator } from "../../replication/mod.ts";
 import { assertBlobId, type IndexDb, type RecordLog } from "../../store/mod.ts";
 import { checkSetupCode, retireSetupCode } from "../../vault/setup_code.ts";
 import { AttemptLimiter } from "../auth/attempt_limiter.ts";
-import type { NonceStore } from "./nonce_store.ts";
+import type { NonceStore } from "../../replication/nonce_store.ts";
 import { type InternalEnv, peerAuth } from "./peer_auth.ts";
 
 export interface InternalRoutesDeps {

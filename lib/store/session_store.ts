@@ -8,8 +8,8 @@
  */
 
 import { createHash } from "node:crypto";
-import { toBase64Url } from "../../crypto/mod.ts";
-import type { IndexDb } from "../../store/mod.ts";
+import { toBase64Url } from "../crypto/mod.ts";
+import type { IndexDb } from "./index_db.ts";
 
 export interface SessionOptions {
   /** @default 60_000 */

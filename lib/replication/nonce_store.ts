@@ -4,8 +4,8 @@
  * In the index database, so a restart does not reopen the window.
  */
 
-import { relaxed } from "../../replication/relaxed.ts";
-import type { IndexDb } from "../../store/mod.ts";
+import { relaxed } from "./relaxed.ts";
+import type { IndexDb } from "../store/mod.ts";
 
 export class NonceStore {
   #lastPrune = 0;
