@@ -1,7 +1,9 @@
 /**
  * Architecture guard (DESIGN §3): imports point down the layers, never up.
  * Reads the real module graph from `deno info --json` and fails on a
- * forbidden edge, naming the file and the import.
+ * forbidden edge, naming the file and the import. Test files are held to their
+ * layer too: a test under lib/<layer>/ reaches, through whatever helpers it uses
+ * (tests/_support included), only that layer and the ones below it.
  */
 
 import assert from "node:assert/strict";
@@ -18,21 +20,24 @@ interface ModuleInfo {
   }[];
 }
 
-async function sourceFiles(dir: string): Promise<string[]> {
+const isTest = (file: string) => /_test\.tsx?$/.test(file) || file.startsWith("tests/");
+
+/** The .ts/.tsx files under `dir`: sources, or with `tests`, test files as well. */
+async function sourceFiles(dir: string, tests = false): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir(new URL(dir, ROOT))) {
     const rel = `${dir}${e.name}`;
-    if (e.isDirectory) out.push(...await sourceFiles(rel + "/"));
-    else if (/\.tsx?$/.test(e.name) && !/_test\.tsx?$/.test(e.name)) out.push(rel);
+    if (e.isDirectory) out.push(...await sourceFiles(rel + "/", tests));
+    else if (/\.tsx?$/.test(e.name) && (tests || !isTest(rel))) out.push(rel);
   }
   return out;
 }
 
-/** Module graph of main.ts and every source file: file → the specifiers it imports. */
+/** Module graph of main.ts, every source file and test file: file → what it imports. */
 async function moduleGraph(): Promise<Map<string, string[]>> {
   const files = ["main.ts"];
-  for (const dir of ["lib/", "islands/", "routes/", "signal/"]) {
-    files.push(...await sourceFiles(dir));
+  for (const dir of ["lib/", "islands/", "routes/", "signal/", "tests/_support/"]) {
+    files.push(...await sourceFiles(dir, true));
   }
   const entry = await Deno.makeTempFile({ dir: root, prefix: ".arch-", suffix: ".ts" });
   try {
@@ -47,7 +52,7 @@ async function moduleGraph(): Promise<Map<string, string[]>> {
     const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: ModuleInfo[] };
     const graph = new Map<string, string[]>();
     for (const m of info.modules) {
-      if (!m.specifier.startsWith("file://")) continue;
+      if (!m.specifier.startsWith("file://") || m.specifier === `file://${entry}`) continue;
       const from = m.specifier.slice(`file://${root}`.length);
       graph.set(
         from,
@@ -65,10 +70,13 @@ const rel = (spec: string) =>
 
 const graph = await moduleGraph();
 
+/** The imports of the source (not test) files under `fromPrefix`. */
 function edges(fromPrefix: string): [string, string][] {
   const out: [string, string][] = [];
   for (const [from, deps] of graph) {
-    if (from.startsWith(fromPrefix)) { for (const d of deps) out.push([from, rel(d)]); }
+    if (from.startsWith(fromPrefix) && !isTest(from)) {
+      for (const d of deps) out.push([from, rel(d)]);
+    }
   }
   return out;
 }
@@ -103,11 +111,59 @@ Deno.test("Substrate layers only import downwards: crypto ← core ← store/net
 Deno.test("SQL lives below the web layer: no page, island or route opens or queries the database", async () => {
   const bad: string[] = [];
   for (const [file, deps] of graph) {
-    if (!/^(lib\/web|routes|islands)\//.test(file)) continue;
+    if (!/^(lib\/web|routes|islands)\//.test(file) || isTest(file)) continue;
     if (deps.includes("node:sqlite")) bad.push(`${file} imports node:sqlite`);
     const text = await Deno.readTextFile(new URL(file, ROOT));
     if (/\.(prepare|exec)\(\s*["'`]/.test(text)) bad.push(`${file} runs SQL`);
   }
+  assert.deepEqual(bad, []);
+});
+
+/** What a test under each layer may reach, directly or through test helpers. */
+const TEST_REACH: Record<string, string[]> = {
+  "lib/crypto/": ["lib/crypto/"],
+  "lib/core/": ["lib/crypto/", "lib/core/"],
+  "lib/store/": ["lib/crypto/", "lib/core/", "lib/store/"],
+  // The relay uses only crypto, core and net (checked below): net's tests talk to a real one.
+  "lib/net/": ["lib/crypto/", "lib/core/", "lib/net/", "signal/"],
+  "lib/replication/": ["lib/crypto/", "lib/core/", "lib/store/", "lib/replication/"],
+  "lib/vault/": ["lib/crypto/", "lib/core/", "lib/store/", "lib/replication/", "lib/vault/"],
+};
+
+/** The project files `file` reaches through its imports, itself excluded. */
+function reach(file: string): Set<string> {
+  const seen = new Set<string>();
+  const stack = [file];
+  while (stack.length) {
+    for (const dep of (graph.get(stack.pop()!) ?? []).map(rel)) {
+      if (dep.includes(":") || seen.has(dep)) continue;
+      seen.add(dep);
+      stack.push(dep);
+    }
+  }
+  return seen;
+}
+
+Deno.test("A test reaches only its own layer and those below it, test helpers included", () => {
+  const bad: string[] = [];
+  let checked = 0;
+  for (const file of graph.keys()) {
+    const layer = Object.keys(TEST_REACH).find((l) => file.startsWith(l));
+    if (!layer || !/_test\.tsx?$/.test(file)) continue;
+    checked++;
+    for (const dep of reach(file)) {
+      if (dep.startsWith("tests/")) continue; // helpers: what they import is checked here too
+      if (!TEST_REACH[layer].some((p) => dep.startsWith(p))) bad.push(`${file} reaches ${dep}`);
+    }
+  }
+  assert.ok(checked > 20, `found only ${checked} lower-layer tests`);
+  assert.deepEqual(bad, []);
+});
+
+Deno.test("No source file imports a test or a test helper", () => {
+  const bad = [...graph].filter(([from]) => !isTest(from)).flatMap(([from, deps]) =>
+    deps.map(rel).filter((d) => isTest(d)).map((d) => `${from} imports ${d}`)
+  );
   assert.deepEqual(bad, []);
 });
 

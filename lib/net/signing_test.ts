@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { newNodeSigner } from "../web/internal/_testing.ts";
+import { newNodeSigner } from "../../tests/_support/node_signer.ts";
 import {
   blobDigest,
   contentDigest,

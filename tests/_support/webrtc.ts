@@ -4,24 +4,15 @@
  * requests with a small handler. Everything is stopped by `dispose`.
  */
 
-import { ed25519 } from "@noble/curves/ed25519.js";
 import { toBase64Url } from "../../lib/crypto/mod.ts";
-import { nodeIdFromPublicKey } from "../../lib/core/node_id.ts";
 import type { NodeSigner } from "../../lib/core/transport.ts";
+import { newNodeSigner as newSigner } from "./node_signer.ts";
 import { SignalClient } from "../../lib/net/signal_client.ts";
 import { type IceConfig, LinkManager } from "../../lib/net/webrtc_links.ts";
 import { SessionRefusedError, SessionVerifier } from "../../lib/net/webrtc_session.ts";
 import { type RelayOptions, type RelayServer, serveRelay } from "../../signal/mod.ts";
 
-export async function newSigner(): Promise<NodeSigner> {
-  const seed = crypto.getRandomValues(new Uint8Array(32));
-  const publicKey = ed25519.getPublicKey(seed);
-  return {
-    nodeId: await nodeIdFromPublicKey(publicKey),
-    publicKey,
-    sign: (m) => ed25519.sign(m, seed),
-  };
-}
+export { newSigner };
 
 export function startRelay(options: RelayOptions = {}): Promise<RelayServer> {
   return serveRelay({ host: "127.0.0.1", port: 0 }, options);

@@ -22,7 +22,7 @@ import {
 import { formatHlc, parseHlc } from "../../lib/core/hlc.ts";
 import { HttpTransport } from "../../lib/net/http_transport.ts";
 import { loadOrCreateNodeKey } from "../../lib/store/mod.ts";
-import { newNodeSigner } from "../../lib/web/internal/_testing.ts";
+import { newNodeSigner } from "../_support/node_signer.ts";
 import type { FamilyResponse } from "../../lib/web/browser/api_types.ts";
 import { openFamilyNames } from "../../lib/web/browser/family_keys.ts";
 import { remoteSignIn } from "../_support/remote_family.ts";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { encryptBytes, newFileKey } from "../../crypto/mod.ts";
 import { issueUploadReceipt } from "../../vault/upload_receipt.ts";
-import { newNodeSigner } from "../internal/_testing.ts";
+import { newNodeSigner } from "../../../tests/_support/peer_fixture.ts";
 import {
   authed,
   inviteAndJoin,

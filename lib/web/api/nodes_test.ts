@@ -11,7 +11,7 @@ import {
   signed,
 } from "../../../tests/_support/family.ts";
 import { makeTestApp, sha256Hex } from "../../../tests/_support/test_app.ts";
-import { peerFixture } from "../internal/_testing.ts";
+import { peerFixture } from "../../../tests/_support/peer_fixture.ts";
 
 Deno.test("A fresh node gives its join code only for its setup code", async () => {
   await using t = await makeTestApp();

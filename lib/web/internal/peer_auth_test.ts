@@ -3,7 +3,7 @@ import { toBase64Url } from "../../crypto/mod.ts";
 import { blobDigest, contentDigest, signRequest, verifyResponse } from "../../net/signing.ts";
 import { randomId, signed } from "../../../tests/_support/family.ts";
 import { sha256Hex } from "../../../tests/_support/test_app.ts";
-import { newNodeSigner, nodeRecord, peerFixture } from "./_testing.ts";
+import { newNodeSigner, nodeRecord, peerFixture } from "../../../tests/_support/peer_fixture.ts";
 
 const encoder = new TextEncoder();
 

@@ -5,25 +5,16 @@
  * transport makes them.
  */
 
-import { ed25519 } from "@noble/curves/ed25519.js";
-import { toBase64Url } from "../../crypto/mod.ts";
-import { nodeIdFromPublicKey } from "../../core/node_id.ts";
-import type { NodeSigner } from "../../core/transport.ts";
-import { HttpTransport } from "../../net/http_transport.ts";
-import { contentDigest, signRequest } from "../../net/signing.ts";
-import { setupFamily, signed, type TestMember } from "../../../tests/_support/family.ts";
-import { makeTestApp, type TestApp } from "../../../tests/_support/test_app.ts";
-import type { ResolvedNodeConfig } from "../../core/config.ts";
+import { toBase64Url } from "../../lib/crypto/mod.ts";
+import type { NodeSigner } from "../../lib/core/transport.ts";
+import { HttpTransport } from "../../lib/net/http_transport.ts";
+import { contentDigest, signRequest } from "../../lib/net/signing.ts";
+import { setupFamily, signed, type TestMember } from "./family.ts";
+import { makeTestApp, type TestApp } from "./test_app.ts";
+import type { ResolvedNodeConfig } from "../../lib/core/config.ts";
+import { newNodeSigner } from "./node_signer.ts";
 
-export async function newNodeSigner(): Promise<NodeSigner> {
-  const seed = crypto.getRandomValues(new Uint8Array(32));
-  const publicKey = ed25519.getPublicKey(seed);
-  return {
-    nodeId: await nodeIdFromPublicKey(publicKey),
-    publicKey,
-    sign: (m) => ed25519.sign(m, seed),
-  };
-}
+export { newNodeSigner };
 
 export function nodeRecord(
   t: TestApp,

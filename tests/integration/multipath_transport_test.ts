@@ -6,15 +6,15 @@
  */
 
 import assert from "node:assert/strict";
-import { blobId } from "../crypto/mod.ts";
-import type { PeerAddress } from "../core/transport.ts";
-import { peerFixture } from "../web/internal/_testing.ts";
-import { DataLink } from "./data_link.ts";
-import { HttpTransport } from "./http_transport.ts";
-import { memoryChannelPair } from "./_memory_channel.ts";
-import { MultipathTransport } from "./multipath_transport.ts";
-import type { LinkPath, Links } from "./webrtc_links.ts";
-import { webrtcTransport } from "./webrtc_transport.ts";
+import { blobId } from "../../lib/crypto/mod.ts";
+import type { PeerAddress } from "../../lib/core/transport.ts";
+import { peerFixture } from "../_support/peer_fixture.ts";
+import { DataLink } from "../../lib/net/data_link.ts";
+import { HttpTransport } from "../../lib/net/http_transport.ts";
+import { memoryChannelPair } from "../../lib/net/_memory_channel.ts";
+import { MultipathTransport } from "../../lib/net/multipath_transport.ts";
+import type { LinkPath, Links } from "../../lib/net/webrtc_links.ts";
+import { webrtcTransport } from "../../lib/net/webrtc_transport.ts";
 
 async function setup() {
   const f = await peerFixture();

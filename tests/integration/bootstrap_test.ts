@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { toBase64Url } from "../crypto/mod.ts";
-import { createKindRegistry } from "../vault/kinds.ts";
-import { inviteAndJoin, setupFamily, signed } from "../../tests/_support/family.ts";
-import { makeTestApp, type TestApp } from "../../tests/_support/test_app.ts";
-import { acceptBootstrap, pinnedPeer, TRUST_KINDS } from "./bootstrap.ts";
-import { applyWithRetry } from "./record_apply.ts";
+import { toBase64Url } from "../../lib/crypto/mod.ts";
+import { createKindRegistry } from "../../lib/vault/kinds.ts";
+import { inviteAndJoin, setupFamily, signed } from "../_support/family.ts";
+import { makeTestApp, type TestApp } from "../_support/test_app.ts";
+import { acceptBootstrap, pinnedPeer, TRUST_KINDS } from "../../lib/replication/bootstrap.ts";
+import { applyWithRetry } from "../../lib/replication/record_apply.ts";
 
 const party = (t: TestApp) => ({
   nodeId: t.nodeKey.nodeId,

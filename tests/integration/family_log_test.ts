@@ -7,9 +7,9 @@
  */
 
 import assert from "node:assert/strict";
-import { recordHash, type SignedRecord, toBase64Url } from "../crypto/mod.ts";
-import { formatHlc, parseHlc } from "../core/hlc.ts";
-import { inviteTokenHash } from "../core/family_kinds.ts";
+import { recordHash, type SignedRecord, toBase64Url } from "../../lib/crypto/mod.ts";
+import { formatHlc, parseHlc } from "../../lib/core/hlc.ts";
+import { inviteTokenHash } from "../../lib/core/family_kinds.ts";
 import {
   familyKeysOf,
   inviteAndJoin,
@@ -21,8 +21,8 @@ import {
   signed,
   signIn,
   type TestMember,
-} from "../../tests/_support/family.ts";
-import { makeTestApp, type TestApp } from "../../tests/_support/test_app.ts";
+} from "../_support/family.ts";
+import { makeTestApp, type TestApp } from "../_support/test_app.ts";
 import {
   addPhoto,
   type BlobRef,
@@ -34,9 +34,9 @@ import {
   type TestAlbum,
   type TestPhoto,
   unshare,
-} from "../../tests/_support/vault.ts";
-import { newNodeSigner } from "../web/internal/_testing.ts";
-import { applyWithRetry } from "../replication/record_apply.ts";
+} from "../_support/vault.ts";
+import { newNodeSigner } from "../_support/peer_fixture.ts";
+import { applyWithRetry } from "../../lib/replication/record_apply.ts";
 
 const PEER = { via: "peer" as const, nodeId: "CEDAR" };
 

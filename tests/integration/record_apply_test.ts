@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { recordHash, toBase64Url } from "../crypto/mod.ts";
-import { setupFamily, signed } from "../../tests/_support/family.ts";
-import { makeTestApp } from "../../tests/_support/test_app.ts";
-import { newNodeSigner } from "../web/internal/_testing.ts";
-import { applyFromPeer, applyWithRetry } from "./record_apply.ts";
+import { recordHash, toBase64Url } from "../../lib/crypto/mod.ts";
+import { setupFamily, signed } from "../_support/family.ts";
+import { makeTestApp } from "../_support/test_app.ts";
+import { newNodeSigner } from "../_support/peer_fixture.ts";
+import { applyFromPeer, applyWithRetry } from "../../lib/replication/record_apply.ts";
 
 /**
  * Oak's log: the family, Alice (its founder), then a node Alice approved. With

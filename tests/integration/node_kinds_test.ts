@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
-import { toBase64Url } from "../crypto/mod.ts";
-import { inviteAndJoin, setupFamily, signed } from "../../tests/_support/family.ts";
-import { makeTestApp } from "../../tests/_support/test_app.ts";
-import { newNodeSigner } from "../web/internal/_testing.ts";
-import { activeNodes, decodeJoinCode, encodeJoinCode, nodeIdOfKey } from "./node_kinds.ts";
+import { toBase64Url } from "../../lib/crypto/mod.ts";
+import { inviteAndJoin, setupFamily, signed } from "../_support/family.ts";
+import { makeTestApp } from "../_support/test_app.ts";
+import { newNodeSigner } from "../_support/node_signer.ts";
+import {
+  activeNodes,
+  decodeJoinCode,
+  encodeJoinCode,
+  nodeIdOfKey,
+} from "../../lib/core/node_kinds.ts";
 
 Deno.test("An admin adds, renames and removes a node; the family's nodes follow", async () => {
   await using t = await makeTestApp();

@@ -7,15 +7,9 @@
  */
 
 import assert from "node:assert/strict";
-import { toBase64Url } from "../crypto/mod.ts";
-import {
-  inviteAndJoin,
-  json,
-  memberRecord,
-  setupFamily,
-  signed,
-} from "../../tests/_support/family.ts";
-import { makeTestApp, type TestApp } from "../../tests/_support/test_app.ts";
+import { toBase64Url } from "../../lib/crypto/mod.ts";
+import { inviteAndJoin, json, memberRecord, setupFamily, signed } from "../_support/family.ts";
+import { makeTestApp, type TestApp } from "../_support/test_app.ts";
 import {
   addPhoto,
   albumRecord,
@@ -25,9 +19,9 @@ import {
   post,
   share,
   unshare,
-} from "../../tests/_support/vault.ts";
-import { newNodeSigner } from "../web/internal/_testing.ts";
-import { applyWithRetry } from "./record_apply.ts";
+} from "../_support/vault.ts";
+import { newNodeSigner } from "../_support/peer_fixture.ts";
+import { applyWithRetry } from "../../lib/replication/record_apply.ts";
 
 const PEER = { via: "peer" as const, nodeId: "OAK" };
 
