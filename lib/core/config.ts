@@ -123,6 +123,7 @@ interface FlagSpec {
   kind:
     | "string"
     | "port"
+    | "kib"
     | "mib"
     | "level"
     | "list"
@@ -167,7 +168,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   "max-json-kib": {
     key: "maxJsonBytes",
     env: "P2POS_MAX_JSON_KIB",
-    kind: "mib",
+    kind: "kib",
     help: "largest JSON body accepted, KiB",
   },
   "max-peer-json-mib": {
@@ -405,6 +406,9 @@ export const DEFAULTS: ResolvedNodeConfig = {
 
 const LEVELS = ["debug", "info", "warn", "error"];
 
+/** Bytes in one unit of a size flag: `--max-json-kib 64` is 64 KiB, `--max-blob-mib 2` 2 MiB. */
+const UNIT_BYTES = { kib: 1024, mib: 1024 ** 2 } as const;
+
 function convert(flag: string, spec: FlagSpec, raw: string, source: string): unknown {
   const where = `${source} ${source === "flag" ? "--" + flag : spec.env}`;
   switch (spec.kind) {
@@ -418,12 +422,13 @@ function convert(flag: string, spec: FlagSpec, raw: string, source: string): unk
       }
       return n;
     }
+    case "kib":
     case "mib": {
       const n = Number(raw);
       if (!/^\d+$/.test(raw) || n < 1) {
         throw new RangeError(`${where} must be a positive whole number, got "${raw}"`);
       }
-      return n * (spec.key === "maxJsonBytes" ? 1024 : 1024 ** 2);
+      return n * UNIT_BYTES[spec.kind];
     }
     case "level":
       if (!LEVELS.includes(raw)) {
@@ -597,8 +602,8 @@ export function helpText(): string {
     const def = (DEFAULTS as unknown as Record<string, unknown>)[spec.key];
     const shown = def === undefined
       ? ""
-      : spec.kind === "mib"
-      ? ` (default ${Number(def) / (spec.key === "maxJsonBytes" ? 1024 : 1024 ** 2)})`
+      : spec.kind === "kib" || spec.kind === "mib"
+      ? ` (default ${Number(def) / UNIT_BYTES[spec.kind]})`
       : Array.isArray(def)
       ? ""
       : spec.kind === "onoff"

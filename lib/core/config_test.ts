@@ -137,3 +137,15 @@ Deno.test("`p2pos signal` listens on 8430 unless told otherwise; relay and ICE U
   assert.throws(() => parseCommandLine(["--ice-servers", "http://x"], {}), SyntaxError);
   assert.throws(() => parseCommandLine(["--ice-transport-policy", "direct"], {}), RangeError);
 });
+
+Deno.test("Size flags count in the unit their name says, and the help shows defaults in it", () => {
+  const { config } = parseCommandLine(
+    ["node", "--max-json-kib", "64", "--max-blob-mib", "2", "--max-peer-json-mib", "3"],
+    {},
+  );
+  assert.equal(config.maxJsonBytes, 64 * 1024);
+  assert.equal(config.maxBlobBytes, 2 * 1024 ** 2);
+  assert.equal(config.maxPeerJsonBytes, 3 * 1024 ** 2);
+  assert.match(helpText(), /--max-json-kib .* KiB \(default 1024\)/);
+  assert.match(helpText(), /--max-blob-mib .* MiB \(default 4096\)/);
+});
