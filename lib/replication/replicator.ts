@@ -99,6 +99,8 @@ export class Replicator {
   readonly #now: () => number;
   #stopped = true;
   #storage = { blobs: 0, bytes: 0 };
+  /** The count of the store started by start(); stop() waits for it as for the exchanges. */
+  #counting: Promise<void> = Promise.resolve();
   /** This node's blob store backend, told to peers in hellos. */
   #backend?: string;
   /** Each peer's backend, from its last hello (not kept across restarts). */
@@ -199,7 +201,7 @@ export class Replicator {
     if (blobs instanceof ObservedBlobStore) {
       this.#unsubscribe.push(blobs.onStored((id, size) => this.#uploaded(id, size)));
     }
-    this.#countStorage();
+    this.#counting = this.#countStorage();
     this.worker.start();
     this.#every(this.#opt.syncIntervalMs, () => this.#tick(), 0);
     this.#every(this.#opt.proofIntervalMs, () => this.proofRound());
@@ -225,7 +227,7 @@ export class Replicator {
     clearTimeout(this.#statusTimer);
     for (const u of this.#unsubscribe.splice(0)) u();
     await this.worker.stop();
-    const running = [...this.#running.values()].map((r) => r.promise);
+    const running = [this.#counting, ...[...this.#running.values()].map((r) => r.promise)];
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       Promise.allSettled(running),
@@ -491,6 +493,7 @@ export class Replicator {
 
   /** Counts what the store holds (an object store lists sizes with its keys: no request per blob). */
   async #countStorage(): Promise<void> {
+    // Never rejects: what fails is logged, and the counts follow later changes.
     try {
       this.#backend = (await this.deps.blobs.describe()).backend;
       const [blobs, bytes] = [await this.deps.blobs.count(), await this.deps.blobs.totalBytes()];
