@@ -16,6 +16,7 @@ import type {
   PeerHello,
   Transport,
 } from "../core/transport.ts";
+import { readCapped } from "../core/read_capped.ts";
 import { TransportError } from "../core/transport.ts";
 import { blobDigest, contentDigest, H, signRequest, verifyResponse } from "./signing.ts";
 
@@ -219,7 +220,7 @@ export class HttpTransport implements Transport {
       : { "content-type": "application/json", ...opts.headers };
     const { res, nonce } = await this.#send(peer, method, target, body, { ...opts, headers });
     if (!res.ok) await this.#fail(peer, res);
-    const bytes = await readCapped(res, this.#maxResponse, peer);
+    const bytes = await readAnswer(res, this.#maxResponse, peer);
     const key = { nodeId: peer.nodeId, publicKey: fromBase64Url(peer.publicKey) };
     if (
       !(await verifyResponse(
@@ -281,7 +282,8 @@ function short(peer: PeerAddress): string {
   return peer.nodeId.slice(0, 7);
 }
 
-async function readCapped(res: Response, max: number, peer: PeerAddress): Promise<Uint8Array> {
+/** The answer's bytes, refused (unread) once they pass `max`. */
+async function readAnswer(res: Response, max: number, peer: PeerAddress): Promise<Uint8Array> {
   const declared = Number(res.headers.get("content-length") ?? "0");
   if (declared > max) {
     await res.body?.cancel();
@@ -289,24 +291,12 @@ async function readCapped(res: Response, max: number, peer: PeerAddress): Promis
       retryable: false,
     });
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (res.body) {
-    for await (const chunk of res.body) {
-      size += chunk.byteLength;
-      if (size > max) {
-        throw new TransportError("too_large", `Node ${short(peer)} sent over ${max} bytes`, {
-          retryable: false,
-        });
-      }
-      chunks.push(chunk);
-    }
-  }
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
+  return await readCapped(
+    res.body,
+    max,
+    () =>
+      new TransportError("too_large", `Node ${short(peer)} sent over ${max} bytes`, {
+        retryable: false,
+      }),
+  );
 }

@@ -1,6 +1,7 @@
 /**
  * Request bodies: read as JSON and checked by a zod schema, with errors a
- * person can act on. Size is capped earlier by the body-limit middleware.
+ * person can act on. Size is capped earlier (the body-limit middleware for `/v1`,
+ * peer authentication for `/internal/v1`).
  */
 
 import type { Context } from "hono";
@@ -13,9 +14,14 @@ export async function readJson<T>(c: Context, schema: z.ZodType<T>): Promise<T> 
   if (!type.toLowerCase().startsWith("application/json")) {
     throw new ValidationError("Send the request body as JSON (Content-Type: application/json)");
   }
+  return parseJson(await c.req.text(), schema);
+}
+
+/** `text` as JSON checked by `schema`; a {@link ValidationError} says what is wrong with it. */
+export function parseJson<T>(text: string, schema: z.ZodType<T>): T {
   let value: unknown;
   try {
-    value = JSON.parse(await c.req.text());
+    value = JSON.parse(text);
   } catch {
     throw new ValidationError("The request body is not valid JSON");
   }

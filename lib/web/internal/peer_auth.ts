@@ -11,6 +11,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { fromBase64Url, toHex } from "../../crypto/mod.ts";
 import { ForbiddenError, P2posError, TooLargeError } from "../../core/errors.ts";
 import { currentFamily } from "../../core/family_kinds.ts";
+import { readCapped } from "../../core/read_capped.ts";
 import { type NodeBody, nodeIdOfKey } from "../../core/node_kinds.ts";
 import {
   blobDigest,
@@ -127,24 +128,13 @@ async function readBody(c: Context, max: number): Promise<Uint8Array> {
   if (declared !== undefined && Number(declared) > max) {
     throw new TooLargeError(`Request body of ${declared} bytes exceeds the limit of ${max}`);
   }
-  const stream = c.req.raw.body;
-  if (!stream) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
   try {
-    for await (const chunk of stream) {
-      size += chunk.byteLength;
-      if (size > max) throw new TooLargeError(`Request body exceeds the limit of ${max} bytes`);
-      chunks.push(chunk);
-    }
+    return await readCapped(
+      c.req.raw.body,
+      max,
+      () => new TooLargeError(`Request body exceeds the limit of ${max} bytes`),
+    );
   } catch (err) {
     rethrowBodyFailure(err, "Node request");
   }
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const ch of chunks) {
-    out.set(ch, off);
-    off += ch.byteLength;
-  }
-  return out;
 }

@@ -14,6 +14,7 @@ import { describeIssues } from "../../core/schemas.ts";
 import type { NodeSigner } from "../../core/transport.ts";
 import { signResponse } from "../../net/signing.ts";
 import { rethrowBodyFailure } from "../errors.ts";
+import { parseJson } from "../validate.ts";
 import type { Replicator } from "../../replication/mod.ts";
 import { assertBlobId, type IndexDb, type RecordLog } from "../../store/mod.ts";
 import { checkSetupCode, retireSetupCode } from "../../vault/setup_code.ts";
@@ -52,19 +53,7 @@ const BootstrapBody = z.object({
 }).strict();
 
 function parse<T>(c: Context<InternalEnv>, schema: z.ZodType<T>): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder().decode(c.get("peer")!.body));
-  } catch {
-    throw new ValidationError("The request body is not valid JSON");
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new ValidationError(
-      `The request body is not what this route expects: ${describeIssues(parsed.error)}`,
-    );
-  }
-  return parsed.data;
+  return parseJson(new TextDecoder().decode(c.get("peer")!.body), schema);
 }
 
 function intParam(c: Context, name: string, dflt: number, max: number): number {
