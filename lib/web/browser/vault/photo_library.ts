@@ -16,7 +16,7 @@ import { ApiError } from "../api.ts";
 import type { AlbumKeys } from "./album_keys.ts";
 import { limiter, LruCache } from "./lru_cache.ts";
 import { openFileKey, openSort } from "./photo_crypto.ts";
-import type { PhotoMeta, PhotoView } from "./types.ts";
+import { PhotoMeta, type PhotoView } from "./types.ts";
 
 export interface LibraryPhoto {
   view: PhotoView;
@@ -133,7 +133,11 @@ export class PhotoDecryptor {
       p = (async () => {
         const res = await fetchBlob(this.doFetch, photo.meta.id);
         const bytes = new Uint8Array(await res.arrayBuffer());
-        return await decryptMetadata(bytes, await this.fileKey(photo)) as unknown as PhotoMeta;
+        const doc = PhotoMeta.safeParse(await decryptMetadata(bytes, await this.fileKey(photo)));
+        if (!doc.success) {
+          throw new ApiError(0, "damaged", "This photo's details are not a photo document.");
+        }
+        return doc.data;
       })();
       p.catch(() => this.#metas.delete(photo.id));
       this.#metas.set(photo.id, p);

@@ -22,7 +22,7 @@ import { fitWithin } from "./thumbnail.ts";
 import { kindOf, typeOf } from "./upload_queue.ts";
 import { byTakenAt } from "./photo_library.ts";
 import { groupLevel } from "./ui/PhotoGrid.tsx";
-import type { PhotoView } from "./types.ts";
+import { PhotoMeta, type PhotoView } from "./types.ts";
 
 Deno.test("Taken-at survives its 8-byte big-endian encoding and sealing under the album key", async () => {
   const t = Date.UTC(2021, 5, 1, 9, 30);
@@ -156,4 +156,19 @@ Deno.test("The grid groups by month, by year, or not at all, whichever labels se
   const spreadOverAYear = Array.from({ length: 12 }, (_, m) => at(2021, m));
   assert.equal(groupLevel(spreadOverAYear), "year");
   assert.equal(groupLevel([at(2019, 7), at(2020, 0), at(2021, 5), at(2022, 11)]), "none");
+});
+
+Deno.test("A photo document is checked after decrypting: absent details read as null", () => {
+  const doc = { v: 1, filename: "a.jpg", type: "image/jpeg", size: 10, takenAt: 1_750_000_000_000 };
+  assert.deepEqual(PhotoMeta.parse({ ...doc, caption: "dropped" }), {
+    ...doc,
+    gps: null,
+    orientation: null,
+    camera: null,
+    width: null,
+    height: null,
+  });
+  assert.equal(PhotoMeta.safeParse({ ...doc, filename: 7 }).success, false);
+  assert.equal(PhotoMeta.safeParse({ ...doc, takenAt: "2025-06-15T10:00:00Z" }).success, false);
+  assert.equal(PhotoMeta.safeParse({ ...doc, v: 2 }).success, false);
 });

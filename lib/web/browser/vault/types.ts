@@ -1,12 +1,14 @@
 /**
  * Shapes of the vault's records and `/v1` answers as the browser reads them, plus the
- * decrypted documents only browsers ever see. Browser-compatible: types only.
+ * decrypted documents only browsers ever see. Browser-compatible: types and zod only.
  *
  * The records and answers are defined once, in lib/core/album_shapes.ts, which the nodes
  * build them from; the decrypted documents are the browser's own.
  *
  * @module
  */
+
+import { z } from "zod";
 
 export type {
   AlbumBody,
@@ -34,17 +36,22 @@ export interface AlbumDoc {
   keys: Record<string, string>;
 }
 
-/** A photo's encrypted metadata document (its `meta` blob), sealed under its file key. */
-export interface PhotoMeta {
-  v: 1;
-  filename: string;
-  type: string;
-  size: number;
+/**
+ * A photo's encrypted metadata document (its `meta` blob, FORMAT §12.3), sealed under its file
+ * key. Checked after decrypting: its author is a member, not this browser. The optional
+ * details may be absent (read as null); fields this version does not know are dropped.
+ */
+export const PhotoMeta = z.object({
+  v: z.literal(1),
+  filename: z.string(),
+  type: z.string(),
+  size: z.number().int().nonnegative(),
   /** ms since the epoch: EXIF DateTimeOriginal, else the file's last-modified time. */
-  takenAt: number;
-  gps: { lat: number; lon: number } | null;
-  orientation: number | null;
-  camera: string | null;
-  width: number | null;
-  height: number | null;
-}
+  takenAt: z.number().finite(),
+  gps: z.object({ lat: z.number().finite(), lon: z.number().finite() }).nullable().default(null),
+  orientation: z.number().int().nullable().default(null),
+  camera: z.string().nullable().default(null),
+  width: z.number().int().nonnegative().nullable().default(null),
+  height: z.number().int().nonnegative().nullable().default(null),
+});
+export type PhotoMeta = z.infer<typeof PhotoMeta>;
