@@ -120,4 +120,9 @@ export class KindRegistry {
   get(kind: string): RecordKind<unknown> | undefined {
     return this.#kinds.get(kind);
   }
+
+  /** The registered kinds' names, in the order they were registered. */
+  names(): string[] {
+    return [...this.#kinds.keys()];
+  }
 }

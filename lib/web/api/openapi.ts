@@ -8,7 +8,15 @@
 import { z } from "zod";
 import { FamilyKeyBody } from "../../core/family_key_kind.ts";
 import { FamilyBody, InviteBody, MemberBody } from "../../core/family_kinds.ts";
-import { AlbumBody, GrantBody, PhotoBody, TombstoneBody } from "../../vault/album_kinds.ts";
+import { NodeBody } from "../../core/node_kinds.ts";
+import { MAX_PREV } from "../../crypto/mod.ts";
+import {
+  AlbumBody,
+  AlbumIndexBody,
+  GrantBody,
+  PhotoBody,
+  TombstoneBody,
+} from "../../vault/album_kinds.ts";
 import { VERSION } from "../version.ts";
 
 interface Op {
@@ -147,10 +155,12 @@ export function openApiDocument(extra: Record<string, Op> = {}): Record<string, 
     MemberBody,
     InviteBody,
     FamilyKeyBody,
+    NodeBody,
     AlbumBody,
     GrantBody,
     PhotoBody,
     TombstoneBody,
+    AlbumIndexBody,
   };
   return {
     openapi: "3.1.0",
@@ -193,6 +203,7 @@ export function openApiDocument(extra: Record<string, Op> = {}): Record<string, 
             hlc: { type: "string", pattern: "^\\d{15}\\.\\d{6}$" },
             prev: {
               type: "array",
+              maxItems: MAX_PREV,
               items: { type: "string", pattern: "^[0-9a-f]{64}$" },
               description: "link hashes of the records it follows (FORMAT §6.5)",
             },

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { makeTestApp } from "../../../tests/_support/test_app.ts";
+import { createKindRegistry } from "../../vault/kinds.ts";
 
 Deno.test("GET /v1/openapi.json describes every /v1 route the node registers, and nothing else", async () => {
   await using t = await makeTestApp();
@@ -20,4 +21,13 @@ Deno.test("GET /v1/openapi.json describes every /v1 route the node registers, an
   const extra = [...described].filter((r) => !registered.has(r));
   assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
   assert.ok(doc.components.schemas.PhotoBody.properties.original, "record schemas come from zod");
+});
+
+Deno.test("GET /v1/openapi.json has the body schema of every record kind the node accepts", async () => {
+  await using t = await makeTestApp();
+  const doc = await (await t.app.request("/v1/openapi.json")).json();
+  const missing = createKindRegistry().names()
+    .map((k) => k.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase()) + "Body")
+    .filter((name) => !doc.components.schemas[name]);
+  assert.deepEqual(missing, []);
 });
