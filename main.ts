@@ -174,7 +174,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
       verifier: new SessionVerifier({
         selfId: nodeKey.nodeId,
         // The node this one joined through counts before its own records name it (PROTOCOL §4.2).
-        keyOf: (id) => activeNode(records, id)?.body.publicKey ?? late.rep?.pinnedKey(id),
+        keyOf: (id) => activeNode(records, id)?.body.publicKey ?? late.rep?.peerSide.pinnedKey(id),
         acceptStrangers: () => !currentFamily(records),
       }),
       // A request from a data channel, addressed to this node's own origin so the Host guard
@@ -190,7 +190,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
         loopback: config.iceLoopback,
       },
       onChange: (peerId, up) => {
-        if (up) late.rep?.peerSeen(peerId);
+        if (up) late.rep?.peerSide.peerSeen(peerId);
         late.rep?.events.emit({ type: "status" });
       },
     })

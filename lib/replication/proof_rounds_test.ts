@@ -19,7 +19,7 @@ const PEERS: Peer[] = ["pine", "cedar"].map((nodeId) => ({
 /**
  * This node's store and one store per peer, real files, holding the same `count` blobs of
  * `size` bytes; each peer answers proofs from its own store as /internal/v1 would
- * (Replicator.proveLocal). `read` counts the bytes this node's proofs read.
+ * (PeerSide.proveLocal). `read` counts the bytes this node's proofs read.
  */
 async function fixture(count: number, size: number, options: ProofRoundsOptions) {
   const dirs: string[] = [];

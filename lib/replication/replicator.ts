@@ -8,20 +8,19 @@
  *   periodic inventory exchange finds missing, run by the {@link BlobWorker};
  * - proofs of possession and the scrubber keep "where is it stored" honest.
  *
- * The web layer calls the `serve*`/`accept*` methods for the peer's side of
- * each exchange (lib/web/internal).
+ * The web layer calls {@link Replicator.peerSide} for this node's side of the
+ * exchanges a peer starts (lib/replication/peer_side.ts).
  */
 
-import { ConflictError, IntegrityError, StoreUnavailableError } from "../core/errors.ts";
+import { ConflictError, StoreUnavailableError } from "../core/errors.ts";
 import { getLogger } from "../core/log.ts";
 import type { KindRegistry } from "../core/record_kinds.ts";
 import type { ReplicationStatus, WhereStored } from "../core/replication_view.ts";
-import type { FeedPage, PeerHello, Transport } from "../core/transport.ts";
-import { toBase64Url } from "../crypto/mod.ts";
+import type { PeerHello, Transport } from "../core/transport.ts";
 import type { BlobStore, IndexDb, PutOptions, RecordLog } from "../store/mod.ts";
 import { BlobJobQueue } from "./blob_jobs.ts";
 import { BlobWorker } from "./blob_worker.ts";
-import { acceptBootstrap, pinnedPeer, TRUST_KINDS } from "./bootstrap.ts";
+import { pinnedPeer, TRUST_KINDS } from "./bootstrap.ts";
 import { ReplicationEvents } from "./events.ts";
 import { reconcileInventory } from "./inventory.ts";
 import { LocationStore } from "./locations.ts";
@@ -29,8 +28,8 @@ import { ingestInto, ObservedBlobStore } from "./observed_blob_store.ts";
 import { PeerStore } from "./peer_store.ts";
 import { type Peer, PeerDirectory } from "./peers.ts";
 import { FEED_WENT_BACK } from "./feed_head.ts";
-import { proofOf } from "./proof.ts";
 import { ProofRounds } from "./proof_rounds.ts";
+import { PeerSide } from "./peer_side.ts";
 import { RecordSync } from "./record_sync.ts";
 import { buildStatus } from "./status.ts";
 import { buildWhereStored } from "./where_stored.ts";
@@ -40,8 +39,6 @@ const log = getLogger("replication");
 /** Settings keys (index db) of the scrub schedule. */
 const LAST_SCRUB = "replication.last_scrub";
 const NEXT_SCRUB = "replication.next_scrub";
-
-export const VERSION = "1";
 
 export interface ReplicatorDeps {
   db: IndexDb;
@@ -88,6 +85,8 @@ export class Replicator {
   readonly recordSync: RecordSync;
   readonly worker: BlobWorker;
   readonly proofs: ProofRounds;
+  /** This node's side of the exchanges a peer starts (lib/web/internal calls it). */
+  readonly peerSide: PeerSide;
   readonly #inbound = new Set<string>();
   readonly #running = new Map<string, { promise: Promise<void>; again: boolean }>();
   readonly #lastInventory = new Map<string, number>();
@@ -175,6 +174,25 @@ export class Replicator {
       intervalMs: this.#opt.proofIntervalMs,
       windowMs: this.#opt.reverifyAfterMs,
       bytesPerMinute: this.#opt.proofBytesPerMinute,
+    });
+    this.peerSide = new PeerSide({
+      ...deps,
+      peerStore: this.peerStore,
+      recordSync: this.recordSync,
+      directory: this.directory,
+      jobs: this.jobs,
+      locations: this.locations,
+      worker: this.worker,
+      inbound: this.#inbound,
+      stallTimeoutMs: this.#opt.stallTimeoutMs,
+      now: this.#now,
+      storage: () => ({ ...this.#storage, ...(this.#backend ? { backend: this.#backend } : {}) }),
+      ingest: this.#ingestCounted,
+      repair: (id) => this.#repair(id),
+      stored: (blobId, nodeId) => this.#location(blobId, nodeId, "stored"),
+      syncing: (nodeId) => this.#running.has(`sync:${nodeId}`),
+      syncPeer: (peer, opts) => this.syncPeer(peer, opts),
+      stopped: () => this.#stopped,
     });
     this.peerStore.indexId();
   }
@@ -518,134 +536,11 @@ export class Replicator {
     }, 250);
   }
 
-  // --- the peer's side of each exchange (called by lib/web/internal) -------------------
-
-  /** A signed request from family node `nodeId` arrived: if it was unreachable, try it now. */
-  peerSeen(nodeId: string): void {
-    if (this.#stopped || this.directory.reachability(nodeId).reachable) return;
-    const peer = this.directory.get(nodeId);
-    if (peer && !this.#running.has(`sync:${nodeId}`)) this.syncPeer(peer, { inventory: true });
-  }
-
-  serveHello(from: string, theirIndexId: string | undefined): PeerHello {
-    return {
-      nodeId: this.selfId,
-      version: VERSION,
-      indexId: this.peerStore.indexId(),
-      lastSeq: this.deps.records.lastSeq(),
-      cursor: theirIndexId ? this.recordSync.cursorOf(from, theirIndexId) : 0,
-      storage: { ...this.#storage, ...(this.#backend ? { backend: this.#backend } : {}) },
-    };
-  }
-
-  serveFeed(after: number, limit: number): FeedPage {
-    return this.recordSync.page(after, limit);
-  }
-
-  acceptRecords(from: string, page: FeedPage): { cursor: number } {
-    return { cursor: this.recordSync.acceptPush(from, page) };
-  }
-
-  async serveInventory(after: string | undefined, limit: number) {
-    return await this.deps.blobs.list({ after, limit });
-  }
-
-  async haveBlobs(ids: string[]): Promise<string[]> {
-    const held = await this.deps.blobs.hasMany(ids);
-    return ids.filter((_, i) => held[i]);
-  }
-
-  /** Stores a blob a peer pushes; the sender holds it too. */
-  async acceptBlob(
-    from: string,
-    id: string,
-    stream: ReadableStream<Uint8Array>,
-    options: { maxBytes?: number; signal?: AbortSignal },
-  ): Promise<{ created: boolean; size: number }> {
-    if (this.#inbound.has(id) || this.worker.inFlightIds().includes(id)) {
-      await stream.cancel().catch(() => {});
-      throw new ConflictError(`Blob ${id} is already being received; try again later`);
-    }
-    this.#inbound.add(id);
-    let r;
-    try {
-      // Bounded like a pull: a sender that stops sending cannot hold the id here forever
-      // (a pull of it is refused meanwhile).
-      r = await this.#ingestCounted(id, stream, { ...options, stallMs: this.#opt.stallTimeoutMs });
-    } finally {
-      this.#inbound.delete(id);
-    }
-    const now = this.#now();
-    this.locations.ack(id, from, now);
-    this.jobs.completePulls(id);
-    this.#location(id, from, "stored");
-    return { created: r.created, size: r.size };
-  }
-
-  /** A peer offers blobs it holds: queue pulls for those this node lacks. */
-  async acceptOffer(
-    from: string,
-    blobs: { id: string; size: number }[],
-  ): Promise<{ have: string[]; queued: string[] }> {
-    const held = await this.deps.blobs.hasMany(blobs.map((b) => b.id));
-    const have = blobs.filter((_, i) => held[i]).map((b) => b.id);
-    const missing = blobs.filter((_, i) => !held[i]);
-    this.jobs.enqueueMany(missing.map((b) => ({
-      blobId: b.id,
-      peerId: from,
-      dir: "pull" as const,
-      size: b.size,
-    })));
-    const now = this.#now();
-    for (const b of missing) this.locations.ack(b.id, from, now);
-    this.worker.pump();
-    return { have, queued: missing.map((b) => b.id) };
-  }
-
-  /** Streams a local blob to a peer that pulls it, from `offset` when it resumes a pull. */
-  async readBlob(
-    id: string,
-    offset = 0,
-  ): Promise<{ stream: ReadableStream<Uint8Array>; size: number }> {
-    // The file's own stream when whole: Deno sends it to a socket natively (BlobStore.readable).
-    if (offset === 0) return await this.deps.blobs.readable(id);
-    const got = await this.deps.blobs.get(id, { start: offset });
-    return { stream: got.stream, size: got.size };
-  }
-
-  /** Answers a peer's proof of possession; a copy found rotten here is repaired, not proven. */
-  async proveLocal(id: string, nonce: Uint8Array): Promise<string> {
-    const { proof, hex } = await proofOf(this.deps.blobs, id, nonce);
-    if (hex !== id) {
-      await this.#repair(id);
-      throw new IntegrityError(`Blob ${id} is corrupt on this node; fetching it again`);
-    }
-    return proof;
-  }
-
-  /** A fresh node accepts the family from `from` (pairing), then reads its log. */
-  async acceptBootstrap(from: { nodeId: string; publicKey: string }, records: unknown[]) {
-    const self = { nodeId: this.selfId, publicKey: toBase64Url(this.deps.self.publicKey) };
-    const r = await acceptBootstrap(
-      { db: this.deps.db, records: this.deps.records, kinds: this.deps.kinds, now: this.#now },
-      self,
-      from,
-      records,
-    );
-    log.info("Joined the family as a node; reading its records", { from: from.nodeId });
-    if (!this.#stopped) setTimeout(() => this.syncPeer(r.peer, { inventory: true }), 0);
-    return r;
-  }
+  // --- this node's side of an exchange a peer starts: lib/replication/peer_side.ts ------
 
   /** Whether this node was handed a family and is still reading its records. */
   joining(): boolean {
     return pinnedPeer(this.deps.db, this.deps.records) !== undefined;
-  }
-
-  /** The key of `nodeId` when it is the peer this node joined through and its log does not name it yet. */
-  pinnedKey(nodeId: string): string | undefined {
-    const pin = pinnedPeer(this.deps.db, this.deps.records);
-    return pin?.nodeId === nodeId ? pin.publicKey : undefined;
   }
 
   /** Hands a newly approved node the family's trust records (pairing, PROTOCOL §4). */

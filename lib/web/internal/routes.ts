@@ -71,7 +71,7 @@ class BadBootstrapCodeError extends P2posError {
 
 export function internalRoutes(deps: InternalRoutesDeps): Hono<InternalEnv> {
   const app = new Hono<InternalEnv>();
-  const { replication } = deps;
+  const replication = deps.replication.peerSide;
   const limiter = new AttemptLimiter(10, 60_000, deps.now);
 
   const reply = async (c: Context<InternalEnv>, body: unknown, status: 200 | 201 = 200) => {
