@@ -1,8 +1,6 @@
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { isSignedOut, messageOf } from "../lib/web/browser/api.ts";
-import { AlbumKeys } from "../lib/web/browser/vault/album_keys.ts";
 import {
-  albumDetail,
   albumNameProblem,
   deletePhoto,
   listPhotos,
@@ -12,31 +10,18 @@ import {
   trashDaysLeft,
 } from "../lib/web/browser/vault/albums.ts";
 import { countPhotos, daysLeftText } from "../lib/web/browser/vault/format.ts";
-import { openSort } from "../lib/web/browser/vault/photo_crypto.ts";
-import { writeAlbumIndex } from "../lib/web/browser/vault/album_index.ts";
-import { allPhotos, checkTakenAt, firstPhotos } from "../lib/web/browser/vault/album_photos.ts";
-import {
-  byTakenAt,
-  type LibraryPhoto,
-  PhotoDecryptor,
-} from "../lib/web/browser/vault/photo_library.ts";
-import {
-  type FamilyMember,
-  familyMembers,
-  photosBehind,
-  rewrapPhotos,
-} from "../lib/web/browser/vault/sharing.ts";
-import type { AlbumRole, AlbumView, GrantView, PhotoView } from "../lib/web/browser/vault/types.ts";
+import { photosBehind, rewrapPhotos } from "../lib/web/browser/vault/sharing.ts";
+import type { AlbumRole } from "../lib/web/browser/vault/types.ts";
 import { useVault } from "../lib/web/browser/vault/ui/hooks.ts";
+import { useAlbum } from "../lib/web/browser/vault/ui/use_album.ts";
 import { useViewerHash } from "../lib/web/browser/vault/ui/viewer_hash.ts";
+import { AlbumDownload } from "../lib/web/browser/vault/ui/AlbumDownload.tsx";
+import { AlbumWhere } from "../lib/web/browser/vault/ui/AlbumWhere.tsx";
 import { PhotoGrid } from "../lib/web/browser/vault/ui/PhotoGrid.tsx";
 import { PhotoViewer } from "../lib/web/browser/vault/ui/PhotoViewer.tsx";
 import { SharePanel } from "../lib/web/browser/vault/ui/SharePanel.tsx";
 import { UPLOAD_INPUT_ID, UploadPanel } from "../lib/web/browser/vault/ui/UploadPanel.tsx";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
-import { downloadAlbum } from "../lib/web/browser/vault/album_download.ts";
-import type { ZipProgress } from "../lib/web/browser/vault/zip_download.ts";
-import { DownloadProgress } from "../lib/web/browser/vault/ui/DownloadProgress.tsx";
 import { SignedOutAlert } from "../lib/web/browser/ui/SignedOutAlert.tsx";
 // Rendered as a plain component inside this island (only in the browser, never nested markup).
 import WhereStored from "./WhereStored.tsx";
@@ -47,12 +32,6 @@ interface Props {
   trashed: boolean;
 }
 
-interface Loaded {
-  view: AlbumView;
-  keys: AlbumKeys;
-  grants: GrantView[];
-}
-
 const ROLE_TEXT: Record<AlbumRole, string> = {
   owner: "Your album",
   contributor: "You can view and add",
@@ -60,129 +39,26 @@ const ROLE_TEXT: Record<AlbumRole, string> = {
 };
 
 /**
- * One album: its name and photos decrypted in this browser, the grid, the viewer, adding
- * photos, and — for the owner — renaming, sharing, the cover and the trash.
+ * One album: its name and photos decrypted in this browser (loaded by useAlbum), the grid,
+ * the viewer, adding photos, downloading them, where they are stored, and — for the owner —
+ * renaming, sharing, the cover and the trash.
  */
 export default function AlbumPage({ albumId, role, trashed }: Props) {
   const vault = useVault();
   const deps = vault.deps;
-  const [album, setAlbum] = useState<Loaded | undefined>();
-  const [photos, setPhotos] = useState<LibraryPhoto[] | undefined>();
-  const [members, setMembers] = useState<FamilyMember[]>([]);
   const [error, setError] = useState<string | undefined>();
   const [signedOut, setSignedOut] = useState(false);
   const [renaming, setRenaming] = useState<string | undefined>();
   const [sharing, setSharing] = useState(false);
   const [confirmTrash, setConfirmTrash] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [whereOpen, setWhereOpen] = useState(false);
-  /** True while only the first photos (from the album index) are listed. */
-  const [partial, setPartial] = useState(false);
-  const [download, setDownload] = useState<
-    { progress: ZipProgress; stop: AbortController; done?: boolean } | undefined
-  >();
-  /** The complete, checked list, for writing the album index after a change. */
-  const complete = useRef<LibraryPhoto[] | undefined>(undefined);
-  const decryptorRef = useRef<PhotoDecryptor | undefined>(undefined);
-  const indexTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   const fail = (err: unknown) => {
     if (isSignedOut(err)) setSignedOut(true);
     else setError(messageOf(err));
   };
-
-  const loadAlbum = async (): Promise<Loaded | undefined> => {
-    if (!deps) return;
-    try {
-      const detail = await albumDetail(deps, albumId);
-      const keys = await AlbumKeys.open(detail.album, deps.me.x25519SecretKey);
-      const loaded = { view: detail.album, keys, grants: detail.grants };
-      performance.mark("p2pos:album-keys"); // bench/album_page.ts reads these marks
-      setAlbum(loaded);
-      document.title = `${keys.name} · p2pos`;
-      return loaded;
-    } catch (err) {
-      fail(err);
-    }
-  };
-  /** Whoever may add photos keeps the album index (FORMAT §12.5) up to date. */
-  const mayWriteIndex = (a: Loaded) =>
-    (a.view.role === "owner" || a.view.role === "contributor") && a.view.trashedAt === null;
-  const writeIndex = (
-    a: Loaded,
-    list: LibraryPhoto[],
-    current?: Parameters<
-      typeof writeAlbumIndex
-    >[3],
-  ) =>
-    deps && mayWriteIndex(a)
-      ? writeAlbumIndex(
-        deps,
-        a.keys,
-        list.map((p) => ({ id: p.view.id, takenAt: p.takenAt })),
-        current,
-      )
-        .catch(() => {}) // only a cache: the next visit tries again
-      : undefined;
-  /** After uploads and deletions: one index write once things are quiet. */
-  const writeIndexSoon = () => {
-    clearTimeout(indexTimer.current);
-    indexTimer.current = setTimeout(() => {
-      if (album && complete.current) writeIndex(album, complete.current);
-    }, 1500);
-  };
-
-  const loadPhotos = async (a: Loaded) => {
-    if (!deps) return;
-    const keys = a.keys;
-    try {
-      // The album index orders the album at once; only the first photos' records are fetched.
-      const fast = await firstPhotos(deps, keys).catch(() => undefined);
-      if (fast && fast.photos.length > 0) {
-        setPhotos(fast.photos);
-        setPartial(fast.total > fast.photos.length);
-        performance.mark("p2pos:photos-first"); // bench/album_page.ts reads these marks
-        // The first screen of thumbnails goes first; the rest of the album is listed after it.
-        const d = decryptorRef.current;
-        if (d) await Promise.allSettled(fast.photos.slice(0, 60).map((p) => d.thumbUrl(p.view)));
-      }
-      const all = await allPhotos(deps, keys, fast?.index);
-      performance.mark("p2pos:photos-listed");
-      complete.current = all.photos;
-      setPhotos(all.photos);
-      setPartial(false);
-      performance.mark("p2pos:photos-ordered");
-      let list = all.photos;
-      let stale = all.stale;
-      if (fast) {
-        // Dates read from the index are checked against the signed records, off the path.
-        const checked = await checkTakenAt(keys, list);
-        if (checked.differed) {
-          stale = true;
-          list = checked.photos;
-          complete.current = list;
-          setPhotos(list);
-        }
-      }
-      if (stale) await writeIndex(a, list, fast?.index);
-    } catch (err) {
-      fail(err);
-    }
-  };
-  useEffect(() => {
-    if (!deps) return;
-    familyMembers(deps).then(setMembers, () => {});
-    loadAlbum().then((a) => a && loadPhotos(a));
-  }, [deps]);
-  useEffect(() => () => clearTimeout(indexTimer.current), []);
-
-  // Same epoch, same keys (a rename only changes the name): keep the decrypted thumbnails.
-  const decryptor = useMemo(
-    () => (album && deps ? new PhotoDecryptor(album.keys, deps.fetch) : undefined),
-    [album?.keys.epoch, deps],
-  );
-  decryptorRef.current = decryptor;
-  useEffect(() => () => decryptor?.dispose(), [decryptor]);
+  const { album, photos, partial, members, decryptor, loadAlbum, loadPhotos, added, removed } =
+    useAlbum(deps, albumId, fail);
   const { open, show, close } = useViewerHash(photos);
   // One set for the page's lifetime: the upload queue keeps a reference to it.
   const existing = useRef(new Set<string>()).current;
@@ -190,41 +66,6 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
     existing.clear();
     for (const p of photos ?? []) existing.add(p.view.dedup);
   }, [photos]);
-
-  const added = async (photoId: string) => {
-    if (!deps || !album) return;
-    try {
-      const { photo } = await deps.call<{ photo: PhotoView }>("GET", `/v1/photos/${photoId}`);
-      const takenAt = await openSort(album.keys.keyFor(photo.epoch), photo.sort).catch(() => 0);
-      setPhotos((list) => {
-        if (!list || list.some((p) => p.view.id === photo.id)) return list;
-        const next = [...list, { view: photo, takenAt }].sort(byTakenAt);
-        if (complete.current) complete.current = next;
-        return next;
-      });
-      writeIndexSoon();
-    } catch (err) {
-      fail(err);
-    }
-  };
-
-  const startDownload = async () => {
-    if (!deps || !album || !photos || download) return;
-    const stop = new AbortController();
-    const start = { files: 0, totalFiles: photos.length, bytes: 0, totalBytes: 0 };
-    setDownload({ progress: start, stop });
-    setError(undefined);
-    try {
-      await downloadAlbum(deps, album.keys, photos, {
-        signal: stop.signal,
-        onProgress: (progress) => setDownload({ progress, stop }),
-      });
-      setDownload((d) => d && { ...d, done: true });
-    } catch (err) {
-      setDownload(undefined);
-      if (!stop.signal.aborted) fail(err);
-    }
-  };
 
   if (vault.signedOut || signedOut) return <SignedOutAlert />;
 
@@ -331,32 +172,14 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
 
       <ErrorAlert message={vault.error ?? error} />
 
-      {album && photos && photos.length > 0 && !partial && (
-        <div class="album-download">
-          {download
-            ? (
-              <>
-                <DownloadProgress
-                  progress={download.progress}
-                  label={download.done ? "Downloaded:" : "Downloading the originals:"}
-                  onCancel={download.done ? undefined : () => {
-                    download.stop.abort();
-                    setDownload(undefined);
-                  }}
-                />
-                {download.done && (
-                  <p class="muted small">
-                    The zip holds every photo as it was uploaded, with its file name and date.
-                  </p>
-                )}
-              </>
-            )
-            : (
-              <button type="button" class="btn" onClick={startDownload}>
-                Download album (.zip)
-              </button>
-            )}
-        </div>
+      {album && deps && photos && photos.length > 0 && !partial && (
+        <AlbumDownload
+          deps={deps}
+          keys={album.keys}
+          photos={photos}
+          onStart={() => setError(undefined)}
+          onError={fail}
+        />
       )}
 
       {confirmTrash && view && (
@@ -463,20 +286,10 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
         : <GridSkeleton count={Math.min(view?.photoCount ?? 12, 24)} />}
 
       {photos && photos.length > 0 && !partial && (
-        <details
-          class="card album-where"
-          onToggle={(e) => setWhereOpen((e.target as HTMLDetailsElement).open)}
-        >
-          <summary>Where this album is stored</summary>
-          {whereOpen && (
-            <WhereStored
-              mode="album"
-              blobIds={photos.flatMap((p) =>
-                p.view.thumb ? [p.view.original.id, p.view.thumb.id] : [p.view.original.id]
-              )}
-            />
-          )}
-        </details>
+        <AlbumWhere
+          photos={photos}
+          render={(blobIds) => <WhereStored mode="album" blobIds={blobIds} />}
+        />
       )}
 
       {open !== undefined && photos?.[open] && decryptor && (
@@ -497,14 +310,7 @@ export default function AlbumPage({ albumId, role, trashed }: Props) {
           }}
           onDelete={async (p) => {
             await deletePhoto(deps!, albumId, p.view.id);
-            const rest = photos.filter((x) => x.view.id !== p.view.id);
-            setPhotos(rest);
-            if (complete.current) {
-              complete.current = complete.current.filter((x) =>
-                x.view.id !== p.view.id
-              );
-              writeIndexSoon();
-            }
+            const rest = removed(p.view.id);
             if (rest.length === 0) {
               close();
             } else show(Math.min(open, rest.length - 1), rest);
