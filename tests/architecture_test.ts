@@ -33,8 +33,14 @@ async function sourceFiles(dir: string, tests = false): Promise<string[]> {
   return out;
 }
 
-/** Module graph of main.ts, every source file and test file: file → what it imports. */
-async function moduleGraph(): Promise<Map<string, string[]>> {
+/** File → what it imports, and what it imports to run (type-only imports left out). */
+interface Graphs {
+  all: Map<string, string[]>;
+  runtime: Map<string, string[]>;
+}
+
+/** Module graph of main.ts, every source file and test file. */
+async function moduleGraphs(): Promise<Graphs> {
   const files = ["main.ts"];
   for (const dir of ["lib/", "islands/", "routes/", "signal/", "tests/_support/"]) {
     files.push(...await sourceFiles(dir, true));
@@ -51,6 +57,7 @@ async function moduleGraph(): Promise<Map<string, string[]>> {
     assert.ok(out.success, new TextDecoder().decode(out.stderr));
     const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: ModuleInfo[] };
     const graph = new Map<string, string[]>();
+    const runtime = new Map<string, string[]>();
     for (const m of info.modules) {
       if (!m.specifier.startsWith("file://") || m.specifier === `file://${entry}`) continue;
       const from = m.specifier.slice(`file://${root}`.length);
@@ -58,8 +65,9 @@ async function moduleGraph(): Promise<Map<string, string[]>> {
         from,
         (m.dependencies ?? []).map((d) => d.code?.specifier ?? d.type?.specifier ?? d.specifier),
       );
+      runtime.set(from, (m.dependencies ?? []).flatMap((d) => d.code ? [d.code.specifier] : []));
     }
-    return graph;
+    return { all: graph, runtime };
   } finally {
     await Deno.remove(entry);
   }
@@ -68,7 +76,7 @@ async function moduleGraph(): Promise<Map<string, string[]>> {
 const rel = (spec: string) =>
   spec.startsWith(`file://${root}`) ? spec.slice(`file://${root}`.length) : spec;
 
-const graph = await moduleGraph();
+const { all: graph, runtime } = await moduleGraphs();
 
 /** The imports of the source (not test) files under `fromPrefix`. */
 function edges(fromPrefix: string): [string, string][] {
@@ -165,6 +173,19 @@ Deno.test("No source file imports a test or a test helper", () => {
     deps.map(rel).filter((d) => isTest(d)).map((d) => `${from} imports ${d}`)
   );
   assert.deepEqual(bad, []);
+});
+
+Deno.test("The web layer runs nothing of lib/store: main.ts hands it the stores", () => {
+  const bad: string[] = [];
+  for (const [file, deps] of runtime) {
+    if (!/^(lib\/web|routes|islands)\//.test(file) || isTest(file)) continue;
+    for (const dep of deps.map(rel)) {
+      if (dep.startsWith("lib/store/")) bad.push(`${file} runs ${dep}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+  // The type-only imports are still seen: the check above would see runtime ones.
+  assert.ok(edges("lib/web/").some(([, to]) => to.startsWith("lib/store/")));
 });
 
 Deno.test("The relay (signal/) uses only crypto, core and net: it holds no family data", () => {

@@ -12,7 +12,8 @@ import { type Context, Hono } from "hono";
 import { NotFoundError, TooLargeError, ValidationError } from "../../core/errors.ts";
 import { rethrowBodyFailure } from "../errors.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
-import { assertBlobId, type BlobStore } from "../../store/mod.ts";
+import { assertBlobId } from "../../core/blob_id.ts";
+import type { BlobStore } from "../../store/mod.ts";
 import { parseRange } from "../range.ts";
 import type { UploadReceipt } from "../../vault/upload_receipt.ts";
 

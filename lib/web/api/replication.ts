@@ -14,7 +14,8 @@ import { NotFoundError } from "../../core/errors.ts";
 import type { NodeBody } from "../../core/node_kinds.ts";
 import type { LocationsAnswer } from "../../core/replication_view.ts";
 import type { Replicator, WhereStored } from "../../replication/mod.ts";
-import { assertBlobId, type RecordLog } from "../../store/mod.ts";
+import { assertBlobId } from "../../core/blob_id.ts";
+import type { RecordLog } from "../../store/mod.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { readJson } from "../validate.ts";
 
