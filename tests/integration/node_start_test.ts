@@ -8,6 +8,24 @@ import { setupRemoteFamily } from "../_support/remote_family.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
+/** A temp dir removed when the test's scope ends, whatever failed. */
+async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir();
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
+
+/** Starts a node on `dataDir`, which must refuse it with exit code 2; returns what it said. */
+async function refusedStart(dataDir: string): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "node", "--port", "0", "--data-dir", dataDir],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 2, stderr);
+  return stderr;
+}
+
 rigTest(
   "First start creates the data dir, a 0600 node key, and prints the node id and a setup code",
   async (rig) => {
@@ -34,24 +52,19 @@ rigTest(
 );
 
 Deno.test("A node refuses to start on a database from a newer schema, saying why", async () => {
-  const dataDir = await Deno.makeTempDir();
+  await using data = await tempDir();
+  const dataDir = data.path;
   const raw = new DatabaseSync(`${dataDir}/index.db`);
   raw.exec("PRAGMA user_version = 999");
   raw.close();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "node", "--port", "0", "--data-dir", dataDir],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 2);
-  const stderr = new TextDecoder().decode(out.stderr);
+  const stderr = await refusedStart(dataDir);
   assert.match(stderr, /schema version 999/);
   assert.match(stderr, /upgrade p2pos/);
-  await Deno.remove(dataDir, { recursive: true });
 });
 
 Deno.test("A node refuses to start on records from before the family log, saying what to do", async () => {
-  const dataDir = await Deno.makeTempDir();
+  await using data = await tempDir();
+  const dataDir = data.path;
   // A database at schema 5 holding a record (the envelope of the time had no `prev`).
   const db = await IndexDb.open(`${dataDir}/index.db`, {
     migrations: (await loadMigrations()).slice(0, 5),
@@ -60,20 +73,14 @@ Deno.test("A node refuses to start on records from before the family log, saying
     "INSERT INTO records (kind, id, seq, author, hlc, json, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
   ).run("family", "f", 1, "a", "000000000000001.000000", "{}", 1);
   db.close();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "node", "--port", "0", "--data-dir", dataDir],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 2);
-  const stderr = new TextDecoder().decode(out.stderr);
+  const stderr = await refusedStart(dataDir);
   assert.match(stderr, /older than the family log/);
   assert.match(stderr, /new --data-dir/);
-  await Deno.remove(dataDir, { recursive: true });
 });
 
 Deno.test("A node refuses to start on a family log from before encrypted names, saying what to do", async () => {
-  const dataDir = await Deno.makeTempDir();
+  await using data = await tempDir();
+  const dataDir = data.path;
   // The family's first record as it was before names were sealed: its name in the clear. It
   // is written by a log whose family kind takes any body, as the older p2pos did.
   const db = await IndexDb.open(`${dataDir}/index.db`, { migrations: await loadMigrations() });
@@ -94,16 +101,9 @@ Deno.test("A node refuses to start on a family log from before encrypted names, 
     body: { name: "River", founder: author },
   }, id.signingSecretKey)], { via: "setup" });
   db.close();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "node", "--port", "0", "--data-dir", dataDir],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 2);
-  const stderr = new TextDecoder().decode(out.stderr);
+  const stderr = await refusedStart(dataDir);
   assert.match(stderr, /format this p2pos no longer reads \(its first family record: /);
   assert.match(stderr, /new --data-dir/);
-  await Deno.remove(dataDir, { recursive: true });
 });
 
 Deno.test("--help lists the flags and exits 0; an unknown flag exits 64 with a hint", async () => {
