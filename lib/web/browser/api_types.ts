@@ -1,22 +1,21 @@
 /**
  * Shapes of the `/v1` answers the islands read. Browser-compatible: types only.
  *
- * These mirror what lib/web/api sends; islands read only the fields listed here, so the
- * server may add more without breaking them.
+ * The record bodies and names are the nodes' own types (lib/core), defined once; the answers
+ * list the fields islands read, so the server may add more without breaking them.
  *
  * @module
  */
 
 import type { SignedRecord } from "../../crypto/mod.ts";
+import type { FamilyKeyBody } from "../../core/family_key_kind.ts";
+import type { FamilyBody, InviteBody, MemberBody } from "../../core/family_kinds.ts";
+import type { SealedPersonName } from "../../core/schemas.ts";
 
 export type Role = "admin" | "member";
 
 /** A name sealed under the family key of `epoch` (FORMAT §14.3); only members' browsers open it. */
-export interface SealedPersonName {
-  epoch: number;
-  /** base64url of the 347-byte sealed name. */
-  sealed: string;
-}
+export type { SealedPersonName };
 
 export interface MemberSummary {
   key: string;
@@ -56,46 +55,13 @@ export interface SessionResponse {
   sessions: SessionEntry[];
 }
 
-/** A family record body (lib/core/family_kinds.ts FamilyBody). */
-export interface FamilyRecordBody {
-  founder: string;
-  epoch: number;
-  keyId: string;
-  /** The family's name, sealed under the key of `epoch`. */
-  name: string;
-  /** The keys of epochs 0 … epoch−1, sealed under the key of `epoch`; null at epoch 0. */
-  keys: string | null;
-}
-
-/** A member record body (lib/core/family_kinds.ts MemberBody). */
-export interface MemberRecordBody {
-  x25519: string;
-  name: SealedPersonName;
-  role: Role;
-  removed: boolean;
-  invite?: string;
-}
-
-/** An invite record body (lib/core/family_kinds.ts InviteBody). */
-export interface InviteRecordBody {
-  tokenHash: string;
-  /** The invite's X25519 key, from the secret in its link's fragment (FORMAT §14.5). */
-  x25519: string;
-  role: Role;
-  expiresAt: number;
-  revoked: boolean;
-}
-
-/**
- * A family key record body (lib/core/family_key_kind.ts): the key of `epoch`, wrapped to the
- * X25519 key that is the record's id.
- */
-export interface FamilyKeyRecordBody {
-  epoch: number;
-  keyId: string;
-  wrapped: string;
-}
-
+/** The record bodies of the family, its members, invites and family keys (FORMAT §14). */
+export type {
+  FamilyBody as FamilyRecordBody,
+  InviteBody as InviteRecordBody,
+  MemberBody as MemberRecordBody,
+} from "../../core/family_kinds.ts";
+export type { FamilyKeyBody as FamilyKeyRecordBody } from "../../core/family_key_kind.ts";
 /** Someone who should hold the family key in force (GET /v1/family, admins). */
 export interface KeyRecipient {
   x25519: string;
@@ -105,9 +71,9 @@ export interface KeyRecipient {
 
 /** GET /v1/family */
 export interface FamilyResponse {
-  family: FamilyRecordBody & { id: string };
+  family: FamilyBody & { id: string };
   /** This member's wrapped family key; null when nobody wrapped it for her yet. */
-  key: FamilyKeyRecordBody | null;
+  key: FamilyKeyBody | null;
   members: {
     key: string;
     role: Role;
@@ -126,7 +92,7 @@ export interface MembersResponse {
   members: (MemberSummary & {
     removed: boolean;
     x25519: string;
-    record: SignedRecord<MemberRecordBody>;
+    record: SignedRecord<MemberBody>;
   })[];
 }
 
@@ -140,7 +106,7 @@ export interface InvitesResponse {
     status: "pending" | "used" | "expired" | "withdrawn";
     usedBy?: string;
     createdBy: string;
-    record: SignedRecord<InviteRecordBody>;
+    record: SignedRecord<InviteBody>;
   }[];
 }
 
