@@ -28,6 +28,12 @@ const Page = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(500),
 });
 
+/** The JSON bodies these routes read, by operation (the OpenAPI document describes them). */
+export const ALBUM_BODIES = {
+  "POST /v1/albums": z.object({ records: z.array(z.unknown()).min(1).max(2) }).strict(),
+  "POST /v1/photos": z.object({ records: z.array(z.unknown()).min(1).max(200) }).strict(),
+};
+
 export function albumRoutes(deps: AlbumRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -48,10 +54,7 @@ export function albumRoutes(deps: AlbumRoutesDeps): Hono<AppEnv> {
 
   app.post("/albums", async (c) => {
     const auth = requireAuth(c);
-    const { records } = await readJson(
-      c,
-      z.object({ records: z.array(z.unknown()).min(1).max(2) }).strict(),
-    );
+    const { records } = await readJson(c, ALBUM_BODIES["POST /v1/albums"]);
     const album = records[0] as { kind?: unknown; id?: unknown; author?: unknown };
     if (album?.kind !== "album" || album.author !== auth.memberKey) {
       throw new ValidationError("Send the album record, signed by you, then your owner grant");
@@ -118,10 +121,7 @@ export function albumRoutes(deps: AlbumRoutesDeps): Hono<AppEnv> {
 
   app.post("/photos", async (c) => {
     const auth = requireAuth(c);
-    const { records } = await readJson(
-      c,
-      z.object({ records: z.array(z.unknown()).min(1).max(200) }).strict(),
-    );
+    const { records } = await readJson(c, ALBUM_BODIES["POST /v1/photos"]);
     records.forEach((r, i) => {
       const rec = r as { kind?: unknown; author?: unknown };
       if (rec?.kind !== "photo") throw new ValidationError(`Record ${i} is not a photo record`);

@@ -34,6 +34,9 @@ const VerifyBody = z.object({
   signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
 }).strict();
 
+/** The JSON bodies these routes read, by operation (the OpenAPI document describes them). */
+export const AUTH_BODIES = { "POST /v1/auth/verify": VerifyBody };
+
 export function authRoutes(deps: AuthRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -52,7 +55,7 @@ export function authRoutes(deps: AuthRoutesDeps): Hono<AppEnv> {
   });
 
   app.post("/auth/verify", async (c) => {
-    const body = await readJson(c, VerifyBody);
+    const body = await readJson(c, AUTH_BODIES["POST /v1/auth/verify"]);
     // Consumed before anything else: a challenge is good for one attempt only.
     if (!deps.sessions.consumeChallenge(body.challenge)) {
       throw new UnauthorizedError(

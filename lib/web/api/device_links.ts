@@ -25,6 +25,15 @@ interface Link {
   expiresAt: number;
 }
 
+/** The JSON bodies these routes read, by operation (the OpenAPI document describes them). */
+export const DEVICE_LINK_BODIES = {
+  "POST /v1/device-links": z.object({
+    lookup: Hex64,
+    sealed: z.string().regex(/^[A-Za-z0-9_-]+$/).max(4096),
+  }).strict(),
+  "POST /v1/device-links/claim": z.object({ lookup: Hex64 }).strict(),
+};
+
 export function deviceLinkRoutes(deps: { now?: () => number }): Hono<AppEnv> {
   const now = deps.now ?? Date.now;
   const links = new Map<string, Link>();
@@ -37,10 +46,7 @@ export function deviceLinkRoutes(deps: { now?: () => number }): Hono<AppEnv> {
 
   app.post("/device-links", async (c) => {
     const auth = requireAuth(c);
-    const body = await readJson(
-      c,
-      z.object({ lookup: Hex64, sealed: z.string().regex(/^[A-Za-z0-9_-]+$/).max(4096) }).strict(),
-    );
+    const body = await readJson(c, DEVICE_LINK_BODIES["POST /v1/device-links"]);
     live(body.lookup);
     // A member's older links go first: at most a few wait at any time.
     const mine = [...links].filter(([, l]) => l.member === auth.memberKey);
@@ -58,7 +64,7 @@ export function deviceLinkRoutes(deps: { now?: () => number }): Hono<AppEnv> {
   });
 
   app.post("/device-links/claim", async (c) => {
-    const { lookup } = await readJson(c, z.object({ lookup: Hex64 }).strict());
+    const { lookup } = await readJson(c, DEVICE_LINK_BODIES["POST /v1/device-links/claim"]);
     limiter.check();
     const link = live(lookup);
     if (!link) {

@@ -23,6 +23,11 @@ export interface MemberRoutesDeps {
   publicUrl?: string;
 }
 
+/** The JSON bodies these routes read, by operation (the OpenAPI document describes them). */
+export const MEMBER_BODIES = {
+  "POST /v1/join": z.object({ record: z.unknown(), familyKey: z.unknown().optional() }).strict(),
+};
+
 export function memberRoutes(deps: MemberRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -52,10 +57,7 @@ export function memberRoutes(deps: MemberRoutesDeps): Hono<AppEnv> {
   });
 
   app.post("/join", async (c) => {
-    const { record, familyKey } = await readJson(
-      c,
-      z.object({ record: z.unknown(), familyKey: z.unknown().optional() }).strict(),
-    );
+    const { record, familyKey } = await readJson(c, MEMBER_BODIES["POST /v1/join"]);
     const r = record as { kind?: unknown; id?: unknown; author?: unknown };
     if (r?.kind !== "member" || r.id !== r.author) {
       throw new ValidationError("Joining needs your own signed member record");

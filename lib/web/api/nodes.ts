@@ -64,6 +64,12 @@ function asNodeRecord(value: unknown, what: string): TypedRecord<NodeBody> {
   return r;
 }
 
+/** The JSON bodies these routes read, by operation (the OpenAPI document describes them). */
+export const NODE_BODIES = {
+  "POST /v1/nodes/peers": PairBody,
+  "POST /v1/nodes/join-code": z.object({ code: z.string().min(1).max(64) }).strict(),
+};
+
 export function nodeRoutes(deps: NodeRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const self = deps.nodeKey.nodeId;
@@ -96,7 +102,7 @@ export function nodeRoutes(deps: NodeRoutesDeps): Hono<AppEnv> {
 
   app.post("/nodes/peers", async (c) => {
     const auth = requireAdmin(c);
-    const body = await readJson(c, PairBody);
+    const body = await readJson(c, NODE_BODIES["POST /v1/nodes/peers"]);
     let join;
     try {
       join = decodeJoinCode(body.joinCode);
@@ -150,7 +156,7 @@ export function nodeRoutes(deps: NodeRoutesDeps): Hono<AppEnv> {
   });
 
   app.post("/nodes/join-code", async (c) => {
-    const { code } = await readJson(c, z.object({ code: z.string().min(1).max(64) }).strict());
+    const { code } = await readJson(c, NODE_BODIES["POST /v1/nodes/join-code"]);
     if (currentFamily(deps.records)) {
       throw new P2posError("already_set_up", "This node already belongs to a family");
     }

@@ -18,6 +18,28 @@ import {
   TombstoneBody,
 } from "../../vault/album_kinds.ts";
 import { VERSION } from "../version.ts";
+import { ALBUM_BODIES } from "./albums.ts";
+import { AUTH_BODIES } from "./auth.ts";
+import { DEVICE_LINK_BODIES } from "./device_links.ts";
+import { MEMBER_BODIES } from "./members.ts";
+import { NODE_BODIES } from "./nodes.ts";
+import { RECORD_BODIES } from "./records.ts";
+import { REPLICATION_BODIES } from "./replication.ts";
+import { SETUP_BODIES } from "./setup.ts";
+import { UPLOAD_BODIES } from "./uploads.ts";
+
+/** The zod schema of each operation's JSON body: the one its route validates with. */
+export const JSON_BODIES: Record<string, z.ZodType> = {
+  ...ALBUM_BODIES,
+  ...AUTH_BODIES,
+  ...DEVICE_LINK_BODIES,
+  ...MEMBER_BODIES,
+  ...NODE_BODIES,
+  ...RECORD_BODIES,
+  ...REPLICATION_BODIES,
+  ...SETUP_BODIES,
+  ...UPLOAD_BODIES,
+};
 
 interface Op {
   summary: string;
@@ -117,6 +139,20 @@ export const OPERATIONS: Record<string, Op> = {
   "GET /v1/events": { summary: "Live replication status (text/event-stream)" },
 };
 
+/**
+ * The JSON schema of an operation's body, from the zod schema its route validates with; the
+ * records of a record batch are described as signed records.
+ */
+function bodySchema(key: string, op: Op): Record<string, unknown> {
+  const schema = z.toJSONSchema(JSON_BODIES[key]) as {
+    properties?: Record<string, Record<string, unknown>>;
+  };
+  if (op.body === "records" && schema.properties?.records) {
+    schema.properties.records.items = { $ref: "#/components/schemas/SignedRecord" };
+  }
+  return schema;
+}
+
 export function openApiDocument(extra: Record<string, Op> = {}): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [key, op] of Object.entries({ ...OPERATIONS, ...extra })) {
@@ -132,7 +168,14 @@ export function openApiDocument(extra: Record<string, Op> = {}): Record<string, 
       summary: op.summary,
       ...(params.length ? { parameters: params } : {}),
       ...(op.auth === false ? { security: [] } : {}),
-      ...(op.body === "records"
+      ...(JSON_BODIES[key]
+        ? {
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: bodySchema(key, op) } },
+          },
+        }
+        : op.body === "records"
         ? {
           requestBody: {
             content: {

@@ -18,6 +18,9 @@ import { readJson } from "../validate.ts";
 
 const Body = z.object({ records: z.array(z.unknown()).min(1).max(200) }).strict();
 
+/** The JSON bodies these routes read, by operation (the OpenAPI document describes them). */
+export const RECORD_BODIES = { "POST /v1/records": Body };
+
 export function recordRoutes(deps: { records: RecordLog; blobs: BlobStore }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/heads", (c) => {
@@ -27,7 +30,7 @@ export function recordRoutes(deps: { records: RecordLog; blobs: BlobStore }): Ho
   });
   app.post("/records", async (c) => {
     const auth = requireAuth(c);
-    const { records } = await readJson(c, Body);
+    const { records } = await readJson(c, RECORD_BODIES["POST /v1/records"]);
     records.forEach((r, i) => {
       if ((r as { author?: unknown })?.author !== auth.memberKey) {
         throw new ForbiddenError(`Record ${i} is not signed by the signed-in member`);

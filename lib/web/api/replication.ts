@@ -41,6 +41,9 @@ export function nodeNames(records: RecordLog, where: WhereStored[]): Record<stri
   return names;
 }
 
+/** The JSON bodies these routes read, by operation (the OpenAPI document describes them). */
+export const REPLICATION_BODIES = { "POST /v1/replication/locations": LocationsBody };
+
 export function replicationRoutes(deps: ReplicationRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -62,7 +65,7 @@ export function replicationRoutes(deps: ReplicationRoutesDeps): Hono<AppEnv> {
 
   app.post("/replication/locations", async (c) => {
     const auth = requireAuth(c);
-    const { blobIds } = await readJson(c, LocationsBody);
+    const { blobIds } = await readJson(c, REPLICATION_BODIES["POST /v1/replication/locations"]);
     const readable = [...new Set(blobIds)].filter((id) => deps.canRead(id, auth.memberKey));
     const where = await deps.replication.whereStored(readable);
     return c.json(

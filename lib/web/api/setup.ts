@@ -52,6 +52,12 @@ class AlreadySetUpError extends P2posError {
 
 const Code = z.string().min(1).max(64);
 
+/** The JSON bodies these routes read, by operation (the OpenAPI document describes them). */
+export const SETUP_BODIES = {
+  "POST /v1/setup/check": z.object({ code: Code }).strict(),
+  "POST /v1/setup": z.object({ code: Code, records: z.array(z.unknown()).min(3).max(4) }).strict(),
+};
+
 export function setupRoutes(deps: SetupRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -67,16 +73,13 @@ export function setupRoutes(deps: SetupRoutesDeps): Hono<AppEnv> {
   };
 
   app.post("/setup/check", async (c) => {
-    const { code } = await readJson(c, z.object({ code: Code }).strict());
+    const { code } = await readJson(c, SETUP_BODIES["POST /v1/setup/check"]);
     checkCode(code);
     return c.json({ ok: true });
   });
 
   app.post("/setup", async (c) => {
-    const body = await readJson(
-      c,
-      z.object({ code: Code, records: z.array(z.unknown()).min(3).max(4) }).strict(),
-    );
+    const body = await readJson(c, SETUP_BODIES["POST /v1/setup"]);
     checkCode(body.code);
     const [family, founder, familyKey, node] = body.records as [
       TypedRecord<FamilyBody>,

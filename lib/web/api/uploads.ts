@@ -28,15 +28,17 @@ export interface UploadRoutesDeps {
   receipt(blobId: string, memberKey: string, size: number): Promise<UploadReceipt>;
 }
 
+/** The JSON bodies these routes read, by operation (the OpenAPI document describes them). */
+export const UPLOAD_BODIES = {
+  "POST /v1/uploads": z.object({ blob: Hex64, size: z.number().int().nonnegative() }).strict(),
+};
+
 export function uploadRoutes(deps: UploadRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post("/uploads", async (c) => {
     const auth = requireAuth(c);
-    const { blob, size } = await readJson(
-      c,
-      z.object({ blob: Hex64, size: z.number().int().nonnegative() }).strict(),
-    );
+    const { blob, size } = await readJson(c, UPLOAD_BODIES["POST /v1/uploads"]);
     if (size > deps.maxBlobBytes) {
       throw new TooLargeError(
         `A blob of ${size} bytes exceeds this node's limit of ${deps.maxBlobBytes}`,
