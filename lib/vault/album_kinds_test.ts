@@ -4,7 +4,8 @@
 
 import assert from "node:assert/strict";
 import { ForbiddenError } from "../core/errors.ts";
-import type { Origin, RecordView, TypedRecord } from "../core/record_kinds.ts";
+import type { Origin, TypedRecord } from "../core/record_kinds.ts";
+import { MemoryView as View } from "./_memory_view.ts";
 import {
   type AlbumBody,
   albumKind,
@@ -24,41 +25,6 @@ const API: Origin = { via: "api" };
 const PEER: Origin = { via: "peer", nodeId: "PINE" };
 const [ANN, BEN, CAT, DAN] = ["ann", "ben", "cat", "dan"].map((k) => k.padEnd(43, "A"));
 const ALBUM = "album".padEnd(22, "A");
-
-/** The records in force, by kind and id, with the time this node first saw each trashing. */
-class View implements RecordView {
-  readonly records = new Map<string, TypedRecord<unknown>>();
-  readonly seen = new Map<string, number>();
-  clock = 1_000 * DAY;
-
-  put<B>(kind: string, id: string, author: string, body: B): TypedRecord<B> {
-    const r = { v: 2 as const, kind, id, author, hlc: "0", body, sig: "", prev: [] };
-    this.records.set(`${kind}/${id}`, r);
-    return r;
-  }
-  get<B>(kind: string, id: string) {
-    return this.records.get(`${kind}/${id}`) as TypedRecord<B> | undefined;
-  }
-  list<B>(kind: string) {
-    return [...this.records.values()].filter((r) => r.kind === kind) as TypedRecord<B>[];
-  }
-  find<B>(kind: string, field: string, value: string) {
-    return this.list<B>(kind).filter((r) => (r.body as Record<string, unknown>)[field] === value);
-  }
-  now() {
-    return this.clock;
-  }
-  versions<B>(kind: string, id: string) {
-    const r = this.get<B>(kind, id);
-    return r ? [r] : [];
-  }
-  precedes() {
-    return false;
-  }
-  since(kind: string, id: string) {
-    return this.seen.get(`${kind}/${id}`);
-  }
-}
 
 const album = (over: Partial<AlbumBody> = {}): AlbumBody => ({
   owner: ANN,
