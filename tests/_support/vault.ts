@@ -123,7 +123,13 @@ export async function makePhoto(
   const meta = await putBlob(
     t,
     uploader,
-    await encryptMetadata({ v: 1, filename: `p${seed}.jpg` }, fileKey),
+    await encryptMetadata({
+      v: 1,
+      filename: `p${seed}.jpg`,
+      type: "image/jpeg",
+      size: plain.length,
+      takenAt: 1_750_000_000_000 + seed,
+    }, fileKey),
   );
   const takenAt = new Uint8Array(8);
   new DataView(takenAt.buffer).setBigUint64(0, BigInt(1_750_000_000_000 + seed));

@@ -10,7 +10,6 @@ import { z } from "zod";
 import { fromBase64Url } from "../../crypto/mod.ts";
 import { ConflictError, P2posError, TooLargeError, ValidationError } from "../../core/errors.ts";
 import { currentFamily } from "../../core/family_kinds.ts";
-import { describeIssues } from "../../core/schemas.ts";
 import type { NodeSigner } from "../../core/transport.ts";
 import { signResponse } from "../../net/signing.ts";
 import { rethrowBodyFailure } from "../errors.ts";
