@@ -101,7 +101,7 @@ const BENCHES: Bench[] = [
     title: "Replication over WebRTC data channels (direct, through coturn) beside HTTP",
     async run() {
       const { runWebrtcBench } = await import("./webrtc.ts");
-      return await runWebrtcBench(3);
+      return await runWebrtcBench(3, ["http", "direct-1", "direct-2w", "turn-1"]);
     },
   },
 ];

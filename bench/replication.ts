@@ -373,7 +373,7 @@ export async function runCatchupBench(photos: number): Promise<string> {
   }
 }
 
-function vmHwmKiB(pid: number): number {
+export function vmHwmKiB(pid: number): number {
   const s = Deno.readTextFileSync(`/proc/${pid}/status`);
   return Number(/VmHWM:\s+(\d+)/.exec(s)?.[1] ?? 0);
 }

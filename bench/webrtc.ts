@@ -1,19 +1,24 @@
 /**
- * Replication over WebRTC data channels (issue #11) beside HTTP, in the same run:
- * the 200-file, ~430 MB set of `../shared/bench/syncthing_baseline.sh` is on
- * node A; B is paired and pulls it all ("pair → 100 %"), over
+ * Replication over WebRTC data channels (issues #11, #12) beside HTTP, in the
+ * same run: the 200-file, ~430 MB set of `../shared/bench/syncthing_baseline.sh`
+ * is on node A; B is paired and pulls it all ("pair → 100 %"), over
  *
- * - HTTP (the baseline: A's URL answers, no relay);
- * - a direct data channel (a relay; A's record names an address B cannot reach,
- *   B has none: the channel is the only path);
- * - a data channel through a real coturn (`--ice-transport-policy relay`, REST
- *   credentials from the relay).
+ * - `http`: HTTP (A's URL answers, no relay);
+ * - `direct-1`: one data channel, werift on the node's thread (issue #11's
+ *   transport: the single-channel baseline of issue #12);
+ * - `direct-1w`, `direct-2w`, `direct-3w`: 1, 2 or 3 peer connections per peer,
+ *   each in its own Worker (`--webrtc-lanes N --webrtc-workers on`);
+ * - `turn-1`, `turn-2w`: the same through a real coturn
+ *   (`--ice-transport-policy relay`, REST credentials from the relay).
  *
- * Reported per path: MB/s, and CPU-seconds per GiB moved on each end (user +
- * system of the node process, all threads; the in-process relay and coturn are
- * not counted). Rounds rotate the order of the paths.
+ * Over WebRTC, A's record names an address B cannot reach and B has none: the
+ * channel is the only path. Reported per path: MB/s, the ratio to `direct-1`,
+ * CPU-seconds per GiB moved on each end (user + system of the node process,
+ * all threads; the in-process relay and coturn are not counted) and B's peak
+ * RSS. Rounds rotate the order of the paths; the load average is printed
+ * with each run.
  *
- *   deno run -A bench/webrtc.ts [--rounds 3]
+ *   deno run -A bench/webrtc.ts [--rounds 3] [--paths http,direct-1,direct-2w]
  *
  * MB = 10⁶ bytes, GiB = 2³⁰ bytes. Needs `turnserver` (apt-get install coturn).
  */
@@ -34,24 +39,79 @@ import {
   until,
   upload,
   verifyB,
+  vmHwmKiB,
 } from "./replication.ts";
 
-type PathName = "HTTP" | "WebRTC, direct" | "WebRTC through coturn";
-const PATHS: PathName[] = ["HTTP", "WebRTC, direct", "WebRTC through coturn"];
-
-interface Run {
-  path: PathName;
-  seconds: number;
-  cpu: [number, number];
+interface PathSpec {
+  rtc: boolean;
+  turn: boolean;
+  lanes: number;
+  workers: boolean;
+  label: string;
 }
 
-async function pull(set: DataSet, path: PathName): Promise<Run> {
+const PATHS: Record<string, PathSpec> = {
+  "http": { rtc: false, turn: false, lanes: 1, workers: false, label: "HTTP" },
+  "direct-1": {
+    rtc: true,
+    turn: false,
+    lanes: 1,
+    workers: false,
+    label: "WebRTC direct, 1 connection, node thread",
+  },
+  "direct-1w": {
+    rtc: true,
+    turn: false,
+    lanes: 1,
+    workers: true,
+    label: "WebRTC direct, 1 connection in a Worker",
+  },
+  "direct-2w": {
+    rtc: true,
+    turn: false,
+    lanes: 2,
+    workers: true,
+    label: "WebRTC direct, 2 connections in Workers",
+  },
+  "direct-3w": {
+    rtc: true,
+    turn: false,
+    lanes: 3,
+    workers: true,
+    label: "WebRTC direct, 3 connections in Workers",
+  },
+  "turn-1": {
+    rtc: true,
+    turn: true,
+    lanes: 1,
+    workers: false,
+    label: "through coturn, 1 connection, node thread",
+  },
+  "turn-2w": {
+    rtc: true,
+    turn: true,
+    lanes: 2,
+    workers: true,
+    label: "through coturn, 2 connections in Workers",
+  },
+};
+
+interface Run {
+  path: string;
+  seconds: number;
+  cpu: [number, number];
+  peakBKiB: number;
+  load: number;
+}
+
+async function pull(set: DataSet, path: string): Promise<Run> {
+  const spec = PATHS[path];
   const dir = await Deno.makeTempDir({ prefix: "p2pos-bench-rtc-" });
   const cleanup: (() => Promise<unknown>)[] = [];
   try {
     let env: Record<string, string> = {};
-    if (path !== "HTTP") {
-      const turn = path === "WebRTC through coturn" ? await startCoturn() : undefined;
+    if (spec.rtc) {
+      const turn = spec.turn ? await startCoturn() : undefined;
       if (turn) cleanup.push(() => turn.stop());
       const relay = await serveRelay({ host: "127.0.0.1", port: 0 }, {
         turn: turn ? { secret: turn.secret, urls: [turn.url], ttlSecs: 3600 } : undefined,
@@ -60,6 +120,8 @@ async function pull(set: DataSet, path: PathName): Promise<Run> {
       env = turn
         ? { P2POS_SIGNAL_URL: relay.url, P2POS_ICE_TRANSPORT_POLICY: "relay" }
         : { P2POS_SIGNAL_URL: relay.url, P2POS_ICE_LOOPBACK: "on" };
+      env.P2POS_WEBRTC_LANES = String(spec.lanes);
+      env.P2POS_WEBRTC_WORKERS = spec.workers ? "on" : "off";
     }
     const a = await start(`${dir}/a`, 0, env);
     cleanup.push(() => stop(a));
@@ -70,7 +132,7 @@ async function pull(set: DataSet, path: PathName): Promise<Run> {
       { url: a.url, setupCode: a.setupCode! },
       { family: "River", founder: "Alice", node: "A" },
       undefined,
-      path === "HTTP" ? a.url : "http://127.0.0.1:9",
+      spec.rtc ? "http://127.0.0.1:9" : a.url,
     );
     await upload(admin, a, set);
     await sh("sync");
@@ -80,58 +142,74 @@ async function pull(set: DataSet, path: PathName): Promise<Run> {
     await until(() => holdsAll(admin, b, set), 1_800_000, `B to hold the set (${path})`);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = (await cpuOf(a, b)).map((x, i) => x - cpu0[i]) as [number, number];
+    const peakBKiB = vmHwmKiB(b.child.pid);
     await verifyB(b as Node, set);
-    return { path, seconds, cpu };
+    return { path, seconds, cpu, peakBKiB, load: Deno.loadavg()[0] };
   } finally {
     for (const c of cleanup.reverse()) await c().catch(() => {});
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
 
-function stats(xs: number[]): string {
+function stats(xs: number[], digits = 1): string {
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
   const spread = xs.length > 1
-    ? ` (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`
+    ? ` (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`
     : "";
-  return `${mean.toFixed(1)}${spread}`;
+  return `${mean.toFixed(digits)}${spread}`;
 }
 
-export async function runWebrtcBench(rounds: number): Promise<string> {
+export async function runWebrtcBench(rounds: number, paths: string[]): Promise<string> {
+  for (const p of paths) {
+    if (!PATHS[p]) throw new RangeError(`Unknown path "${p}": one of ${Object.keys(PATHS)}`);
+  }
   const set = await dataSet();
   const runs: Run[] = [];
   for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k < PATHS.length; k++) {
-      const path = PATHS[(r + k) % PATHS.length];
+    for (let k = 0; k < paths.length; k++) {
+      const path = paths[(r + k) % paths.length];
       const run = await pull(set, path);
       runs.push(run);
-      console.error(`round ${r + 1}: ${path} ${run.seconds.toFixed(1)} s`);
+      console.error(
+        `round ${r + 1}: ${path} ${run.seconds.toFixed(1)} s, ${
+          (set.bytes / 1e6 / run.seconds).toFixed(1)
+        } MB/s, load ${run.load.toFixed(1)}`,
+      );
     }
   }
   const mb = set.bytes / 1e6;
   const gib = set.bytes / 2 ** 30;
+  const base = paths.includes("direct-1") ? "direct-1" : paths[0];
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const baseRate = mean(runs.filter((r) => r.path === base).map((r) => mb / r.seconds));
+  const loads = runs.map((r) => r.load);
   const lines = [
     `${set.files.length} files, ${mb.toFixed(1)} MB, on A; B paired and pulls it all. ` +
-    `${rounds} round(s): mean (min–max)`,
+    `${rounds} round(s): mean (min–max). Load average 1 min at the end of each run: ` +
+    `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}.`,
     "",
-    "| path | seconds | MB/s | vs HTTP | CPU-s/GiB on A (sender) | CPU-s/GiB on B (receiver) |",
-    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    `| path | seconds | MB/s | vs ${base} | CPU-s/GiB on A (sender) | CPU-s/GiB on B (receiver) | B peak RSS MiB |`,
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
-  const http = runs.filter((r) => r.path === "HTTP");
-  const httpMean = http.reduce((s, r) => s + r.seconds, 0) / http.length;
-  for (const path of PATHS) {
+  for (const path of paths) {
     const rs = runs.filter((r) => r.path === path);
-    const mean = rs.reduce((s, r) => s + r.seconds, 0) / rs.length;
+    const rates = rs.map((r) => mb / r.seconds);
+    const ratios = rates.map((x) => x / baseRate);
     lines.push(
-      `| ${path} | ${stats(rs.map((r) => r.seconds))} | ${stats(rs.map((r) => mb / r.seconds))} | ${
-        (httpMean / mean).toFixed(3)
-      }× | ${stats(rs.map((r) => r.cpu[0] / gib))} | ${stats(rs.map((r) => r.cpu[1] / gib))} |`,
+      `| ${PATHS[path].label} | ${stats(rs.map((r) => r.seconds))} | ${stats(rates)} | ${
+        stats(ratios, 2)
+      }× | ${stats(rs.map((r) => r.cpu[0] / gib))} | ${stats(rs.map((r) => r.cpu[1] / gib))} | ${
+        stats(rs.map((r) => r.peakBKiB / 1024), 0)
+      } |`,
     );
   }
   lines.push("", "Per run:", "");
   for (const r of runs) {
     lines.push(
-      `- ${r.path}: ${r.seconds.toFixed(2)} s, CPU s A ${r.cpu[0].toFixed(2)}, B ${
-        r.cpu[1].toFixed(2)
+      `- ${r.path}: ${r.seconds.toFixed(2)} s, ${(mb / r.seconds).toFixed(1)} MB/s, CPU s A ${
+        r.cpu[0].toFixed(2)
+      }, B ${r.cpu[1].toFixed(2)}, B peak ${(r.peakBKiB / 1024).toFixed(0)} MiB, load ${
+        r.load.toFixed(1)
       }`,
     );
   }
@@ -139,6 +217,10 @@ export async function runWebrtcBench(rounds: number): Promise<string> {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ args: Deno.args, options: { rounds: { type: "string" } } });
-  console.log(await runWebrtcBench(Number(values.rounds ?? 3)));
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { rounds: { type: "string" }, paths: { type: "string" } },
+  });
+  const paths = (values.paths ?? "http,direct-1,direct-2w,turn-1").split(",");
+  console.log(await runWebrtcBench(Number(values.rounds ?? 3), paths));
 }
