@@ -18,7 +18,7 @@ import { localRtcPeer } from "./lib/net/rtc_peer.ts";
 import { workerRtcPeer } from "./lib/net/worker_rtc_peer.ts";
 import { SessionVerifier } from "./lib/net/webrtc_session.ts";
 import { webrtcTransport } from "./lib/net/webrtc_transport.ts";
-import { type RelayOptions, serveRelay, SignalRelay } from "./signal/mod.ts";
+import { NatsBus, type RelayOptions, serveRelay, SignalRelay } from "./signal/mod.ts";
 import { configureLogging, getLogger } from "./lib/core/log.ts";
 import { HybridClock } from "./lib/core/hlc.ts";
 import {
@@ -163,7 +163,10 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
 
   // WebRTC (DESIGN §8) when a relay is configured, or hosted here: data channels to peers,
   // HTTP to those with a URL, and the path chosen per peer (lib/net/multipath_transport.ts).
-  const relay = config.signal ? new SignalRelay(relayOptions(config)) : undefined;
+  const relayBusHere = config.signal ? await relayBus(config) : undefined;
+  const relay = config.signal
+    ? new SignalRelay({ ...relayOptions(config), bus: relayBusHere })
+    : undefined;
   // Made below; the links call into them once the node runs.
   const late: {
     app?: { fetch(req: Request): Response | Promise<Response> };
@@ -321,6 +324,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
+  await relayBusHere?.close();
   await replication.stop();
   clearInterval(feedHeadTimer);
   await writeFeedHead();
@@ -391,17 +395,32 @@ function loopback(hostname: string): string {
   return hostname.includes(":") ? `[${hostname}]` : hostname;
 }
 
+/** The bus shared by relay instances, when configured (docs/OPERATIONS.md). */
+async function relayBus(config: ResolvedNodeConfig): Promise<NatsBus | undefined> {
+  if (!config.signalBus.length) return undefined;
+  return await NatsBus.connect({ servers: config.signalBus, name: `p2pos-signal-${Deno.pid}` });
+}
+
+/** A bus URL for people to read: the host and port, never the credentials. */
+function busHosts(config: ResolvedNodeConfig): string {
+  return config.signalBus.map((u) => new URL(u).host).join(", ");
+}
+
 async function runSignal(config: ResolvedNodeConfig): Promise<void> {
   const ac = new AbortController();
   const tls = config.tlsCert && config.tlsKey
     ? { cert: await Deno.readTextFile(config.tlsCert), key: await Deno.readTextFile(config.tlsKey) }
     : {};
+  const bus = await relayBus(config);
   const server = await serveRelay(
     { host: config.host, port: config.port, ...tls },
-    { ...relayOptions(config), version: VERSION, signal: ac.signal },
+    { ...relayOptions(config), bus, version: VERSION, signal: ac.signal },
   );
   console.log([
     `p2pos ${VERSION} — signaling relay`,
+    `  Bus:              ${
+      bus ? `NATS at ${busHosts(config)}, shared with the other instances` : "none (one instance)"
+    }`,
     `  TURN credentials: ${
       config.turnSecret
         ? `handed out for ${config.turnUrls.join(", ") || "the nodes' own TURN URLs"}`
@@ -417,6 +436,7 @@ async function runSignal(config: ResolvedNodeConfig): Promise<void> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
+  await bus?.close();
 }
 
 async function main(): Promise<void> {

@@ -79,6 +79,8 @@ export interface NodeConfig {
   webrtcLanes?: number;
   /** Run werift in Worker threads, off the node's event loop. @default true */
   webrtcWorkers?: boolean;
+  /** The relay: NATS URLs of the bus several relay instances share. @default [] */
+  signalBus?: string[];
   /** The relay: coturn's `static-auth-secret`, to hand nodes TURN REST credentials. */
   turnSecret?: string;
   /** The relay: TURN URLs handed out with the credentials. @default [] */
@@ -323,6 +325,12 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: "onoff",
     help: "node: run WebRTC in worker threads (on, off)",
   },
+  "signal-bus": {
+    key: "signalBus",
+    env: "P2POS_SIGNAL_BUS",
+    kind: "list",
+    help: "relay: nats://[user:pass@]host:port of the bus shared by relay instances",
+  },
   "turn-secret": {
     key: "turnSecret",
     env: "P2POS_TURN_SECRET",
@@ -413,6 +421,7 @@ export const DEFAULTS: ResolvedNodeConfig = {
   webrtcLanes: 2,
   webrtcWorkers: true,
   turnUrls: [],
+  signalBus: [],
   turnTtlSecs: 3600,
   signalMaxFrameKib: 64,
   signalRate: 20,
@@ -580,6 +589,15 @@ export function parseCommandLine(
     return { command, config: resolved, rest, migrateTo: migrateTo as "fs" | "s3" };
   }
   if (migrateTo) throw new SyntaxError("--to is only for p2pos blobs migrate");
+  for (const url of resolved.signalBus) {
+    if (!/^nats:\/\/[^/\s]+\/?$/.test(url)) {
+      throw new SyntaxError(
+        `Bus URL "${
+          url.replace(/\/\/[^@/]*@/, "//…@").slice(0, 80)
+        }" must look like nats://host:4222`,
+      );
+    }
+  }
   if (resolved.webrtcLanes > 4) {
     throw new RangeError(`--webrtc-lanes must be 1–4, got ${resolved.webrtcLanes}`);
   }

@@ -13,17 +13,8 @@ import {
   startRelay,
   startTestNode,
   type TestNode,
+  until,
 } from "../../tests/_support/webrtc.ts";
-
-async function until<T>(what: string, check: () => T | undefined | false, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = check();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
 
 function stopAll(...nodes: TestNode[]) {
   for (const n of nodes) n.stop();

@@ -99,3 +99,14 @@ export function befriend(...nodes: TestNode[]): void {
     for (const b of nodes) a.family.set(b.signer.nodeId, toBase64Url(b.signer.publicKey));
   }
 }
+
+/** Polls `check` every 25 ms until it returns something truthy; throws after `ms`. */
+export async function until<T>(what: string, check: () => T | undefined | false, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const v = check();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
