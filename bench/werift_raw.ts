@@ -235,6 +235,14 @@ interface Result {
   seconds: number;
   cpu: [number, number];
   drops: number;
+  /** Peak RSS of the receiver, MiB. */
+  peakMiB: number;
+  sackRatio: number;
+}
+
+function peakMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 async function runOne(cfg: Config, mib: number): Promise<Result> {
@@ -257,10 +265,17 @@ async function runOne(cfg: Config, mib: number): Promise<Result> {
       cpuSeconds(r.child.pid) - cpu0[1],
     ];
     const drops = rcvbufErrors() - drops0;
-    console.error(`  receiver: ${got.data} DATA chunks, ${got.sacks} SACKs`);
+    const peak = peakMiB(r.child.pid);
     await s.read(); // queuedMs
     await s.write("bye");
-    return { cfg: cfg.name, seconds, cpu, drops };
+    return {
+      cfg: cfg.name,
+      seconds,
+      cpu,
+      drops,
+      peakMiB: peak,
+      sackRatio: Number(got.sacks) / Number(got.data),
+    };
   } finally {
     for (const p of [s, r]) {
       const timer = setTimeout(() => {
@@ -323,9 +338,9 @@ if (import.meta.main) {
     console.log("");
     console.log(
       "| config | MiB/s | vs " + configs[0].name +
-        " | CPU-s/GiB sender | CPU-s/GiB receiver | UDP drops |",
+        " | CPU-s/GiB sender | CPU-s/GiB receiver | UDP drops | SACKs per DATA chunk | receiver peak RSS MiB |",
     );
-    console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const cfg of configs) {
       const rs = results.filter((r) => r.cfg === cfg.name);
       const rates = rs.map((r) => mib / r.seconds);
@@ -333,7 +348,9 @@ if (import.meta.main) {
       console.log(
         `| ${cfg.name} | ${stats(rates)} | ${(mean / baseMean).toFixed(2)}× | ${
           stats(rs.map((r) => r.cpu[0] / gib))
-        } | ${stats(rs.map((r) => r.cpu[1] / gib))} | ${stats(rs.map((r) => r.drops), 0)} |`,
+        } | ${stats(rs.map((r) => r.cpu[1] / gib))} | ${stats(rs.map((r) => r.drops), 0)} | ${
+          stats(rs.map((r) => r.sackRatio), 2)
+        } | ${stats(rs.map((r) => r.peakMiB), 0)} |`,
       );
     }
   }
