@@ -398,7 +398,13 @@ function loopback(hostname: string): string {
 /** The bus shared by relay instances, when configured (docs/OPERATIONS.md). */
 async function relayBus(config: ResolvedNodeConfig): Promise<NatsBus | undefined> {
   if (!config.signalBus.length) return undefined;
-  return await NatsBus.connect({ servers: config.signalBus, name: `p2pos-signal-${Deno.pid}` });
+  try {
+    return await NatsBus.connect({ servers: config.signalBus, name: `p2pos-signal-${Deno.pid}` });
+  } catch (err) {
+    // The message names the hosts only, never the bus password.
+    console.error(`p2pos: ${(err as Error).message}`);
+    Deno.exit(1);
+  }
 }
 
 /** A bus URL for people to read: the host and port, never the credentials. */

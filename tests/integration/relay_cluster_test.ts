@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import type { ReplicationStatus } from "../../lib/replication/mod.ts";
 import { startNats } from "../_support/nats.ts";
+import { freePort } from "../_support/node_process.ts";
 import { startRelayProcess } from "../_support/relay_process.ts";
 import { createAlbum, FAST_ENV, getJson, uploadPhoto, waitFor } from "./replication_cluster.ts";
 import { blobOn, pairBehindNat, sameRecords } from "./webrtc_cluster.ts";
@@ -70,3 +71,24 @@ rigTest(
     assert.equal(peer.path, "webrtc/host");
   },
 );
+
+Deno.test("A relay whose bus does not answer exits 1, naming the host and not the password", async () => {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../../main.ts", import.meta.url).pathname,
+      "signal",
+      "--port",
+      "0",
+      "--signal-bus",
+      `nats://relay:s3cret-pw@127.0.0.1:${freePort()}`,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(stderr);
+  assert.equal(code, 1);
+  assert.match(text, /Cannot reach the NATS bus at 127\.0\.0\.1:\d+/);
+  assert.doesNotMatch(text, /s3cret-pw/);
+});
