@@ -20,6 +20,9 @@
  *
  *   deno run -A bench/webrtc.ts [--rounds 3] [--paths http,direct-1,direct-2w]
  *
+ * With `--big-mib N`, instead: one blob of N MiB (put into A's store while A is
+ * stopped) replicated to B over each path, and both nodes' peak RSS (VmHWM).
+ *
  * MB = 10⁶ bytes, GiB = 2³⁰ bytes. Needs `turnserver` (apt-get install coturn).
  */
 
@@ -28,6 +31,7 @@ import { createFamily, pairNode } from "../demo.ts";
 import { serveRelay } from "../signal/mod.ts";
 import { startCoturn } from "../tests/_support/coturn.ts";
 import {
+  bigStream,
   cpuOf,
   type DataSet,
   dataSet,
@@ -35,12 +39,14 @@ import {
   type Node,
   sh,
   start,
+  status,
   stop,
   until,
   upload,
   verifyB,
   vmHwmKiB,
 } from "./replication.ts";
+import { FsBlobStore } from "../lib/store/mod.ts";
 
 interface PathSpec {
   rtc: boolean;
@@ -104,25 +110,94 @@ interface Run {
   load: number;
 }
 
+/** The relay (and coturn) a path needs, and the nodes' environment for it. */
+async function pathEnv(
+  spec: PathSpec,
+  cleanup: (() => Promise<unknown>)[],
+): Promise<Record<string, string>> {
+  if (!spec.rtc) return {};
+  const turn = spec.turn ? await startCoturn() : undefined;
+  if (turn) cleanup.push(() => turn.stop());
+  const relay = await serveRelay({ host: "127.0.0.1", port: 0 }, {
+    turn: turn ? { secret: turn.secret, urls: [turn.url], ttlSecs: 3600 } : undefined,
+  });
+  cleanup.push(() => relay.shutdown());
+  return {
+    P2POS_SIGNAL_URL: relay.url,
+    ...(turn ? { P2POS_ICE_TRANSPORT_POLICY: "relay" } : { P2POS_ICE_LOOPBACK: "on" }),
+    P2POS_WEBRTC_LANES: String(spec.lanes),
+    P2POS_WEBRTC_WORKERS: spec.workers ? "on" : "off",
+  };
+}
+
+/** One blob of `mib` MiB, A → B over `path`: seconds and both nodes' peak RSS. */
+async function bigBlob(mib: number, path: string) {
+  const spec = PATHS[path];
+  const dir = await Deno.makeTempDir({ prefix: "p2pos-bench-rtc-big-" });
+  const cleanup: (() => Promise<unknown>)[] = [];
+  try {
+    const env = await pathEnv(spec, cleanup);
+    let a = await start(`${dir}/a`, 0, env);
+    cleanup.push(() => stop(a));
+    const b = await start(`${dir}/b`, 0, env);
+    cleanup.push(() => stop(b));
+    const admin = await createFamily(
+      { url: a.url, setupCode: a.setupCode! },
+      { family: "River", founder: "Alice", node: "A" },
+      undefined,
+      spec.rtc ? "http://127.0.0.1:9" : a.url,
+    );
+    // Into A's store while A is stopped: A's process never held it.
+    await stop(a);
+    const store = await FsBlobStore.open(a.dataDir);
+    const { createHash } = await import("node:crypto");
+    const hash = createHash("sha256");
+    for await (const chunk of bigStream(mib)) hash.update(chunk);
+    await store.put(hash.digest("hex"), bigStream(mib));
+    a = await start(a.dataDir, a.port, env);
+    admin.cookies.delete(a.url);
+    const t0 = performance.now();
+    await pairNode(admin, a.url, { url: b.url, setupCode: b.setupCode! }, "B");
+    await until(async () => (await status(admin, b)).storage.blobs === 1, 3_600_000, "the blob");
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      path,
+      seconds,
+      peakA: vmHwmKiB(a.child.pid) / 1024,
+      peakB: vmHwmKiB(b.child.pid) / 1024,
+      load: Deno.loadavg()[0],
+    };
+  } finally {
+    for (const c of cleanup.reverse()) await c().catch(() => {});
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+export async function runBigBlobBench(mib: number, paths: string[]): Promise<string> {
+  const lines = [
+    `One blob of ${mib} MiB replicated A → B; peak RSS is VmHWM of each node process.`,
+    "",
+    "| path | seconds | MB/s | A peak RSS MiB | B peak RSS MiB | load |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const path of paths) {
+    const r = await bigBlob(mib, path);
+    console.error(`${path}: ${r.seconds.toFixed(1)} s, B peak ${r.peakB.toFixed(0)} MiB`);
+    lines.push(
+      `| ${PATHS[path].label} | ${r.seconds.toFixed(1)} | ${
+        (mib * 1.048576 / r.seconds).toFixed(1)
+      } | ${r.peakA.toFixed(0)} | ${r.peakB.toFixed(0)} | ${r.load.toFixed(1)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
 async function pull(set: DataSet, path: string): Promise<Run> {
   const spec = PATHS[path];
   const dir = await Deno.makeTempDir({ prefix: "p2pos-bench-rtc-" });
   const cleanup: (() => Promise<unknown>)[] = [];
   try {
-    let env: Record<string, string> = {};
-    if (spec.rtc) {
-      const turn = spec.turn ? await startCoturn() : undefined;
-      if (turn) cleanup.push(() => turn.stop());
-      const relay = await serveRelay({ host: "127.0.0.1", port: 0 }, {
-        turn: turn ? { secret: turn.secret, urls: [turn.url], ttlSecs: 3600 } : undefined,
-      });
-      cleanup.push(() => relay.shutdown());
-      env = turn
-        ? { P2POS_SIGNAL_URL: relay.url, P2POS_ICE_TRANSPORT_POLICY: "relay" }
-        : { P2POS_SIGNAL_URL: relay.url, P2POS_ICE_LOOPBACK: "on" };
-      env.P2POS_WEBRTC_LANES = String(spec.lanes);
-      env.P2POS_WEBRTC_WORKERS = spec.workers ? "on" : "off";
-    }
+    const env = await pathEnv(spec, cleanup);
     const a = await start(`${dir}/a`, 0, env);
     cleanup.push(() => stop(a));
     const b = await start(`${dir}/b`, 0, env);
@@ -219,8 +294,13 @@ export async function runWebrtcBench(rounds: number, paths: string[]): Promise<s
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { rounds: { type: "string" }, paths: { type: "string" } },
+    options: {
+      rounds: { type: "string" },
+      paths: { type: "string" },
+      "big-mib": { type: "string" },
+    },
   });
   const paths = (values.paths ?? "http,direct-1,direct-2w,turn-1").split(",");
-  console.log(await runWebrtcBench(Number(values.rounds ?? 3), paths));
+  if (values["big-mib"]) console.log(await runBigBlobBench(Number(values["big-mib"]), paths));
+  else console.log(await runWebrtcBench(Number(values.rounds ?? 3), paths));
 }

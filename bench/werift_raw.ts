@@ -68,6 +68,8 @@ function countSctpChunks(): { data: number; sacks: number } {
 // --- child: one end -------------------------------------------------------------------------
 
 async function child(role: "send" | "recv", cfg: Config, mib: number): Promise<void> {
+  const runtimeFlags = Deno.env.get("WERIFT_BENCH_SETFLAGS");
+  if (runtimeFlags) (await import("node:v8")).setFlagsFromString(runtimeFlags);
   const counts = countSctpChunks();
   const lines = readLines();
   const out = (o: unknown) => console.log(JSON.stringify(o));
@@ -191,6 +193,9 @@ class Proc {
       args: [
         "run",
         "-A",
+        ...(Deno.env.get("WERIFT_BENCH_V8")
+          ? [`--v8-flags=${Deno.env.get("WERIFT_BENCH_V8")}`]
+          : []),
         ...(Deno.env.get("WERIFT_BENCH_PROF")
           ? ["--cpu-prof", `--cpu-prof-dir=${Deno.env.get("WERIFT_BENCH_PROF")}/${role}`]
           : []),

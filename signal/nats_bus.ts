@@ -35,6 +35,7 @@ export class NatsBus implements RelayBus {
   readonly #subs = new Map<string, Subscription>();
   readonly #instance = crypto.randomUUID();
   readonly #timeout: number;
+  #up = true;
   deliver?: (to: string, signal: BusSignal) => boolean;
   evicted?: (nodeId: string) => void;
 
@@ -53,6 +54,7 @@ export class NatsBus implements RelayBus {
     (async () => {
       for await (const s of nc.status()) {
         if (s.type === "disconnect" || s.type === "reconnect") {
+          this.#up = s.type === "reconnect";
           log.warn(`Message bus ${s.type}`, { bus: "nats" });
         }
       }
@@ -95,7 +97,7 @@ export class NatsBus implements RelayBus {
   }
 
   get connected(): boolean {
-    return !this.#nc.isClosed() && this.#nc.info !== undefined;
+    return this.#up && !this.#nc.isClosed();
   }
 
   async claim(nodeId: string): Promise<void> {

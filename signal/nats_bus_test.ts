@@ -140,3 +140,51 @@ Deno.test("A relay with a wrong bus password does not start, and says where it t
     await nats.stop();
   }
 });
+
+Deno.test("With the bus down, nodes still register and meet on the same instance", async () => {
+  const nats = await startNats();
+  await using c = await cluster(nats.url);
+  await nats.stop();
+  const a = await startTestNode(c.relays[0].url);
+  const b = await startTestNode(c.relays[0].url);
+  try {
+    befriend(a, b);
+    assert.ok(await a.signal.waitRegistered(10_000), "registered without the bus");
+    assert.ok(await b.signal.waitRegistered(10_000));
+    await a.links.connect({ nodeId: b.signer.nodeId, publicKey: "" });
+    assert.equal(c.relays[0].relay.stats().busConnected, false);
+  } finally {
+    stopAll(a, b);
+  }
+});
+
+Deno.test("When NATS comes back, nodes on different instances reach each other again", async () => {
+  let nats = await startNats();
+  const port = nats.port;
+  try {
+    await using c = await cluster(nats.url);
+    await nats.stop();
+    await until(
+      "both relays to see the bus gone",
+      () => c.relays.every((r) => r.relay.stats().busConnected === false),
+    );
+    nats = await startNats({ port });
+    await until(
+      "both relays back on the bus",
+      () => c.relays.every((r) => r.relay.stats().busConnected === true),
+      30_000,
+    );
+    const a = await startTestNode(c.relays[0].url);
+    const b = await startTestNode(c.relays[1].url);
+    try {
+      befriend(a, b);
+      assert.ok(await a.signal.waitRegistered(10_000));
+      assert.ok(await b.signal.waitRegistered(10_000));
+      await a.links.connect({ nodeId: b.signer.nodeId, publicKey: "" });
+    } finally {
+      stopAll(a, b);
+    }
+  } finally {
+    await nats.stop();
+  }
+});

@@ -277,11 +277,18 @@ export class SignalRelay {
     this.#byId.set(msg.nodeId, conn);
     if (this.#bus) {
       // Told "registered" only once the other instances can reach it here.
-      await this.#bus.claim(msg.nodeId).catch((err) =>
+      // A bus that is down must not hold registrations up: the node is then reachable here.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#bus.claim(msg.nodeId),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error("no answer in 2 s")), 2_000);
+        }),
+      ]).catch((err) =>
         log.warn("The message bus did not take a registration; it is reachable here only", {
           error: (err as Error).message,
         })
-      );
+      ).finally(() => clearTimeout(timer));
       if (conn.closed) return;
     }
     log.debug("Node registered", { node: msg.nodeId });
