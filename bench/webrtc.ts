@@ -108,6 +108,36 @@ interface Run {
   cpu: [number, number];
   peakBKiB: number;
   load: number;
+  /** UDP datagrams the kernel dropped for a full receive buffer (machine-wide) during the run. */
+  drops: number;
+  /** B's `GET /health` answer times during the transfer, ms: how free its event loop is. */
+  probes: number[];
+}
+
+/** Times `GET /health` on `url` every 250 ms until `stop` is set (one at a time). */
+async function probe(url: string, out: number[], stop: { done: boolean }): Promise<void> {
+  while (!stop.done) {
+    const t = performance.now();
+    try {
+      await (await fetch(`${url}/health`)).body?.cancel();
+      out.push(performance.now() - t);
+    } catch { /* node busy restarting a link: not a latency */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN;
+}
+
+/** /proc/net/snmp's Udp RcvbufErrors: datagrams dropped because a socket's buffer was full. */
+export function udpRcvbufErrors(): number {
+  const rows = Deno.readTextFileSync("/proc/net/snmp").split("\n").filter((l) =>
+    l.startsWith("Udp:")
+  );
+  const names = rows[0].split(/\s+/);
+  return Number(rows[1].split(/\s+/)[names.indexOf("RcvbufErrors")]);
 }
 
 /** The relay (and coturn) a path needs, and the nodes' environment for it. */
@@ -212,14 +242,21 @@ async function pull(set: DataSet, path: string): Promise<Run> {
     await upload(admin, a, set);
     await sh("sync");
     const cpu0 = await cpuOf(a, b);
+    const drops0 = udpRcvbufErrors();
+    const probes: number[] = [];
+    const probing = { done: false };
     const t0 = performance.now();
+    const prober = probe(b.url, probes, probing);
     await pairNode(admin, a.url, { url: b.url, setupCode: b.setupCode! }, "B");
-    await until(() => holdsAll(admin, b, set), 1_800_000, `B to hold the set (${path})`);
+    await until(() => holdsAll(admin, b, set), 1_800_000, `B to hold the set (${path})`)
+      .finally(() => (probing.done = true));
+    await prober;
     const seconds = (performance.now() - t0) / 1000;
     const cpu = (await cpuOf(a, b)).map((x, i) => x - cpu0[i]) as [number, number];
     const peakBKiB = vmHwmKiB(b.child.pid);
     await verifyB(b as Node, set);
-    return { path, seconds, cpu, peakBKiB, load: Deno.loadavg()[0] };
+    const drops = udpRcvbufErrors() - drops0;
+    return { path, seconds, cpu, peakBKiB, load: Deno.loadavg()[0], drops, probes };
   } finally {
     for (const c of cleanup.reverse()) await c().catch(() => {});
     await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -263,8 +300,8 @@ export async function runWebrtcBench(rounds: number, paths: string[]): Promise<s
     `${rounds} round(s): mean (min–max). Load average 1 min at the end of each run: ` +
     `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}.`,
     "",
-    `| path | seconds | MB/s | vs ${base} | CPU-s/GiB on A (sender) | CPU-s/GiB on B (receiver) | B peak RSS MiB |`,
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    `| path | seconds | MB/s | vs ${base} | CPU-s/GiB on A (sender) | CPU-s/GiB on B (receiver) | B peak RSS MiB | UDP drops | B /health p50 / p99 ms |`,
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const path of paths) {
     const rs = runs.filter((r) => r.path === path);
@@ -275,7 +312,9 @@ export async function runWebrtcBench(rounds: number, paths: string[]): Promise<s
         stats(ratios, 2)
       }× | ${stats(rs.map((r) => r.cpu[0] / gib))} | ${stats(rs.map((r) => r.cpu[1] / gib))} | ${
         stats(rs.map((r) => r.peakBKiB / 1024), 0)
-      } |`,
+      } | ${stats(rs.map((r) => r.drops), 0)} | ${
+        pct(rs.flatMap((r) => r.probes), 0.5).toFixed(0)
+      } / ${pct(rs.flatMap((r) => r.probes), 0.99).toFixed(0)} |`,
     );
   }
   lines.push("", "Per run:", "");
@@ -285,7 +324,7 @@ export async function runWebrtcBench(rounds: number, paths: string[]): Promise<s
         r.cpu[0].toFixed(2)
       }, B ${r.cpu[1].toFixed(2)}, B peak ${(r.peakBKiB / 1024).toFixed(0)} MiB, load ${
         r.load.toFixed(1)
-      }`,
+      }, UDP drops ${r.drops}, /health p99 ${pct(r.probes, 0.99).toFixed(0)} ms`,
     );
   }
   return lines.join("\n");

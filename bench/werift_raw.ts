@@ -6,7 +6,8 @@
  *   deno run -A bench/werift_raw.ts [--mib 64] [--rounds 3] [--configs 1x64k,2x64k,…]
  *
  * A config is `<peer connections>x<message size>[,opts]`: e.g. `1x64k`, `3x16k`, `1x64k+buf`
- * (`+buf`: 4 MiB UDP receive buffer, where werift lets us set one). The sender process opens
+ * (`+mtu1400`: werift's `sctp.mtu`; `+local`: through p2pos's RtcPeer on the process's thread;
+ * `+worker`: through its Worker-backed RtcPeer, one Worker per connection). The sender process opens
  * that many RTCPeerConnections with one ordered channel each and spreads the bytes over them
  * round-robin with bufferedAmountLow backpressure; the receiver counts. Reported per config:
  * MiB/s, CPU-seconds per GiB on each end (user + system, /proc/<pid>/stat), and the UDP
@@ -17,12 +18,17 @@
 import { parseArgs } from "node:util";
 import { Buffer } from "node:buffer";
 import { RTCPeerConnection, RTCSctpTransport } from "werift";
+import { udpRcvbufErrors } from "./webrtc.ts";
+import { localRtcPeer, type RtcPeer } from "../lib/net/rtc_peer.ts";
+import { workerRtcPeer } from "../lib/net/worker_rtc_peer.ts";
 
 interface Config {
   name: string;
   pcs: number;
   size: number;
   mtu?: number;
+  /** Through p2pos's RtcPeer: "local" (this thread) or "worker" (worker_rtc_peer.ts). */
+  peer?: "local" | "worker";
 }
 
 function parseConfig(s: string): Config {
@@ -35,6 +41,7 @@ function parseConfig(s: string): Config {
     pcs: Number(m[1]),
     size: Number(m[2]) * 1024,
     mtu: mtu ? Number(mtu.slice(3)) : undefined,
+    peer: opts.includes("worker") ? "worker" : opts.includes("local") ? "local" : undefined,
   };
 }
 
@@ -66,6 +73,61 @@ function countSctpChunks(): { data: number; sacks: number } {
 }
 
 // --- child: one end -------------------------------------------------------------------------
+
+/** One end through p2pos's RtcPeer (lib/net/rtc_peer.ts), on this thread or in Workers. */
+async function childRtcPeer(role: "send" | "recv", cfg: Config, mib: number): Promise<void> {
+  const lines = readLines();
+  const out = (o: unknown) => console.log(JSON.stringify(o));
+  const make = cfg.peer === "worker" ? workerRtcPeer : localRtcPeer;
+  const total = mib * 1024 * 1024;
+  let received = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const peers: RtcPeer[] = [];
+  for (let i = 0; i < cfg.pcs; i++) {
+    const peer = make({ iceServers: [], iceTransportPolicy: "all", loopback: true });
+    peers.push(peer);
+    if (role === "send") {
+      out({ sdp: await peer.offer(), i });
+      await peer.accept(JSON.parse((await lines.next()).value!).sdp);
+    } else {
+      const offer = JSON.parse((await lines.next()).value!);
+      out({ sdp: await peer.answer(offer.sdp), i });
+    }
+  }
+  const channels = (await Promise.all(peers.map((p) => p.opened))).map((o) => o.channel);
+  const wakers: (() => void)[] = channels.map(() => () => {});
+  channels.forEach((c, k) =>
+    c.attach({
+      onMessage(d) {
+        received += d.byteLength;
+        if (received >= total) done();
+      },
+      onClose() {},
+      onDrain: () => wakers[k](),
+    })
+  );
+  if (role === "recv") {
+    out({ ready: true });
+    await finished;
+    out({ received, data: NaN, sacks: NaN });
+  } else {
+    await lines.next(); // "go"
+    await Promise.all(channels.map(async (c, k) => {
+      const share = Math.floor(total / cfg.size / cfg.pcs) +
+        (k < (total / cfg.size) % cfg.pcs ? 1 : 0);
+      for (let n = 0; n < share; n++) {
+        while (c.bufferedAmount > 1024 * 1024) await new Promise<void>((r) => (wakers[k] = r));
+        // A fresh buffer each time, as the link's frames are (transferred to a Worker).
+        c.send(new Uint8Array(cfg.size).fill(7));
+      }
+    }));
+    out({ queuedMs: 0 });
+    await lines.next(); // "bye"
+  }
+  for (const p of peers) p.close();
+  setTimeout(() => Deno.exit(0), 500);
+}
 
 async function child(role: "send" | "recv", cfg: Config, mib: number): Promise<void> {
   const runtimeFlags = Deno.env.get("WERIFT_BENCH_SETFLAGS");
@@ -175,15 +237,6 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks (100 Hz)
 }
 
-function rcvbufErrors(): number {
-  const lines = Deno.readTextFileSync("/proc/net/snmp").split("\n").filter((l) =>
-    l.startsWith("Udp:")
-  );
-  const names = lines[0].split(/\s+/);
-  const values = lines[1].split(/\s+/);
-  return Number(values[names.indexOf("RcvbufErrors")]);
-}
-
 class Proc {
   readonly child: Deno.ChildProcess;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -260,7 +313,7 @@ async function runOne(cfg: Config, mib: number): Promise<Result> {
     }
     await r.read(); // ready
     const cpu0 = [cpuSeconds(s.child.pid), cpuSeconds(r.child.pid)];
-    const drops0 = rcvbufErrors();
+    const drops0 = udpRcvbufErrors();
     const t0 = performance.now();
     await s.write("go");
     const got = await r.read(); // received
@@ -269,7 +322,7 @@ async function runOne(cfg: Config, mib: number): Promise<Result> {
       cpuSeconds(s.child.pid) - cpu0[0],
       cpuSeconds(r.child.pid) - cpu0[1],
     ];
-    const drops = rcvbufErrors() - drops0;
+    const drops = udpRcvbufErrors() - drops0;
     const peak = peakMiB(r.child.pid);
     await s.read(); // queuedMs
     await s.write("bye");
@@ -316,7 +369,8 @@ if (import.meta.main) {
   const mib = Number(values.mib ?? 64);
   const configs = (values.configs ?? "1x64k,1x16k,1x256k,2x64k,3x64k").split(",").map(parseConfig);
   if (values.child) {
-    await child(values.child as "send" | "recv", configs[0], mib);
+    if (configs[0].peer) await childRtcPeer(values.child as "send" | "recv", configs[0], mib);
+    else await child(values.child as "send" | "recv", configs[0], mib);
   } else {
     const rounds = Number(values.rounds ?? 3);
     const results: Result[] = [];
