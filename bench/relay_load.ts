@@ -221,6 +221,48 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN;
 }
 
+export async function runRelayLoadBench(
+  o: { conns: number; seconds: number; window: number; rate: number; rounds: number },
+): Promise<string> {
+  const { conns, seconds, window, rate, rounds } = o;
+  const results: Result[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const instances of r % 2 ? [2, 1] : [1, 2]) {
+      const res = await runOne(instances, conns, seconds, window, rate);
+      results.push(res);
+      console.error(
+        `round ${r + 1}, ${instances} instance(s): max ${
+          (res.delivered / res.seconds).toFixed(0)
+        }/s, p99 at ${rate}/s ${pct(res.latencies, 0.99).toFixed(1)} ms, load ${
+          Deno.loadavg()[0].toFixed(1)
+        }`,
+      );
+    }
+  }
+  const lines = [
+    `${conns} registered nodes; ${seconds} s at ${rate} offers/s (latency), then ${seconds} s ` +
+    `as fast as taken with ≤ ${window} in flight (rate); ${rounds} round(s). ` +
+    `Load average at the end: ${Deno.loadavg().map((x) => x.toFixed(1)).join(" ")}`,
+    "",
+    "| instances | held | register s | p50 ms at rate | p99 ms at rate | offers forwarded/s (max) | relay RSS MiB per 1,000 conns (above idle) |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  for (const r of results) {
+    const perK = (sum(r.rssMiB) - sum(r.idleRssMiB)) / (r.conns / 1000);
+    lines.push(
+      `| ${r.instances} | ${r.conns} | ${r.registerSeconds.toFixed(1)} | ${
+        pct(r.latencies, 0.5).toFixed(1)
+      } | ${pct(r.latencies, 0.99).toFixed(1)} | ${(r.delivered / r.seconds).toFixed(0)} | ${
+        perK.toFixed(1)
+      } (${r.rssMiB.map((x) => x.toFixed(0)).join(" + ")} MiB held, ${
+        r.idleRssMiB.map((x) => x.toFixed(0)).join(" + ")
+      } idle) |`,
+    );
+  }
+  return lines.join("\n");
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
@@ -232,44 +274,13 @@ if (import.meta.main) {
       rate: { type: "string" },
     },
   });
-  const rate = Number(values.rate ?? 200);
-  const conns = Number(values.conns ?? 5000);
-  const seconds = Number(values.seconds ?? 10);
-  const window = Number(values.window ?? 400);
-  const rounds = Number(values.rounds ?? 2);
-  const results: Result[] = [];
-  for (let r = 0; r < rounds; r++) {
-    for (const instances of r % 2 ? [2, 1] : [1, 2]) {
-      const res = await runOne(instances, conns, seconds, window, rate);
-      results.push(res);
-      console.error(
-        `round ${r + 1}, ${instances} instance(s): ${
-          (res.delivered / res.seconds).toFixed(0)
-        }/s, p99 ${pct(res.latencies, 0.99).toFixed(1)} ms, load ${Deno.loadavg()[0].toFixed(1)}`,
-      );
-    }
-  }
   console.log(
-    `${conns} registered nodes; ${seconds} s at ${rate} offers/s (latency), then ${seconds} s ` +
-      `as fast as taken with ≤ ${window} in flight (rate); ${rounds} round(s). ` +
-      `Load average at the end: ${Deno.loadavg().map((x) => x.toFixed(1)).join(" ")}`,
+    await runRelayLoadBench({
+      conns: Number(values.conns ?? 5000),
+      seconds: Number(values.seconds ?? 10),
+      window: Number(values.window ?? 400),
+      rate: Number(values.rate ?? 200),
+      rounds: Number(values.rounds ?? 2),
+    }),
   );
-  console.log("");
-  console.log(
-    "| instances | held | register s | p50 ms at rate | p99 ms at rate | offers forwarded/s (max) | relay RSS MiB per 1,000 conns (above idle) |",
-  );
-  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-  for (const r of results) {
-    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-    const perK = (sum(r.rssMiB) - sum(r.idleRssMiB)) / (r.conns / 1000);
-    console.log(
-      `| ${r.instances} | ${r.conns} | ${r.registerSeconds.toFixed(1)} | ${
-        pct(r.latencies, 0.5).toFixed(1)
-      } | ${pct(r.latencies, 0.99).toFixed(1)} | ${(r.delivered / r.seconds).toFixed(0)} | ${
-        perK.toFixed(1)
-      } (${r.rssMiB.map((x) => x.toFixed(0)).join(" + ")} MiB held, ${
-        r.idleRssMiB.map((x) => x.toFixed(0)).join(" + ")
-      } idle) |`,
-    );
-  }
 }
