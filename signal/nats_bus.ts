@@ -9,7 +9,15 @@
  * when an instance dies, NATS drops its subscriptions with its connection.
  */
 
-import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import {
+  type ConnectionOptions,
+  type NatsConnection,
+  NatsConnectionImpl,
+  setTransportFactory,
+  type Subscription,
+} from "@nats-io/transport-node";
+// The Node transport is not exported from the package's entry point; its path is stable in 3.x.
+import { nodeResolveHost, NodeTransport } from "@nats-io/transport-node/lib/node_transport.js";
 import { getLogger } from "../lib/core/log.ts";
 import type { BusSignal, RelayBus } from "./bus.ts";
 
@@ -27,6 +35,52 @@ export interface NatsBusOptions {
   forwardTimeoutMs?: number;
   /** Names this instance's NATS connection (shown by the NATS server). */
   name?: string;
+  /** How long connecting at start may take. @default 20_000 (nats.js's default) */
+  connectTimeoutMs?: number;
+}
+
+type Socket = import("node:net").Socket;
+const ignore = () => {};
+
+/**
+ * nats.js's Node transport drops every listener of its socket (`removeAllListeners()`) when it
+ * closes it or gives up on it (a refused password, a drain); a `read ECONNRESET` that Deno's
+ * node:net delivers after that has no listener and would be thrown as an uncaught error,
+ * stopping the relay (seen when the server refuses the password and resets the connection). This
+ * transport keeps one listener that ignores errors on every socket it has used, so an error after
+ * the close is dropped; while the socket is in use nats.js's own listeners still see every error.
+ */
+class GuardedTransport extends NodeTransport {
+  constructor() {
+    super();
+    let socket: Socket | undefined;
+    Object.defineProperty(this, "socket", {
+      get: () => socket,
+      set: (s: Socket | undefined) => {
+        if (s && s !== socket) guard(s);
+        socket = s;
+      },
+    });
+  }
+}
+
+function guard(s: Socket): void {
+  const removeAll = s.removeAllListeners;
+  s.removeAllListeners = function (
+    this: Socket,
+    ...args: Parameters<Socket["removeAllListeners"]>
+  ) {
+    const r = removeAll.apply(this, args);
+    if (args[0] === undefined || args[0] === "error") this.on("error", ignore);
+    return r;
+  };
+  s.on("error", ignore);
+}
+
+/** nats.js's own `connect()` for Node, with {@link GuardedTransport}. */
+function connect(options: ConnectionOptions): Promise<NatsConnection> {
+  setTransportFactory({ factory: () => new GuardedTransport(), dnsResolveFn: nodeResolveHost });
+  return NatsConnectionImpl.connect(options);
 }
 
 export class NatsBus implements RelayBus {
@@ -87,6 +141,7 @@ export class NatsBus implements RelayBus {
         name: options.name ?? "p2pos-signal",
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
+        timeout: options.connectTimeoutMs ?? 20_000,
       });
     } catch (err) {
       throw new Error(

@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import net from "node:net";
 import { NatsBus } from "./nats_bus.ts";
 import { serveRelay } from "./serve_relay.ts";
 import { startNats } from "../tests/_support/nats.ts";
@@ -186,5 +187,36 @@ Deno.test("When NATS comes back, nodes on different instances reach each other a
     }
   } finally {
     await nats.stop();
+  }
+});
+
+Deno.test("A server that refuses the password and resets the connection does not crash the relay", async () => {
+  // What nats-server does on a wrong password, with the reset on the heels of the -ERR (a real
+  // server does so when the client's PING arrives after it closed): before the fix, nats.js
+  // dropped the socket's listeners on the -ERR and the late `read ECONNRESET` was an uncaught
+  // error that stopped the process.
+  const server = net.createServer((c) => {
+    c.on("error", () => {});
+    c.write(
+      'INFO {"server_id":"fake","version":"2.9.0","proto":1,"auth_required":true,"max_payload":1048576}\r\n',
+    );
+    c.once("data", () => c.write("-ERR 'Authorization Violation'\r\n", () => c.resetAndDestroy()));
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address() as net.AddressInfo;
+  try {
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(
+        NatsBus.connect({
+          servers: [`nats://relay:pw@127.0.0.1:${port}`],
+          connectTimeoutMs: 1_000,
+        }),
+        /Cannot reach the NATS bus at 127\.0\.0\.1:\d+/,
+      );
+    }
+    // A late reset would surface here, between tests, as an uncaught error.
+    await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    await new Promise((ok) => server.close(ok));
   }
 });
