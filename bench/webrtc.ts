@@ -107,6 +107,8 @@ interface Run {
   seconds: number;
   cpu: [number, number];
   peakBKiB: number;
+  /** Load average (1 min) when the run started and when it ended. */
+  load0: number;
   load: number;
   /** UDP datagrams the kernel dropped for a full receive buffer (machine-wide) during the run. */
   drops: number;
@@ -241,6 +243,7 @@ async function pull(set: DataSet, path: string): Promise<Run> {
     );
     await upload(admin, a, set);
     await sh("sync");
+    const load0 = Deno.loadavg()[0];
     const cpu0 = await cpuOf(a, b);
     const drops0 = udpRcvbufErrors();
     const probes: number[] = [];
@@ -256,7 +259,7 @@ async function pull(set: DataSet, path: string): Promise<Run> {
     const peakBKiB = vmHwmKiB(b.child.pid);
     await verifyB(b as Node, set);
     const drops = udpRcvbufErrors() - drops0;
-    return { path, seconds, cpu, peakBKiB, load: Deno.loadavg()[0], drops, probes };
+    return { path, seconds, cpu, peakBKiB, load0, load: Deno.loadavg()[0], drops, probes };
   } finally {
     for (const c of cleanup.reverse()) await c().catch(() => {});
     await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -285,7 +288,7 @@ export async function runWebrtcBench(rounds: number, paths: string[]): Promise<s
       console.error(
         `round ${r + 1}: ${path} ${run.seconds.toFixed(1)} s, ${
           (set.bytes / 1e6 / run.seconds).toFixed(1)
-        } MB/s, load ${run.load.toFixed(1)}`,
+        } MB/s, load ${run.load0.toFixed(1)} → ${run.load.toFixed(1)}`,
       );
     }
   }
@@ -300,8 +303,8 @@ export async function runWebrtcBench(rounds: number, paths: string[]): Promise<s
     `${rounds} round(s): mean (min–max). Load average 1 min at the end of each run: ` +
     `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}.`,
     "",
-    `| path | seconds | MB/s | vs ${base} | CPU-s/GiB on A (sender) | CPU-s/GiB on B (receiver) | B peak RSS MiB | UDP drops | B /health p50 / p99 ms |`,
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    `| path | seconds | MB/s | MiB/s | vs ${base} | CPU-s/GiB on A (sender) | CPU-s/GiB on B (receiver) | B peak RSS MiB | UDP drops | B /health p50 / p99 ms |`,
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const path of paths) {
     const rs = runs.filter((r) => r.path === path);
@@ -309,10 +312,10 @@ export async function runWebrtcBench(rounds: number, paths: string[]): Promise<s
     const ratios = rates.map((x) => x / baseRate);
     lines.push(
       `| ${PATHS[path].label} | ${stats(rs.map((r) => r.seconds))} | ${stats(rates)} | ${
-        stats(ratios, 2)
-      }× | ${stats(rs.map((r) => r.cpu[0] / gib))} | ${stats(rs.map((r) => r.cpu[1] / gib))} | ${
-        stats(rs.map((r) => r.peakBKiB / 1024), 0)
-      } | ${stats(rs.map((r) => r.drops), 0)} | ${
+        stats(rates.map((x) => x / 1.048576))
+      } | ${stats(ratios, 2)}× | ${stats(rs.map((r) => r.cpu[0] / gib))} | ${
+        stats(rs.map((r) => r.cpu[1] / gib))
+      } | ${stats(rs.map((r) => r.peakBKiB / 1024), 0)} | ${stats(rs.map((r) => r.drops), 0)} | ${
         pct(rs.flatMap((r) => r.probes), 0.5).toFixed(0)
       } / ${pct(rs.flatMap((r) => r.probes), 0.99).toFixed(0)} |`,
     );
@@ -323,8 +326,10 @@ export async function runWebrtcBench(rounds: number, paths: string[]): Promise<s
       `- ${r.path}: ${r.seconds.toFixed(2)} s, ${(mb / r.seconds).toFixed(1)} MB/s, CPU s A ${
         r.cpu[0].toFixed(2)
       }, B ${r.cpu[1].toFixed(2)}, B peak ${(r.peakBKiB / 1024).toFixed(0)} MiB, load ${
-        r.load.toFixed(1)
-      }, UDP drops ${r.drops}, /health p99 ${pct(r.probes, 0.99).toFixed(0)} ms`,
+        r.load0.toFixed(1)
+      } → ${r.load.toFixed(1)}, UDP drops ${r.drops}, /health p99 ${
+        pct(r.probes, 0.99).toFixed(0)
+      } ms`,
     );
   }
   return lines.join("\n");
