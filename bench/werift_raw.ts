@@ -111,6 +111,7 @@ async function childRtcPeer(role: "send" | "recv", cfg: Config, mib: number): Pr
     out({ ready: true });
     await finished;
     out({ received, data: NaN, sacks: NaN });
+    await lines.next(); // "bye"
   } else {
     await lines.next(); // "go"
     await Promise.all(channels.map(async (c, k) => {
@@ -185,6 +186,7 @@ async function child(role: "send" | "recv", cfg: Config, mib: number): Promise<v
     out({ ready: true });
     await finished;
     out({ received, ...counts });
+    await lines.next(); // "bye": the parent has read this process's peak RSS
   } else {
     await lines.next(); // "go"
     const t0 = performance.now();
@@ -326,6 +328,7 @@ async function runOne(cfg: Config, mib: number): Promise<Result> {
     const peak = peakMiB(r.child.pid);
     await s.read(); // queuedMs
     await s.write("bye");
+    await r.write("bye");
     return {
       cfg: cfg.name,
       seconds,
