@@ -418,8 +418,10 @@ export const DEFAULTS: ResolvedNodeConfig = {
   iceServers: [],
   iceTransportPolicy: "all",
   iceLoopback: false,
-  webrtcLanes: 2,
-  webrtcWorkers: true,
+  // One connection on the node's thread: lanes in Workers were not reliably faster and cost more
+  // CPU and memory per GiB (docs/BENCHMARKS.md, issue #12).
+  webrtcLanes: 1,
+  webrtcWorkers: false,
   turnUrls: [],
   signalBus: [],
   turnTtlSecs: 3600,
