@@ -14,9 +14,11 @@ import { MultipathTransport } from "./lib/net/multipath_transport.ts";
 import { SignalClient } from "./lib/net/signal_client.ts";
 import { SIGNAL_PATH } from "./lib/net/signal_protocol.ts";
 import { LinkManager } from "./lib/net/webrtc_links.ts";
+import { localRtcPeer } from "./lib/net/rtc_peer.ts";
+import { workerRtcPeer } from "./lib/net/worker_rtc_peer.ts";
 import { SessionVerifier } from "./lib/net/webrtc_session.ts";
 import { webrtcTransport } from "./lib/net/webrtc_transport.ts";
-import { type RelayOptions, serveRelay, SignalRelay } from "./signal/mod.ts";
+import { NatsBus, type RelayOptions, serveRelay, SignalRelay } from "./signal/mod.ts";
 import { configureLogging, getLogger } from "./lib/core/log.ts";
 import { HybridClock } from "./lib/core/hlc.ts";
 import {
@@ -161,7 +163,10 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
 
   // WebRTC (DESIGN §8) when a relay is configured, or hosted here: data channels to peers,
   // HTTP to those with a URL, and the path chosen per peer (lib/net/multipath_transport.ts).
-  const relay = config.signal ? new SignalRelay(relayOptions(config)) : undefined;
+  const relayBusHere = config.signal ? await relayBus(config) : undefined;
+  const relay = config.signal
+    ? new SignalRelay({ ...relayOptions(config), bus: relayBusHere })
+    : undefined;
   // Made below; the links call into them once the node runs.
   const late: {
     app?: { fetch(req: Request): Response | Promise<Response> };
@@ -193,7 +198,8 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
         if (up) late.rep?.peerSide.peerSeen(peerId);
         late.rep?.events.emit({ type: "status" });
       },
-    })
+      newPeer: config.webrtcWorkers ? workerRtcPeer : localRtcPeer,
+    }, { lanes: config.webrtcLanes })
     : undefined;
   const http = new HttpTransport(nodeKey);
   const transport: Transport = links
@@ -318,6 +324,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
+  await relayBusHere?.close();
   await replication.stop();
   clearInterval(feedHeadTimer);
   await writeFeedHead();
@@ -388,17 +395,38 @@ function loopback(hostname: string): string {
   return hostname.includes(":") ? `[${hostname}]` : hostname;
 }
 
+/** The bus shared by relay instances, when configured (docs/OPERATIONS.md). */
+async function relayBus(config: ResolvedNodeConfig): Promise<NatsBus | undefined> {
+  if (!config.signalBus.length) return undefined;
+  try {
+    return await NatsBus.connect({ servers: config.signalBus, name: `p2pos-signal-${Deno.pid}` });
+  } catch (err) {
+    // The message names the hosts only, never the bus password.
+    console.error(`p2pos: ${(err as Error).message}`);
+    Deno.exit(1);
+  }
+}
+
+/** A bus URL for people to read: the host and port, never the credentials. */
+function busHosts(config: ResolvedNodeConfig): string {
+  return config.signalBus.map((u) => new URL(u).host).join(", ");
+}
+
 async function runSignal(config: ResolvedNodeConfig): Promise<void> {
   const ac = new AbortController();
   const tls = config.tlsCert && config.tlsKey
     ? { cert: await Deno.readTextFile(config.tlsCert), key: await Deno.readTextFile(config.tlsKey) }
     : {};
+  const bus = await relayBus(config);
   const server = await serveRelay(
     { host: config.host, port: config.port, ...tls },
-    { ...relayOptions(config), version: VERSION, signal: ac.signal },
+    { ...relayOptions(config), bus, version: VERSION, signal: ac.signal },
   );
   console.log([
     `p2pos ${VERSION} — signaling relay`,
+    `  Bus:              ${
+      bus ? `NATS at ${busHosts(config)}, shared with the other instances` : "none (one instance)"
+    }`,
     `  TURN credentials: ${
       config.turnSecret
         ? `handed out for ${config.turnUrls.join(", ") || "the nodes' own TURN URLs"}`
@@ -414,6 +442,7 @@ async function runSignal(config: ResolvedNodeConfig): Promise<void> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
+  await bus?.close();
 }
 
 async function main(): Promise<void> {

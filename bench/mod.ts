@@ -101,7 +101,21 @@ const BENCHES: Bench[] = [
     title: "Replication over WebRTC data channels (direct, through coturn) beside HTTP",
     async run() {
       const { runWebrtcBench } = await import("./webrtc.ts");
-      return await runWebrtcBench(3);
+      return await runWebrtcBench(3, ["http", "direct-1", "direct-2w", "turn-1"]);
+    },
+  },
+  {
+    name: "relay",
+    title: "The signaling relay under load: one instance against two on NATS",
+    async run() {
+      const { runRelayLoadBench } = await import("./relay_load.ts");
+      return await runRelayLoadBench({
+        conns: 5000,
+        seconds: 10,
+        window: 400,
+        rate: 200,
+        rounds: 2,
+      });
     },
   },
 ];

@@ -89,7 +89,7 @@ export async function family(a: Node): Promise<Admin> {
   );
 }
 
-async function status(admin: Admin, n: Node) {
+export async function status(admin: Admin, n: Node) {
   const cookie = admin.cookies.get(n.url) ?? await signIn(admin, n.url);
   const res = await call(`${n.url}/v1/replication/status`, "GET", undefined, cookie);
   if (!res.ok) throw new Error(`status ${res.status}`);
@@ -373,13 +373,13 @@ export async function runCatchupBench(photos: number): Promise<string> {
   }
 }
 
-function vmHwmKiB(pid: number): number {
+export function vmHwmKiB(pid: number): number {
   const s = Deno.readTextFileSync(`/proc/${pid}/status`);
   return Number(/VmHWM:\s+(\d+)/.exec(s)?.[1] ?? 0);
 }
 
 /** Deterministic pseudo-random bytes (xorshift) in 1 MiB pieces: the same stream twice. */
-function bigStream(mib: number): ReadableStream<Uint8Array> {
+export function bigStream(mib: number): ReadableStream<Uint8Array> {
   let i = 0;
   let x = 0x9e3779b9;
   return new ReadableStream({

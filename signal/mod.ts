@@ -14,3 +14,5 @@ export { type RelayOptions, type RelayStats, SignalRelay } from "./relay.ts";
 export { relayHandler, type RelayServer, serveRelay } from "./serve_relay.ts";
 export { BucketMap, type Rate, TokenBucket } from "./rate_limit.ts";
 export { type TurnConfig, turnCredentials } from "./turn_credentials.ts";
+export type { BusSignal, RelayBus } from "./bus.ts";
+export { NatsBus, type NatsBusOptions } from "./nats_bus.ts";

@@ -11,6 +11,11 @@
  * registered id and each IP has a message rate, each IP a connection rate and
  * a cap on open connections; a connection that keeps flooding past its rate
  * is closed. Others are served throughout.
+ *
+ * Several instances (docs/OPERATIONS.md "Scaling the relay") share a
+ * {@link RelayBus}: a node registered on one is reachable from nodes on the
+ * others, and a node that registers on another instance takes its
+ * registration with it. Each instance still checks registrations itself.
  */
 
 import { fromBase64Url, toBase64Url } from "../lib/crypto/mod.ts";
@@ -20,6 +25,7 @@ import { verifyEd25519 } from "../lib/net/signing.ts";
 import { ClientMessage, registrationInput, type RelayMessage } from "../lib/net/signal_protocol.ts";
 import { BucketMap, type Rate, TokenBucket } from "./rate_limit.ts";
 import { type TurnConfig, turnCredentials } from "./turn_credentials.ts";
+import type { RelayBus } from "./bus.ts";
 
 const log = getLogger("signal");
 
@@ -39,6 +45,8 @@ export interface RelayOptions {
   /** A connection must register within this long. @default 10_000 */
   registerTimeoutMs?: number;
   turn?: TurnConfig;
+  /** Shared with the other instances of this relay; absent: a relay of one. */
+  bus?: RelayBus;
   now?: () => number;
 }
 
@@ -46,6 +54,13 @@ export interface RelayStats {
   connections: number;
   registered: number;
   forwarded: number;
+  /** Of those, signals handed to another instance over the bus. */
+  forwardedViaBus: number;
+  /** Signals from other instances delivered to nodes here. */
+  deliveredFromBus: number;
+  /** "nats" when instances share a bus. */
+  bus?: string;
+  busConnected?: boolean;
   /** Connections closed for malformed, oversize or unexpected frames. */
   closedForAbuse: number;
   throttled: number;
@@ -64,15 +79,38 @@ interface Conn {
 }
 
 export class SignalRelay {
-  readonly #opt: Required<Omit<RelayOptions, "turn">> & { turn?: TurnConfig };
+  readonly #opt: Required<Omit<RelayOptions, "turn" | "bus">> & { turn?: TurnConfig };
+  readonly #bus?: RelayBus;
   readonly #byId = new Map<string, Conn>();
   readonly #conns = new Set<Conn>();
   readonly #perIp = new Map<string, number>();
   readonly #ipMessages: BucketMap;
   readonly #ipConnects: BucketMap;
-  readonly #stats = { forwarded: 0, closedForAbuse: 0, throttled: 0 };
+  readonly #stats = {
+    forwarded: 0,
+    forwardedViaBus: 0,
+    deliveredFromBus: 0,
+    closedForAbuse: 0,
+    throttled: 0,
+  };
 
   constructor(options: RelayOptions = {}) {
+    const { bus, ...rest } = options;
+    this.#bus = bus;
+    if (bus) {
+      bus.deliver = (to, signal) => {
+        const conn = this.#byId.get(to);
+        if (!conn || conn.closed) return false;
+        this.#stats.deliveredFromBus++;
+        this.#send(conn, { type: "signal", from: signal.from, data: signal.data });
+        return true;
+      };
+      // The node registered on another instance: the connection here is stale.
+      bus.evicted = (nodeId) => {
+        const conn = this.#byId.get(nodeId);
+        if (conn) this.#close(conn, 4000, "registered again elsewhere", false);
+      };
+    }
     this.#opt = {
       maxFrameBytes: 64 * 1024,
       idRate: { perSec: 20, burst: 100 },
@@ -82,14 +120,19 @@ export class SignalRelay {
       maxConns: 10_000,
       registerTimeoutMs: 10_000,
       now: Date.now,
-      ...options,
+      ...rest,
     };
     this.#ipMessages = new BucketMap(this.#opt.ipRate, this.#opt.now);
     this.#ipConnects = new BucketMap(this.#opt.connectRate, this.#opt.now);
   }
 
   stats(): RelayStats {
-    return { connections: this.#conns.size, registered: this.#byId.size, ...this.#stats };
+    return {
+      connections: this.#conns.size,
+      registered: this.#byId.size,
+      ...this.#stats,
+      ...(this.#bus ? { bus: this.#bus.kind, busConnected: this.#bus.connected } : {}),
+    };
   }
 
   /** Answers a WebSocket upgrade on the relay's path; `ip` is the client's address. */
@@ -174,11 +217,21 @@ export class SignalRelay {
         return await this.#register(conn, msg);
       case "signal": {
         const to = this.#byId.get(msg.to);
+        if (!to && this.#bus) {
+          const signal = { from: conn.nodeId!, data: msg.data };
+          if (await this.#bus.forward(msg.to, signal)) {
+            this.#stats.forwarded++;
+            this.#stats.forwardedViaBus++;
+            return;
+          }
+        }
         if (!to) {
           return this.#send(conn, {
             type: "error",
             code: "not_registered",
-            message: "That node is not connected to this relay",
+            message: this.#bus
+              ? "That node is not connected to this relay or its other instances"
+              : "That node is not connected to this relay",
             to: msg.to,
           });
         }
@@ -222,6 +275,22 @@ export class SignalRelay {
     conn.nodeId = msg.nodeId;
     conn.bucket = new TokenBucket(this.#opt.idRate, this.#opt.now);
     this.#byId.set(msg.nodeId, conn);
+    if (this.#bus) {
+      // Told "registered" only once the other instances can reach it here.
+      // A bus that is down must not hold registrations up: the node is then reachable here.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#bus.claim(msg.nodeId),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error("no answer in 2 s")), 2_000);
+        }),
+      ]).catch((err) =>
+        log.warn("The message bus did not take a registration; it is reachable here only", {
+          error: (err as Error).message,
+        })
+      ).finally(() => clearTimeout(timer));
+      if (conn.closed) return;
+    }
     log.debug("Node registered", { node: msg.nodeId });
     this.#send(conn, { type: "registered", nodeId: msg.nodeId, turn: this.#turn(msg.nodeId) });
   }
@@ -256,6 +325,9 @@ export class SignalRelay {
     const n = (this.#perIp.get(conn.ip) ?? 1) - 1;
     if (n <= 0) this.#perIp.delete(conn.ip);
     else this.#perIp.set(conn.ip, n);
-    if (conn.nodeId && this.#byId.get(conn.nodeId) === conn) this.#byId.delete(conn.nodeId);
+    if (conn.nodeId && this.#byId.get(conn.nodeId) === conn) {
+      this.#byId.delete(conn.nodeId);
+      this.#bus?.release(conn.nodeId);
+    }
   }
 }

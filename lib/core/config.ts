@@ -75,6 +75,12 @@ export interface NodeConfig {
   iceTransportPolicy?: "all" | "relay";
   /** Offer 127.0.0.1 as an ICE candidate (one machine: tests, the demo). @default false */
   iceLoopback?: boolean;
+  /** Peer connections per peer, transfers spread over them (1–4). @default 2 */
+  webrtcLanes?: number;
+  /** Run werift in Worker threads, off the node's event loop. @default true */
+  webrtcWorkers?: boolean;
+  /** The relay: NATS URLs of the bus several relay instances share. @default [] */
+  signalBus?: string[];
   /** The relay: coturn's `static-auth-secret`, to hand nodes TURN REST credentials. */
   turnSecret?: string;
   /** The relay: TURN URLs handed out with the credentials. @default [] */
@@ -307,6 +313,24 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: "onoff",
     help: "node: offer 127.0.0.1 to peers (one machine)",
   },
+  "webrtc-lanes": {
+    key: "webrtcLanes",
+    env: "P2POS_WEBRTC_LANES",
+    kind: "count",
+    help: "node: data-channel connections per peer, 1–4 (transfers spread over them)",
+  },
+  "webrtc-workers": {
+    key: "webrtcWorkers",
+    env: "P2POS_WEBRTC_WORKERS",
+    kind: "onoff",
+    help: "node: run WebRTC in worker threads (on, off)",
+  },
+  "signal-bus": {
+    key: "signalBus",
+    env: "P2POS_SIGNAL_BUS",
+    kind: "list",
+    help: "relay: nats://[user:pass@]host:port of the bus shared by relay instances",
+  },
   "turn-secret": {
     key: "turnSecret",
     env: "P2POS_TURN_SECRET",
@@ -394,7 +418,12 @@ export const DEFAULTS: ResolvedNodeConfig = {
   iceServers: [],
   iceTransportPolicy: "all",
   iceLoopback: false,
+  // One connection on the node's thread: lanes in Workers were not reliably faster and cost more
+  // CPU and memory per GiB (docs/BENCHMARKS.md, issue #12).
+  webrtcLanes: 1,
+  webrtcWorkers: false,
   turnUrls: [],
+  signalBus: [],
   turnTtlSecs: 3600,
   signalMaxFrameKib: 64,
   signalRate: 20,
@@ -562,6 +591,18 @@ export function parseCommandLine(
     return { command, config: resolved, rest, migrateTo: migrateTo as "fs" | "s3" };
   }
   if (migrateTo) throw new SyntaxError("--to is only for p2pos blobs migrate");
+  for (const url of resolved.signalBus) {
+    if (!/^nats:\/\/[^/\s]+\/?$/.test(url)) {
+      throw new SyntaxError(
+        `Bus URL "${
+          url.replace(/\/\/[^@/]*@/, "//…@").slice(0, 80)
+        }" must look like nats://host:4222`,
+      );
+    }
+  }
+  if (resolved.webrtcLanes > 4) {
+    throw new RangeError(`--webrtc-lanes must be 1–4, got ${resolved.webrtcLanes}`);
+  }
   for (const url of resolved.signalUrl) {
     if (!/^wss?:\/\/[^/\s]+\/\S*$/.test(url)) {
       throw new SyntaxError(

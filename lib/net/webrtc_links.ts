@@ -1,11 +1,18 @@
 /**
  * Data-channel links to family peers over werift (DESIGN §8, docs/PROTOCOL.md
- * §8): one RTCPeerConnection and one ordered data channel per peer, opened
- * through the signaling relay with signed offers and answers
- * ({@link SessionVerifier}), carrying a {@link DataLink}.
+ * §8): per peer, up to `lanes` RTCPeerConnections with one ordered data
+ * channel each, opened through the signaling relay with signed offers and
+ * answers ({@link SessionVerifier}), each carrying a {@link DataLink}. Requests
+ * go to the open lane with the fewest streams, so concurrent transfers spread
+ * over several SCTP associations — with {@link workerRtcPeer}, several threads
+ * (issue #12, docs/BENCHMARKS.md). The lane is named in the signed session id
+ * (`L<k>_…`, PROTOCOL §8.2); a node answers up to {@link MAX_LANES} lanes
+ * whatever its own setting.
  *
+ * - Lane 0 opens on first use; once it is up, the other lanes open in the
+ *   background. A link is up while any lane is.
  * - Either side may offer; when both do at once, the offer of the node with
- *   the smaller id wins and the other answers it.
+ *   the smaller id wins and the other answers it (per lane).
  * - A failed attempt backs off per peer (1 s doubling to 60 s, ±25 %); the
  *   next use after that tries again.
  * - The relay registration is the links' lease: when this node loses the
@@ -15,12 +22,11 @@
  *   signed by the node at the other end of the link.
  */
 
-import { Buffer } from "node:buffer";
-import { type RTCDataChannel, RTCPeerConnection } from "werift";
 import { getLogger } from "../core/log.ts";
 import type { NodeSigner, PeerAddress } from "../core/transport.ts";
 import { toBase64Url } from "../crypto/mod.ts";
-import { DataLink, type FrameChannel } from "./data_link.ts";
+import { DataLink } from "./data_link.ts";
+import { type LinkPath, localRtcPeer, type RtcPeer, type RtcPeerConfig } from "./rtc_peer.ts";
 import type { TurnCredentials } from "./signal_protocol.ts";
 import { SessionRefusedError, type SessionVerifier, signSession } from "./webrtc_session.ts";
 import { H } from "./signing.ts";
@@ -54,6 +60,8 @@ export interface LinkManagerDeps {
   onChange?(peerId: string, up: boolean): void;
   /** An offer or answer was refused: who sent it and why (tests, logs). */
   onRefused?(from: string, err: SessionRefusedError): void;
+  /** Makes one peer connection. @default localRtcPeer (werift on this thread) */
+  newPeer?(config: RtcPeerConfig): RtcPeer;
 }
 
 export interface LinkManagerOptions {
@@ -63,10 +71,20 @@ export interface LinkManagerOptions {
   backoffBaseMs?: number;
   /** @default 60_000 */
   backoffMaxMs?: number;
+  /** Peer connections per peer (1–{@link MAX_LANES}). @default 1 */
+  lanes?: number;
 }
 
-/** ICE candidate types of the pair in use: "webrtc/host", "webrtc/srflx", "webrtc/relay". */
-export type LinkPath = `webrtc/${"host" | "srflx" | "relay"}`;
+export type { LinkPath };
+
+/** Most lanes a node opens or answers per peer. */
+export const MAX_LANES = 4;
+
+/** The lane an offer's session id names (`L<k>_…`); 0 for a session id without one. */
+export function laneOf(session: string): number {
+  const m = /^L(\d)_/.exec(session);
+  return m ? Number(m[1]) : 0;
+}
 
 /** What the transports use of the links (a {@link LinkManager}, or a test's stand-in). */
 export interface Links {
@@ -80,16 +98,23 @@ export interface Links {
 interface Attempt {
   session: string;
   role: "offerer" | "answerer";
-  pc: RTCPeerConnection;
+  peer: RtcPeer;
   timer: ReturnType<typeof setTimeout>;
 }
 
-interface Entry {
+interface Lane {
   link?: DataLink;
-  pc?: RTCPeerConnection;
+  peer?: RtcPeer;
   path?: LinkPath;
   attempt?: Attempt;
+  failures: number;
+  retryAt: number;
+}
+
+interface Entry {
+  lanes: Lane[];
   waiters: { resolve: (l: DataLink) => void; reject: (e: Error) => void }[];
+  /** Failures with no lane open: the peer backs off as a whole. */
   failures: number;
   retryAt: number;
   lastError?: string;
@@ -100,17 +125,24 @@ export class LinkManager implements Links {
   readonly #toldAt = new Map<string, number>();
   readonly #opt: Required<LinkManagerOptions>;
   readonly #now: () => number;
+  readonly #newPeer: (config: RtcPeerConfig) => RtcPeer;
   #signal?: SignalPort;
   #closed = false;
+  #turn = 0;
 
   constructor(private readonly deps: LinkManagerDeps, options: LinkManagerOptions = {}) {
     this.#opt = {
       connectTimeoutMs: 15_000,
       backoffBaseMs: 1_000,
       backoffMaxMs: 60_000,
+      lanes: 1,
       ...options,
     };
+    if (!Number.isInteger(this.#opt.lanes) || this.#opt.lanes < 1 || this.#opt.lanes > MAX_LANES) {
+      throw new RangeError(`"lanes" expected 1–${MAX_LANES}, got ${this.#opt.lanes}`);
+    }
     this.#now = deps.now ?? Date.now;
+    this.#newPeer = deps.newPeer ?? localRtcPeer;
   }
 
   /** Connects the relay client (made after this, since it calls back into it). */
@@ -118,14 +150,28 @@ export class LinkManager implements Links {
     this.#signal = signal;
   }
 
-  /** The open link to `peerId`, if any. */
+  /**
+   * The open link to `peerId` with the fewest streams in flight, if any; ties go round the
+   * lanes in turn, so transfers started together spread before any has opened its stream.
+   */
   link(peerId: string): DataLink | undefined {
-    const l = this.#peers.get(peerId)?.link;
-    return l && !l.closed ? l : undefined;
+    const lanes = this.#peers.get(peerId)?.lanes ?? [];
+    let best: DataLink | undefined;
+    const start = this.#turn++;
+    for (let i = 0; i < lanes.length; i++) {
+      const l = lanes[(start + i) % lanes.length].link;
+      if (l && !l.closed && (!best || l.activeStreams < best.activeStreams)) best = l;
+    }
+    return best;
+  }
+
+  /** Open lanes to `peerId` (status, tests). */
+  openLanes(peerId: string): number {
+    return (this.#peers.get(peerId)?.lanes ?? []).filter((l) => l.link && !l.link.closed).length;
   }
 
   path(peerId: string): LinkPath | undefined {
-    return this.link(peerId) ? this.#peers.get(peerId)?.path : undefined;
+    return this.#peers.get(peerId)?.lanes.find((l) => l.link && !l.link.closed)?.path;
   }
 
   lastError(peerId: string): string | undefined {
@@ -136,25 +182,29 @@ export class LinkManager implements Links {
   canTry(peerId: string): boolean {
     const e = this.#peers.get(peerId);
     return !this.#closed && this.#signal?.registered === true &&
-      (!e || e.attempt !== undefined || e.retryAt <= this.#now());
+      (!e || e.lanes.some((l) => l.attempt) || e.retryAt <= this.#now());
   }
 
-  /** The link to `peer`, opened now if needed. Rejects when it cannot be opened. */
+  /** A link to `peer`, opened now if needed. Rejects when none can be opened. */
   connect(peer: PeerAddress): Promise<DataLink> {
     const open = this.link(peer.nodeId);
-    if (open) return Promise.resolve(open);
+    if (open) {
+      this.#fillLanes(peer.nodeId);
+      return Promise.resolve(open);
+    }
     const e = this.#entry(peer.nodeId);
     if (this.#closed) return Promise.reject(new Error("The node is stopping"));
     if (!this.#signal?.registered) {
       return Promise.reject(new Error("Not connected to the signaling relay"));
     }
-    if (!e.attempt && e.retryAt > this.#now()) {
+    const trying = e.lanes.some((l) => l.attempt);
+    if (!trying && e.retryAt > this.#now()) {
       return Promise.reject(
         new Error(`The data channel failed recently (${e.lastError ?? "unknown"}); retrying later`),
       );
     }
     const p = new Promise<DataLink>((resolve, reject) => e.waiters.push({ resolve, reject }));
-    if (!e.attempt) this.#offer(peer.nodeId);
+    if (!trying) this.#offer(peer.nodeId, 0);
     return p;
   }
 
@@ -163,8 +213,14 @@ export class LinkManager implements Links {
     if (typeof data.refused === "string") {
       // Unsigned, so it can only end an attempt early, which the relay could do anyway.
       const e = this.#peers.get(from);
-      if (e?.attempt && e.attempt.session === data.session) {
-        this.#failed(from, new Error(`The peer refused the offer (${data.refused.slice(0, 40)})`));
+      const session = typeof data.session === "string" ? data.session : "";
+      const lane = e?.lanes[laneOf(session)];
+      if (lane?.attempt && lane.attempt.session === session) {
+        this.#failed(
+          from,
+          laneOf(session),
+          new Error(`The peer refused the offer (${data.refused.slice(0, 40)})`),
+        );
       }
       return;
     }
@@ -175,7 +231,8 @@ export class LinkManager implements Links {
         this.#tellRefused(from, err.code, data.session);
       } else {
         log.info("WebRTC negotiation failed", { peer: from, error: (err as Error).message });
-        this.#failed(from, err as Error);
+        const session = typeof data.session === "string" ? data.session : "";
+        this.#failed(from, laneOf(session), err as Error);
       }
     });
   }
@@ -189,15 +246,22 @@ export class LinkManager implements Links {
     this.#signal?.send(to, { refused: code, session: typeof session === "string" ? session : "" });
   }
 
-  /** The relay refused to deliver to `to`: its attempt fails now rather than at the timeout. */
+  /** The relay refused to deliver to `to`: its attempts fail now rather than at the timeout. */
   onRelayError(code: string, message: string, to?: string): void {
-    if (to && this.#peers.get(to)?.attempt) this.#failed(to, new Error(`${code}: ${message}`));
+    const e = to ? this.#peers.get(to) : undefined;
+    if (!e) return;
+    e.lanes.forEach((lane, k) => {
+      if (lane.attempt) this.#failed(to!, k, new Error(`${code}: ${message}`));
+    });
   }
 
   /** The relay registration is the links' lease (PROTOCOL §8.5). */
   onRelayState(registered: boolean): void {
     if (registered) {
-      for (const e of this.#peers.values()) e.retryAt = 0;
+      for (const e of this.#peers.values()) {
+        e.retryAt = 0;
+        for (const l of e.lanes) l.retryAt = 0;
+      }
       return;
     }
     for (const id of this.#peers.keys()) this.#drop(id, "lost the signaling relay");
@@ -212,15 +276,30 @@ export class LinkManager implements Links {
 
   #entry(peerId: string): Entry {
     let e = this.#peers.get(peerId);
-    if (!e) this.#peers.set(peerId, e = { waiters: [], failures: 0, retryAt: 0 });
+    if (!e) this.#peers.set(peerId, e = { lanes: [], waiters: [], failures: 0, retryAt: 0 });
     return e;
   }
 
-  #newPeerConnection(): RTCPeerConnection {
+  #lane(e: Entry, k: number): Lane {
+    while (e.lanes.length <= k) e.lanes.push({ failures: 0, retryAt: 0 });
+    return e.lanes[k];
+  }
+
+  /** With one lane up, opens the others that are idle and not backing off. */
+  #fillLanes(peerId: string): void {
+    if (this.#closed || !this.#signal?.registered) return;
+    const e = this.#entry(peerId);
+    for (let k = 0; k < this.#opt.lanes; k++) {
+      const lane = this.#lane(e, k);
+      if (!lane.link && !lane.attempt && lane.retryAt <= this.#now()) this.#offer(peerId, k);
+    }
+  }
+
+  #newPeerConnection(): RtcPeer {
     const { ice } = this.deps;
     const turn = this.#signal?.turn;
     if (turn && turn.expiresAt - this.#now() < 5 * 60_000) this.#signal?.refreshTurn();
-    const servers = ice.iceServers.map((url) =>
+    const servers: RtcPeerConfig["iceServers"] = ice.iceServers.map((url) =>
       /^turns?:/.test(url) && turn
         ? { urls: url, username: turn.username, credential: turn.credential }
         : { urls: url }
@@ -230,36 +309,33 @@ export class LinkManager implements Links {
         servers.push({ urls: url, username: turn.username, credential: turn.credential });
       }
     }
-    return new RTCPeerConnection({
+    return this.#newPeer({
       iceServers: servers,
       iceTransportPolicy: ice.iceTransportPolicy,
-      iceAdditionalHostAddresses: ice.loopback ? ["127.0.0.1"] : undefined,
-      iceUseIpv6: false,
-      // DESIGN §2: werift refuses messages over 64 KiB unless both ends advertise no limit.
-      maxMessageSize: 0,
+      loopback: ice.loopback,
     });
   }
 
-  async #offer(peerId: string): Promise<void> {
-    const e = this.#entry(peerId);
-    const pc = this.#newPeerConnection();
-    const session = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
-    e.attempt = { session, role: "offerer", pc, timer: this.#timeout(peerId, session) };
+  async #offer(peerId: string, k: number): Promise<void> {
+    const lane = this.#lane(this.#entry(peerId), k);
+    const peer = this.#newPeerConnection();
+    const random = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+    const session = k === 0 ? random : `L${k}_${random}`;
+    lane.attempt = { session, role: "offerer", peer, timer: this.#timeout(peerId, k, session) };
     try {
-      const dc = pc.createDataChannel("p2pos-v1", { ordered: true });
-      this.#whenOpen(peerId, session, pc, dc, "offerer");
-      await pc.setLocalDescription(await pc.createOffer());
-      if (e.attempt?.session !== session) return;
+      this.#whenOpen(peerId, k, session, peer, "offerer");
+      const sdp = await peer.offer();
+      if (lane.attempt?.session !== session) return;
       const msg = await signSession(this.deps.signer, {
         type: "offer",
         to: peerId,
         session,
-        sdp: pc.localDescription!.sdp,
+        sdp,
         // The key rides along for a node with no family yet, which cannot look it up (pairing).
       }, { now: this.#now(), includeKey: true });
       if (!this.#signal?.send(peerId, msg)) throw new Error("Not connected to the signaling relay");
     } catch (err) {
-      if (e.attempt?.session === session) this.#failed(peerId, err as Error);
+      if (lane.attempt?.session === session) this.#failed(peerId, k, err as Error);
     }
   }
 
@@ -267,124 +343,141 @@ export class LinkManager implements Links {
     if (this.#closed) return;
     const m = await this.deps.verifier.verify(data);
     if (m.from !== from) throw new SessionRefusedError("bad_sender", "Relayed for another node");
+    const k = laneOf(m.session);
+    if (k >= MAX_LANES) {
+      throw new SessionRefusedError("lane", `At most ${MAX_LANES} connections per peer`);
+    }
     const e = this.#entry(from);
+    const lane = this.#lane(e, k);
     if (m.type === "answer") {
-      const a = e.attempt;
+      const a = lane.attempt;
       if (!a || a.role !== "offerer" || a.session !== m.session) {
         throw new SessionRefusedError("unexpected", "An answer to no offer of this node");
       }
-      await a.pc.setRemoteDescription({ type: "answer", sdp: m.sdp });
+      await a.peer.accept(m.sdp);
       return;
     }
     // An offer. Both offered at once: the smaller node id's offer wins.
-    if (e.attempt?.role === "offerer" && this.deps.signer.nodeId < from) return;
-    if (e.attempt) this.#abandon(e);
-    if (e.link) {
+    if (lane.attempt?.role === "offerer" && this.deps.signer.nodeId < from) return;
+    if (lane.attempt) this.#abandon(lane);
+    if (lane.link) {
       // The peer lost its end (restarted, or its link failed first): start afresh.
-      e.link.close("the peer opened a new data channel");
+      lane.link.close("the peer opened a new data channel");
     }
-    const pc = this.#newPeerConnection();
-    e.attempt = {
+    const peer = this.#newPeerConnection();
+    lane.attempt = {
       session: m.session,
       role: "answerer",
-      pc,
-      timer: this.#timeout(from, m.session),
+      peer,
+      timer: this.#timeout(from, k, m.session),
     };
-    pc.onDataChannel.subscribe((dc) => this.#whenOpen(from, m.session, pc, dc, "answerer"));
-    await pc.setRemoteDescription({ type: "offer", sdp: m.sdp });
-    await pc.setLocalDescription(await pc.createAnswer());
-    if (e.attempt?.session !== m.session) return;
+    this.#whenOpen(from, k, m.session, peer, "answerer");
+    const sdp = await peer.answer(m.sdp);
+    if (lane.attempt?.session !== m.session) return;
     const answer = await signSession(this.deps.signer, {
       type: "answer",
       to: from,
       session: m.session,
-      sdp: pc.localDescription!.sdp,
+      sdp,
     }, { now: this.#now() });
     if (!this.#signal?.send(from, answer)) throw new Error("Not connected to the signaling relay");
   }
 
   #whenOpen(
     peerId: string,
+    k: number,
     session: string,
-    pc: RTCPeerConnection,
-    dc: RTCDataChannel,
+    peer: RtcPeer,
     role: "offerer" | "answerer",
   ): void {
-    const opened = () => {
+    peer.opened.then(({ channel, path }) => {
       const e = this.#entry(peerId);
-      if (e.attempt?.session !== session || this.#closed) {
-        dc.close();
+      const lane = this.#lane(e, k);
+      if (lane.attempt?.session !== session || this.#closed) {
+        channel.close();
+        peer.close();
         return;
       }
-      clearTimeout(e.attempt.timer);
-      e.attempt = undefined;
-      e.pc = pc;
+      clearTimeout(lane.attempt.timer);
+      lane.attempt = undefined;
+      lane.peer = peer;
+      lane.path = path;
+      lane.failures = 0;
       e.failures = 0;
       e.lastError = undefined;
-      e.path = selectedPath(pc);
-      const link = new DataLink(werifChannel(dc), {
+      const wasUp = this.link(peerId) !== undefined;
+      const link = new DataLink(channel, {
         role,
         handler: (req) => this.#serve(peerId, req),
         // Counted so that what an interrupted transfer sends again can be measured.
         onServed: (target, status, bytes, complete) =>
           log.debug("Answered over the data channel", {
             peer: peerId,
+            lane: k,
             target,
             status,
             bytes,
             complete,
           }),
         onClose: (reason) => {
-          if (e.link !== link) return;
-          e.link = undefined;
-          e.pc = undefined;
-          pc.close().catch(() => {});
-          log.info("Data channel closed", { peer: peerId, reason });
-          this.deps.onChange?.(peerId, false);
+          if (lane.link !== link) return;
+          lane.link = undefined;
+          lane.peer = undefined;
+          peer.close();
+          log.info("Data channel closed", { peer: peerId, lane: k, reason });
+          if (!this.link(peerId)) this.deps.onChange?.(peerId, false);
         },
       });
-      e.link = link;
-      pc.connectionStateChange.subscribe((s) => {
-        if (s === "failed" || s === "closed") link.close(`connection ${s}`);
-      });
-      log.info("Data channel open", { peer: peerId, path: e.path });
+      lane.link = link;
+      peer.onGone((s) => link.close(`connection ${s}`));
+      log.info("Data channel open", { peer: peerId, lane: k, path });
       for (const w of e.waiters.splice(0)) w.resolve(link);
-      this.deps.onChange?.(peerId, true);
-    };
-    if (dc.readyState === "open") opened();
-    else dc.stateChanged.subscribe((s) => s === "open" && opened());
+      if (!wasUp) this.deps.onChange?.(peerId, true);
+      this.#fillLanes(peerId);
+    }).catch((err) => log.warn("Opening a data channel failed", { error: String(err) }));
   }
 
-  #timeout(peerId: string, session: string): ReturnType<typeof setTimeout> {
+  #timeout(peerId: string, k: number, session: string): ReturnType<typeof setTimeout> {
     return setTimeout(() => {
-      if (this.#peers.get(peerId)?.attempt?.session === session) {
-        this.#failed(peerId, new Error("the data channel did not open in time"));
+      if (this.#peers.get(peerId)?.lanes[k]?.attempt?.session === session) {
+        this.#failed(peerId, k, new Error("the data channel did not open in time"));
       }
     }, this.#opt.connectTimeoutMs);
   }
 
-  #abandon(e: Entry): void {
-    if (!e.attempt) return;
-    clearTimeout(e.attempt.timer);
-    e.attempt.pc.close().catch(() => {});
-    e.attempt = undefined;
+  #abandon(lane: Lane): void {
+    if (!lane.attempt) return;
+    clearTimeout(lane.attempt.timer);
+    lane.attempt.peer.close();
+    lane.attempt = undefined;
   }
 
-  #failed(peerId: string, err: Error): void {
+  #backoff(failures: number): number {
+    const base = Math.min(this.#opt.backoffMaxMs, this.#opt.backoffBaseMs * 2 ** (failures - 1));
+    return this.#now() + Math.round(base * (0.75 + Math.random() * 0.5));
+  }
+
+  #failed(peerId: string, k: number, err: Error): void {
     const e = this.#entry(peerId);
-    this.#abandon(e);
+    const lane = this.#lane(e, k);
+    this.#abandon(lane);
+    lane.failures++;
+    lane.retryAt = this.#backoff(lane.failures);
+    // Another lane still carries the link: only this lane backs off.
+    if (this.link(peerId) || e.lanes.some((l) => l.attempt)) return;
     e.failures++;
     e.lastError = err.message;
-    const base = Math.min(this.#opt.backoffMaxMs, this.#opt.backoffBaseMs * 2 ** (e.failures - 1));
-    e.retryAt = this.#now() + Math.round(base * (0.75 + Math.random() * 0.5));
+    e.retryAt = this.#backoff(e.failures);
     for (const w of e.waiters.splice(0)) w.reject(err);
   }
 
   #drop(peerId: string, reason: string): void {
     const e = this.#peers.get(peerId);
     if (!e) return;
-    this.#abandon(e);
-    e.link?.close(reason);
+    for (const lane of e.lanes) {
+      this.#abandon(lane);
+      lane.link?.close(reason);
+    }
     for (const w of e.waiters.splice(0)) w.reject(new Error(reason));
   }
 
@@ -404,34 +497,4 @@ export class LinkManager implements Links {
 
 function refusal(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
-}
-
-/** A werift data channel as the link's {@link FrameChannel}. */
-function werifChannel(dc: RTCDataChannel): FrameChannel {
-  dc.bufferedAmountLowThreshold = 256 * 1024;
-  return {
-    send: (frame) => dc.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)),
-    get bufferedAmount() {
-      return dc.bufferedAmount;
-    },
-    close: () => dc.close(),
-    attach(h) {
-      dc.onMessage.subscribe((data) => {
-        if (typeof data === "string") h.onMessage(new TextEncoder().encode(data));
-        else h.onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      });
-      dc.stateChanged.subscribe((s) => s === "closed" && h.onClose());
-      dc.bufferedAmountLow.subscribe(() => h.onDrain());
-    },
-  };
-}
-
-function selectedPath(pc: RTCPeerConnection): LinkPath {
-  const pair = pc.iceTransports[0]?.getSelectedCandidatePair();
-  const types = [pair?.local.candidate, pair?.remote.candidate].map((c) =>
-    / typ (\w+)/.exec(c ?? "")?.[1] ?? "host"
-  );
-  if (types.includes("relay")) return "webrtc/relay";
-  if (types.includes("srflx") || types.includes("prflx")) return "webrtc/srflx";
-  return "webrtc/host";
 }

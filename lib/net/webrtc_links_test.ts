@@ -13,17 +13,8 @@ import {
   startRelay,
   startTestNode,
   type TestNode,
+  until,
 } from "../../tests/_support/webrtc.ts";
-
-async function until<T>(what: string, check: () => T | undefined | false, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = check();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
 
 function stopAll(...nodes: TestNode[]) {
   for (const n of nodes) n.stop();
@@ -220,6 +211,74 @@ Deno.test("After 10,000 malformed frames the relay still connects a good pair", 
     assert.ok(await b.signal.waitRegistered(10_000));
     const link = await a.links.connect({ nodeId: b.signer.nodeId, publicKey: "" });
     assert.ok(!link.closed);
+  } finally {
+    stopAll(a, b);
+  }
+});
+
+Deno.test("With two lanes in Workers, a peer gets two connections and concurrent transfers use both", async () => {
+  await using relay = await startRelay();
+  const body = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 7) & 0xff);
+  const digest = async (b: Uint8Array<ArrayBuffer>) =>
+    toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", b)));
+  const want = await digest(body);
+  const a = await startTestNode(relay.url, { lanes: 2, workers: true });
+  const b = await startTestNode(relay.url, {
+    lanes: 2,
+    workers: true,
+    // Echoes the request body back: every byte crosses both Worker boundaries twice.
+    handler: async (req) => new Response(new Uint8Array(await req.arrayBuffer())),
+  });
+  try {
+    befriend(a, b);
+    await a.signal.waitRegistered(5_000);
+    await b.signal.waitRegistered(5_000);
+    const peer = { nodeId: b.signer.nodeId, publicKey: "" };
+    await a.links.connect(peer);
+    await until("the second lane", () => a.links.openLanes(b.signer.nodeId) === 2, 30_000);
+    await until("b's two lanes", () => b.links.openLanes(a.signer.nodeId) === 2);
+    const used = new Set<unknown>();
+    const echoes = await Promise.all([0, 1, 2, 3].map(async () => {
+      const link = await a.links.connect(peer);
+      used.add(link);
+      const res = await link.fetch("/internal/v1/echo", {
+        method: "POST",
+        headers: { "p2pos-node": a.signer.nodeId },
+        body,
+      });
+      assert.equal(res.status, 200);
+      return await digest(new Uint8Array(await res.arrayBuffer()));
+    }));
+    assert.deepEqual(echoes, [want, want, want, want]);
+    assert.equal(used.size, 2, "the four transfers went over both lanes");
+  } finally {
+    stopAll(a, b);
+  }
+});
+
+Deno.test("A lane that closes leaves the link up on the other; the peer is down only when both are", async () => {
+  await using relay = await startRelay();
+  const a = await startTestNode(relay.url, { lanes: 2 });
+  const b = await startTestNode(relay.url, { lanes: 2 });
+  try {
+    befriend(a, b);
+    await a.signal.waitRegistered(5_000);
+    await b.signal.waitRegistered(5_000);
+    const peer = { nodeId: b.signer.nodeId, publicKey: "" };
+    const first = await a.links.connect(peer);
+    await until("two lanes", () => a.links.openLanes(b.signer.nodeId) === 2, 30_000);
+    first.close("test closes one lane");
+    assert.equal(a.links.openLanes(b.signer.nodeId), 1);
+    const other = a.links.link(b.signer.nodeId);
+    assert.ok(other && other !== first, "the other lane still carries the link");
+    const res = await other.fetch("/internal/v1/still", {
+      method: "GET",
+      headers: { "p2pos-node": a.signer.nodeId },
+    });
+    assert.deepEqual(await res.json(), { path: "/internal/v1/still" });
+    // The next use opens the closed lane again.
+    await a.links.connect(peer);
+    await until("the lane back", () => a.links.openLanes(b.signer.nodeId) === 2, 30_000);
   } finally {
     stopAll(a, b);
   }

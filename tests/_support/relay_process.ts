@@ -9,6 +9,7 @@ import { spawnMain } from "./node_process.ts";
 export interface RelayProcess {
   url: string;
   port: number;
+  pid: number;
   output(): string;
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
@@ -21,5 +22,11 @@ export async function startRelayProcess(
     /listening on (ws:\/\/127\.0\.0\.1:(\d+)\/signal)/,
     options,
   );
-  return { url: p.match[1], port: Number(p.match[2]), output: p.output, stop: p.stop };
+  return {
+    url: p.match[1],
+    port: Number(p.match[2]),
+    pid: p.pid,
+    output: p.output,
+    stop: p.stop,
+  };
 }

@@ -9,6 +9,7 @@ import type { NodeSigner } from "../../lib/core/transport.ts";
 import { newNodeSigner as newSigner } from "./node_signer.ts";
 import { SignalClient } from "../../lib/net/signal_client.ts";
 import { type IceConfig, LinkManager } from "../../lib/net/webrtc_links.ts";
+import { workerRtcPeer } from "../../lib/net/worker_rtc_peer.ts";
 import { SessionRefusedError, SessionVerifier } from "../../lib/net/webrtc_session.ts";
 import { type RelayOptions, type RelayServer, serveRelay } from "../../signal/mod.ts";
 
@@ -35,8 +36,12 @@ export interface TestNode {
 }
 
 export async function startTestNode(
-  relayUrl: string,
+  relayUrl: string | string[],
   options: {
+    /** Peer connections per peer. @default 1 */
+    lanes?: number;
+    /** Run werift in Workers (worker_rtc_peer.ts). @default false */
+    workers?: boolean;
     signer?: NodeSigner;
     ice?: IceConfig;
     handler?: (req: Request) => Promise<Response>;
@@ -57,9 +62,15 @@ export async function startTestNode(
       ((req) => Promise.resolve(Response.json({ path: new URL(req.url).pathname }))),
     ice: options.ice ?? LOOPBACK_ICE,
     onRefused: (from, err: SessionRefusedError) => refused.push({ from, code: err.code }),
-  }, { connectTimeoutMs: 20_000, backoffBaseMs: 200, backoffMaxMs: 1_000 });
+    newPeer: options.workers ? workerRtcPeer : undefined,
+  }, {
+    connectTimeoutMs: 20_000,
+    backoffBaseMs: 200,
+    backoffMaxMs: 1_000,
+    lanes: options.lanes ?? 1,
+  });
   const signal = new SignalClient({
-    urls: [relayUrl],
+    urls: typeof relayUrl === "string" ? [relayUrl] : relayUrl,
     signer,
     onSignal: (from, data) => links.onSignal(from, data),
     onError: (code, message, to) => links.onRelayError(code, message, to),
@@ -87,4 +98,15 @@ export function befriend(...nodes: TestNode[]): void {
   for (const a of nodes) {
     for (const b of nodes) a.family.set(b.signer.nodeId, toBase64Url(b.signer.publicKey));
   }
+}
+
+/** Polls `check` every 25 ms until it returns something truthy; throws after `ms`. */
+export async function until<T>(what: string, check: () => T | undefined | false, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const v = check();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
 }

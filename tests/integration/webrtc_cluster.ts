@@ -19,8 +19,12 @@ export const DEAD_URL = "http://127.0.0.1:9";
 export async function pairBehindNat(
   rig: Rig,
   env: Record<string, string>,
+  own: { oak?: Record<string, string>; pine?: Record<string, string> } = {},
 ): Promise<{ oak: NodeProcess; pine: NodeProcess; admin: Admin }> {
-  const [oak, pine] = await Promise.all([rig.node({ env }), rig.node({ env })]);
+  const [oak, pine] = await Promise.all([
+    rig.node({ env: { ...env, ...own.oak } }),
+    rig.node({ env: { ...env, ...own.pine } }),
+  ]);
   const admin = await createFamily(
     { url: oak.url, setupCode: oak.setupCode! },
     { family: "River", founder: "Alice", node: "Oak" },
