@@ -3,7 +3,7 @@ import { makeTestApp } from "../../../tests/_support/test_app.ts";
 import { createKindRegistry } from "../../vault/kinds.ts";
 import { JSON_BODIES } from "./openapi.ts";
 
-Deno.test("GET /v1/openapi.json describes every /v1 route the node registers, and nothing else", async () => {
+Deno.test("GET /v1/openapi.json describes every /v1 and /internal/v1 route the node registers, and nothing else", async () => {
   await using t = await makeTestApp();
   const res = await t.app.request("/v1/openapi.json");
   assert.equal(res.status, 200);
@@ -15,7 +15,7 @@ Deno.test("GET /v1/openapi.json describes every /v1 route the node registers, an
   }
   const registered = new Set(
     t.app.routes
-      .filter((r) => r.path.startsWith("/v1/") && r.method !== "ALL")
+      .filter((r) => /^\/(internal\/)?v1\//.test(r.path) && r.method !== "ALL")
       .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
   );
   const missing = [...registered].filter((r) => !described.has(r));
