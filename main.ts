@@ -6,6 +6,7 @@
  * @module
  */
 
+import { statfsSync } from "node:fs";
 import { helpText, parseCommandLine, type ResolvedNodeConfig } from "./lib/core/config.ts";
 import { currentFamily } from "./lib/core/family_kinds.ts";
 import { activeNode } from "./lib/core/node_kinds.ts";
@@ -223,6 +224,12 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
     scrubIntervalMs: secs(config.repScrubIntervalSecs),
     stallTimeoutMs: secs(config.stallTimeoutSecs),
     maxBlobBytes: config.maxBlobBytes,
+    // The data dir holds the index (and, on the fs backend, the blobs): a full disk there
+    // pauses replication until this says there is room again.
+    freeBytes: () => {
+      const fs = statfsSync(dataDir);
+      return fs.bavail * fs.bsize;
+    },
   });
   // Beside index.db, not in it: a database restored from a backup is found behind it.
   const feedHead = new FeedHeadFile(`${dataDir}/${FEED_HEAD_FILE}`, records, replication.peerStore);

@@ -217,19 +217,33 @@ export async function pairNode(
 
 /** Removes a node from the family: an admin-signed node record with `removed: true`. */
 export async function removeNode(admin: Admin, at: string, nodeId: string): Promise<void> {
+  await editNode(admin, at, nodeId, { removed: true });
+}
+
+/**
+ * Signs a new version of a node record of the family, changed by `change` (a new `url` when a
+ * node moved, `removed: true`), and stores it through `at`.
+ */
+export async function editNode(
+  admin: Admin,
+  at: string,
+  nodeId: string,
+  change: Record<string, unknown>,
+): Promise<void> {
   const cookie = await cookieFor(admin, at);
   const nodes = await expectOk(await call(`${at}/v1/nodes`, "GET", undefined, cookie), "Nodes") as {
+    self: { nodeId: string; record?: SignedRecord<Record<string, unknown>> };
     peers: { nodeId: string; record: SignedRecord<Record<string, unknown>> }[];
   };
-  const peer = nodes.peers.find((p) => p.nodeId === nodeId);
-  if (!peer) throw new Error(`Node ${nodeId} is not a peer of ${at}`);
+  const record = [nodes.self, ...nodes.peers].find((p) => p.nodeId === nodeId)?.record;
+  if (!record) throw new Error(`Node ${nodeId} is not a node of the family at ${at}`);
   await challenge(at);
-  const record = signAs(
+  const next = signAs(
     admin,
     "node",
     nodeId,
-    { ...peer.record.body, removed: true },
+    { ...record.body, ...change },
     await headsAt(admin, at),
   );
-  await expectOk(await call(`${at}/v1/records`, "POST", { records: [record] }, cookie), "Removal");
+  await expectOk(await call(`${at}/v1/records`, "POST", { records: [next] }, cookie), "Node edit");
 }

@@ -79,6 +79,12 @@ function PeerRow(
             data channel: {peer.linkError.slice(0, 60)}
           </div>
         )}
+        {peer.diskFull && (
+          <div class="small">
+            <span class="badge badge-danger">disk full</span>{" "}
+            Its disk is full: blobs for it wait until its operator frees space.
+          </div>
+        )}
       </td>
       <td>
         {peer.lastSync ? timeAgo(peer.lastSync) : "never"}
@@ -195,9 +201,18 @@ export default function NodeList({ isAdmin, initial }: NodeListProps) {
   };
 
   if (signedOut) return <SignedOutAlert />;
+  const full = status.diskFull && (
+    <div class="alert alert-error" role="alert">
+      <strong>This node's disk is full</strong> (since{" "}
+      {timeAgo(status.diskFull.since)}). Uploads to it are refused and it receives nothing from the
+      other nodes; what it holds can still be read. Free space on the disk that holds its data
+      directory: it carries on by itself.
+    </div>
+  );
   if (status.peers.length === 0) {
     return (
       <div class="empty">
+        {full}
         <p>
           <strong>No other nodes yet.</strong> Everything lives on this node only.
         </p>
@@ -210,6 +225,7 @@ export default function NodeList({ isAdmin, initial }: NodeListProps) {
   }
   return (
     <div class="node-list">
+      {full}
       <ErrorAlert message={error} />
       {confirm && (
         <div class="alert alert-warn confirm-panel" role="alertdialog" aria-live="assertive">

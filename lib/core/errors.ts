@@ -93,3 +93,42 @@ export class StoreUnavailableError extends P2posError {
     this.retryAfterSeconds = options?.retryAfterSeconds ?? 30;
   }
 }
+
+/**
+ * The disk that holds the data dir is full: nothing was stored, nothing half-written is kept.
+ * Not the caller's fault and not a crash: the node keeps serving reads, and the same request
+ * succeeds once an operator frees space.
+ */
+export class StorageFullError extends P2posError {
+  constructor(options?: ErrorOptions) {
+    super(
+      "insufficient_storage",
+      "This node's disk is full, so nothing was stored. Free space on the disk that holds its " +
+        "data directory (or move it to a larger one); the node carries on by itself.",
+      options,
+    );
+  }
+}
+
+/** errno names and messages of a full disk or quota, and SQLite's SQLITE_FULL (13). */
+const DISK_FULL =
+  /\bENOSPC\b|\bEDQUOT\b|No space left on device|Disk quota exceeded|database or disk is full/;
+
+/**
+ * Whether `err` (or an error it wraps) is a write refused for lack of space: Deno's ENOSPC
+ * (`code`), node:sqlite's SQLITE_FULL (`errcode` 13), or a message that carries either (the
+ * direct I/O thread passes only the message back).
+ */
+export function isDiskFull(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof StorageFullError) return true;
+    const { code, errcode, message } = e as {
+      code?: unknown;
+      errcode?: unknown;
+      message?: unknown;
+    };
+    if (code === "ENOSPC" || code === "EDQUOT" || errcode === 13) return true;
+    if (typeof message === "string" && DISK_FULL.test(message)) return true;
+  }
+  return false;
+}

@@ -34,13 +34,18 @@ const defaultSink: LogSink = (r) => {
 
 const state: LogState = { level: "info", trace: new Set(), sink: defaultSink };
 
-/** Sets the global level, the modules traced at debug level, and optionally the sink. */
+/**
+ * Sets the global level, the modules traced at debug level, and optionally the sink. Returns
+ * the sink it replaced (a test that listens to the log puts it back).
+ */
 export function configureLogging(
   options: { level?: LogLevel; trace?: string[]; sink?: LogSink },
-): void {
+): LogSink {
+  const previous = state.sink;
   if (options.level) state.level = options.level;
   if (options.trace) state.trace = new Set(options.trace);
   if (options.sink) state.sink = options.sink;
+  return previous;
 }
 
 export interface Logger {

@@ -43,6 +43,8 @@ export interface PeerStatus {
   lastError?: string;
   /** `backend`: where the peer keeps its blobs ("fs", "s3"), as its last hello said. */
   storage?: { blobs: number; bytes: number; backend?: string };
+  /** The peer's disk is full: blobs wait until it has room. */
+  diskFull?: boolean;
   /** Blobs this node knows the peer holds, and how many of those passed a proof. */
   held: number;
   verified: number;
@@ -90,6 +92,11 @@ export interface ReplicationStatus {
   lastSeq: number;
   storage: { blobs: number; bytes: number };
   lastScrub?: number;
+  /**
+   * This node's disk is full since `since`: uploads are refused and pulls paused
+   * (lib/replication/disk_space.ts); `message` says what to do.
+   */
+  diskFull?: { since: number; message: string };
   activeTransfers: number;
   backlog: Backlog;
   proofs: ProofStatus;

@@ -41,8 +41,11 @@ export interface PeerHello {
   lastSeq: number;
   /** The peer's cursor of the caller's feed (the index id the caller named). */
   cursor: number;
-  /** What the peer stores, and where: its blob store's backend ("fs" or "s3"). */
-  storage?: { blobs: number; bytes: number; backend?: string };
+  /**
+   * What the peer stores, and where: its blob store's backend ("fs" or "s3"); `full` when its
+   * disk is full (it cannot take blobs now).
+   */
+  storage?: { blobs: number; bytes: number; backend?: string; full?: boolean };
 }
 
 /** One page of a peer's record feed: records with sequence in (after, lastSeq]. */

@@ -163,7 +163,16 @@ export class SessionVerifier {
         "The DTLS fingerprint in the SDP is not the one that was signed",
       );
     }
-    const ok = await verifyEd25519(fromBase64Url(m.sig), signingInput(m), fromBase64Url(key));
+    let sig: Uint8Array;
+    try {
+      sig = fromBase64Url(m.sig);
+    } catch {
+      // 86 base64url characters whose last one sets bits past the 64 bytes: not a signature
+      // this node's signer makes, refused like any other bad one (not thrown as a SyntaxError).
+      sig = new Uint8Array(0);
+    }
+    const ok = sig.length === 64 &&
+      await verifyEd25519(sig, signingInput(m), fromBase64Url(key));
     if (!ok) {
       throw new SessionRefusedError(
         "bad_signature",

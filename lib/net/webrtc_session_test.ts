@@ -108,6 +108,22 @@ Deno.test("An altered, stale or misaddressed offer is refused", async () => {
   assert.equal(await refused(s.verifier, { ...s.offer, extra: 1 }), "malformed");
 });
 
+Deno.test("A signature in a non-canonical base64url spelling is refused as a bad signature, not thrown as a SyntaxError", async () => {
+  const s = await setup();
+  // 86 characters carry 516 bits: a last character with bits past the 64 bytes is well-formed
+  // to the schema but not a canonical spelling (found by tests/reliability/fuzz_relay_test.ts).
+  // A canonical last character is one of A, Q, g, w; the next one up sets a padding bit.
+  const last = String.fromCharCode(s.offer.sig.charCodeAt(85) + 1);
+  const nonCanonical = { ...s.offer, sig: s.offer.sig.slice(0, -1) + last };
+  assert.equal(await refused(s.verifier, nonCanonical), "bad_signature");
+  assert.equal(
+    await refused(s.verifier, { ...s.offer, sig: `${"A".repeat(85)}B` }),
+    "bad_signature",
+  );
+  // The genuine offer is still accepted afterwards.
+  assert.equal((await s.verifier.verify(s.offer)).from, s.oak.nodeId);
+});
+
 Deno.test("An offer from a key that is not a family node is refused, even with its key attached", async () => {
   const s = await setup();
   const offer = await signSession(s.stranger, {

@@ -17,11 +17,13 @@
  */
 
 import { IntegrityError, P2posError, StalledError } from "../core/errors.ts";
+import { faultPoint } from "../core/faults.ts";
 import { getLogger } from "../core/log.ts";
 import { StallTimer } from "../core/stall.ts";
 import { type PeerAddress, type Transport, TransportError } from "../core/transport.ts";
 import type { BlobStore, PutOptions, PutResult } from "../store/mod.ts";
 import type { BlobJob, BlobJobQueue } from "./blob_jobs.ts";
+import type { DiskSpace } from "./disk_space.ts";
 import type { LocationStore } from "./locations.ts";
 import type { PeerDirectory } from "./peers.ts";
 
@@ -33,6 +35,8 @@ export interface BlobWorkerDeps {
   ingest: (id: string, stream: ReadableStream<Uint8Array>, o: PutOptions) => Promise<PutResult>;
   locations: LocationStore;
   peers: PeerDirectory;
+  /** A full disk here pauses pulls (they would fetch bytes only to fail again). */
+  disk: DiskSpace;
   now: () => number;
   /** Blobs arriving right now by push from a peer: never pulled at the same time. */
   inbound: Set<string>;
@@ -44,6 +48,8 @@ export interface BlobWorkerDeps {
 export const INLINE_PUSH_MAX = 8 << 20;
 /** A push body is handed to fetch in pieces of this size. */
 const PUSH_PIECE = 1 << 20;
+/** While a disk (here or the peer's) is full, jobs waiting on it are looked at this often. */
+const DISK_FULL_RETRY_MS = 1_000;
 
 export interface BlobWorkerOptions {
   /** @default 4 */
@@ -68,6 +74,8 @@ export class BlobWorker {
   readonly #maxBlobBytes?: number;
   #timer?: ReturnType<typeof setTimeout>;
   #stopped = true;
+  /** Jobs whose new state could not be written (a full disk): written at the next pump. */
+  readonly #unsaved = new Map<string, { job: BlobJob; note: string }>();
 
   constructor(private readonly deps: BlobWorkerDeps, options: BlobWorkerOptions = {}) {
     this.maxConcurrent = Math.max(1, options.maxConcurrent ?? 4);
@@ -96,10 +104,30 @@ export class BlobWorker {
     return [...this.#inFlight.values()].map((f) => f.job.blobId);
   }
 
-  /** Starts due jobs up to the cap, then sleeps until the next one is due. */
+  /**
+   * Starts due jobs up to the cap, then sleeps until the next one is due. Never throws: it
+   * runs from timers and listeners, and a failed database write (a full disk) only delays it.
+   */
   pump(): void {
     if (this.#stopped) return;
     clearTimeout(this.#timer);
+    try {
+      this.#pump();
+    } catch (err) {
+      if (!this.deps.disk.refused(err)) {
+        log.warn("Cannot start blob transfers", { error: (err as Error).message });
+      }
+      this.#timer = setTimeout(() => this.pump(), DISK_FULL_RETRY_MS);
+    }
+  }
+
+  #pump(): void {
+    for (const [key, { job, note }] of this.#unsaved) {
+      this.deps.jobs.defer(job, 0, note);
+      this.#unsaved.delete(key);
+    }
+    // No pulls while this node's disk is full: each would fetch bytes only to fail again.
+    const paused = this.deps.disk.full !== undefined;
     let moving = 0;
     for (const r of this.#inFlight.values()) if (!r.received) moving++;
     const free = Math.min(
@@ -108,14 +136,17 @@ export class BlobWorker {
     );
     const reachable = new Set(this.deps.peers.reachableIds());
     const busy = (j: BlobJob) =>
-      !reachable.has(j.peerId) || this.deps.inbound.has(j.blobId) ||
+      !reachable.has(j.peerId) || this.deps.inbound.has(j.blobId) || (paused && j.dir === "pull") ||
       [...this.#inFlight.values()].some((f) => f.job.blobId === j.blobId);
     const claimed = free > 0 && reachable.size > 0 ? this.deps.jobs.claim(free, busy) : [];
     for (const job of claimed) this.#run(job);
     if (claimed.length) this.deps.onChange();
     const due = this.deps.jobs.nextDue();
     if (due !== undefined && free > claimed.length) {
-      const wait = Math.min(Math.max(due - this.deps.now(), 50), 5_000);
+      const wait = Math.min(
+        Math.max(due - this.deps.now(), 50),
+        paused ? DISK_FULL_RETRY_MS : 5_000,
+      );
       this.#timer = setTimeout(() => this.pump(), wait);
     }
   }
@@ -133,7 +164,17 @@ export class BlobWorker {
         if (job.dir === "push") await this.#push(job, running.abort.signal);
         else await this.#pull(job, running.abort.signal, received);
       } catch (err) {
-        this.#failed(job, err);
+        try {
+          this.#failed(job, err);
+        } catch (writeErr) {
+          // The failure itself could not be written (a full disk): the job stays in flight in
+          // the database until the next pump writes it.
+          this.deps.disk.refused(writeErr);
+          this.#unsaved.set(`${job.dir}:${job.blobId}:${job.peerId}`, {
+            job,
+            note: (err as Error)?.message ?? String(err),
+          });
+        }
       } finally {
         this.#inFlight.delete(key);
         this.deps.onChange();
@@ -166,6 +207,7 @@ export class BlobWorker {
       if (stat.size > INLINE_PUSH_MAX) return await this.#offer(job, peer, t, stat.size);
       try {
         await this.#pushBytes(job, peer, t, signal);
+        faultPoint("replication.push.sent");
       } catch (err) {
         // Stopping, or a refusal that an offer would meet again (not a family node, too large).
         const refused = err instanceof TransportError && !err.retryable;
@@ -258,6 +300,7 @@ export class BlobWorker {
       }
       throw err;
     }
+    faultPoint("replication.pull.stored");
     locations.ack(job.blobId, peer.nodeId, now());
     jobs.completePulls(job.blobId);
     this.deps.onLocation(job.blobId, peer.nodeId);
@@ -268,6 +311,17 @@ export class BlobWorker {
     const message = err instanceof Error ? err.message : String(err);
     if (this.#stopped) {
       // Stopping: the job stays in flight in the database and is pending at next start.
+      return;
+    }
+    // A full disk, here or at the peer: the job waits for room without using up attempts.
+    if (this.deps.disk.refused(err)) {
+      this.deps.jobs.defer(job, DISK_FULL_RETRY_MS, "Waiting: this node's disk is full");
+      return;
+    }
+    if (err instanceof TransportError && err.code === "insufficient_storage") {
+      this.deps.peers.setDiskFull(job.peerId, true);
+      this.deps.jobs.defer(job, 5 * DISK_FULL_RETRY_MS, "Waiting: the peer's disk is full");
+      this.deps.onChange();
       return;
     }
     const retryable = err instanceof TransportError

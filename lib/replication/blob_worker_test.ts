@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { Transport } from "../core/transport.ts";
 import { FsBlobStore, IndexDb, type PutOptions } from "../store/mod.ts";
 import { BlobJobQueue } from "./blob_jobs.ts";
+import { DiskSpace } from "./disk_space.ts";
 import { BlobWorker } from "./blob_worker.ts";
 import { LocationStore } from "./locations.ts";
 import type { Peer, PeerDirectory } from "./peers.ts";
@@ -46,6 +47,7 @@ Deno.test("A pull frees its transfer slot once its bytes are in, and acks only o
     },
     locations,
     peers,
+    disk: new DiskSpace({ freeBytes: () => 1 << 30, now: Date.now, onChange: () => {} }),
     now: Date.now,
     inbound: new Set(),
     onLocation: () => {},

@@ -20,6 +20,8 @@ export interface Reachability {
   lastError?: string;
   /** Transport path used for the last outbound exchange, or "inbound" when it only calls us. */
   path?: string;
+  /** The peer said its disk is full (in hello, or by answering 507). */
+  diskFull?: boolean;
 }
 
 export function peerOf(n: TypedRecord<NodeBody>): Peer {
@@ -63,8 +65,16 @@ export class PeerDirectory {
   /** Returns true when the peer was not reachable before (a "connect"). */
   markUp(nodeId: string, now: number, path: string): boolean {
     const prev = this.#state.get(nodeId);
-    this.#state.set(nodeId, { reachable: true, lastSeen: now, path });
+    this.#state.set(nodeId, { reachable: true, lastSeen: now, path, diskFull: prev?.diskFull });
     return !prev?.reachable;
+  }
+
+  /** What the peer last said of its disk; returns true when that changed. */
+  setDiskFull(nodeId: string, full: boolean): boolean {
+    const prev = this.#state.get(nodeId) ?? { reachable: false };
+    if ((prev.diskFull ?? false) === full) return false;
+    this.#state.set(nodeId, { ...prev, diskFull: full || undefined });
+    return true;
   }
 
   /** Returns true when the peer was reachable before (a "disconnect"). */

@@ -7,6 +7,7 @@
  */
 
 import type { SignedRecord } from "../crypto/mod.ts";
+import { faultPoint } from "../core/faults.ts";
 import { getLogger } from "../core/log.ts";
 import type { FeedPage, PeerAddress, Transport } from "../core/transport.ts";
 import type { IndexDb, RecordLog } from "../store/mod.ts";
@@ -57,6 +58,7 @@ export class RecordSync {
   acceptPush(from: string, page: FeedPage): number {
     const { peers, now } = this.deps;
     const outcome = applyFromPeer(this.deps.db, this.deps.records, page.records, from, now());
+    faultPoint("records.push.applied");
     if (outcome.stored) this.deps.onStored(from, outcome.stored);
     const cursor = peers.cursor(from, page.indexId);
     if (page.after <= cursor && page.lastSeq > cursor) {
@@ -91,6 +93,7 @@ export class RecordSync {
         peer.nodeId,
         now(),
       );
+      faultPoint("records.pull.applied");
       stored += outcome.stored;
       if (outcome.stored) this.deps.onStored(peer.nodeId, outcome.stored);
       if (page.lastSeq > cursor) {

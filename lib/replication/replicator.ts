@@ -12,14 +12,16 @@
  * exchanges a peer starts (lib/replication/peer_side.ts).
  */
 
-import { ConflictError, StoreUnavailableError } from "../core/errors.ts";
+import { ConflictError, isDiskFull, StoreUnavailableError } from "../core/errors.ts";
+import { faultPoint } from "../core/faults.ts";
 import { getLogger } from "../core/log.ts";
 import type { KindRegistry } from "../core/record_kinds.ts";
 import type { ReplicationStatus, WhereStored } from "../core/replication_view.ts";
-import type { PeerHello, Transport } from "../core/transport.ts";
+import { type PeerHello, type Transport, TransportError } from "../core/transport.ts";
 import type { BlobStore, IndexDb, PutOptions, RecordLog } from "../store/mod.ts";
 import { BlobJobQueue } from "./blob_jobs.ts";
 import { BlobWorker } from "./blob_worker.ts";
+import { DiskSpace } from "./disk_space.ts";
 import { pinnedPeer, TRUST_KINDS } from "./bootstrap.ts";
 import { ReplicationEvents } from "./events.ts";
 import { reconcileInventory } from "./inventory.ts";
@@ -73,6 +75,11 @@ export interface ReplicatorOptions {
   /** A transfer in either direction that moves nothing for this long is aborted. @default 60_000 */
   stallTimeoutMs?: number;
   maxBlobBytes?: number;
+  /**
+   * Bytes free on the data dir's filesystem (main.ts: statfs), for a pause on a full disk
+   * to end once there is room. @default unknown: the pause is retried every few seconds
+   */
+  freeBytes?: () => number;
   now?: () => number;
 }
 
@@ -84,6 +91,7 @@ export class Replicator {
   readonly directory: PeerDirectory;
   readonly recordSync: RecordSync;
   readonly worker: BlobWorker;
+  readonly disk: DiskSpace;
   readonly proofs: ProofRounds;
   /** This node's side of the exchanges a peer starts (lib/web/internal calls it). */
   readonly peerSide: PeerSide;
@@ -122,6 +130,7 @@ export class Replicator {
       proofBytesPerMinute: 256 * 1024 ** 2,
       scrubIntervalMs: 24 * 3600_000,
       stallTimeoutMs: 60_000,
+      freeBytes: () => Number.POSITIVE_INFINITY,
       now: this.#now,
       ...options,
     };
@@ -133,6 +142,11 @@ export class Replicator {
       maxAttempts: this.#opt.maxAttempts,
     });
     this.locations = new LocationStore(deps.db);
+    this.disk = new DiskSpace({
+      freeBytes: this.#opt.freeBytes,
+      now: this.#now,
+      onChange: () => this.#statusChanged(),
+    });
     this.directory = new PeerDirectory(
       deps.records,
       deps.self.nodeId,
@@ -153,6 +167,7 @@ export class Replicator {
       ingest: this.#ingestCounted,
       locations: this.locations,
       peers: this.directory,
+      disk: this.disk,
       now: this.#now,
       inbound: this.#inbound,
       onLocation: (blobId, nodeId) => this.#location(blobId, nodeId, "stored"),
@@ -186,7 +201,11 @@ export class Replicator {
       inbound: this.#inbound,
       stallTimeoutMs: this.#opt.stallTimeoutMs,
       now: this.#now,
-      storage: () => ({ ...this.#storage, ...(this.#backend ? { backend: this.#backend } : {}) }),
+      storage: () => ({
+        ...this.#storage,
+        ...(this.#backend ? { backend: this.#backend } : {}),
+        ...(this.disk.full ? { full: true } : {}),
+      }),
       ingest: this.#ingestCounted,
       repair: (id) => this.#repair(id),
       stored: (blobId, nodeId) => this.#location(blobId, nodeId, "stored"),
@@ -355,6 +374,9 @@ export class Replicator {
     }
     const now = this.#now();
     const connected = this.directory.markUp(peer.nodeId, now, t.describe?.(peer).path ?? t.path);
+    if (this.directory.setDiskFull(peer.nodeId, hello.storage?.full === true)) {
+      this.#statusChanged();
+    }
     // A peer that has read this node's feed further than it reaches: the database went back
     // in time (restored from a backup). Its sequence numbers will be handed out again, and
     // peers would skip the new records behind their cursors: a new feed id makes every peer
@@ -395,7 +417,16 @@ export class Replicator {
     return connected;
   }
 
+  /**
+   * An exchange with `peer` failed: it is marked unreachable, unless the failure was a full
+   * disk, here or there, which pauses the exchange without saying the peer is gone.
+   */
   #down(peer: Peer, err: unknown): void {
+    if (this.disk.refused(err)) return;
+    if (err instanceof TransportError && err.code === "insufficient_storage") {
+      if (this.directory.setDiskFull(peer.nodeId, true)) this.#statusChanged();
+      return;
+    }
     const message = (err as Error).message ?? String(err);
     if (err instanceof StoreUnavailableError) {
       // This node's own blob store failed, not the peer: it stays reachable, and the
@@ -409,7 +440,11 @@ export class Replicator {
     if (this.directory.markDown(peer.nodeId, message)) {
       log.info("Peer unreachable", { peer: peer.nodeId, name: peer.name, error: message });
     }
-    this.peerStore.update(peer.nodeId, { lastError: message.slice(0, 300) });
+    try {
+      this.peerStore.update(peer.nodeId, { lastError: message.slice(0, 300) });
+    } catch (writeErr) {
+      if (!this.disk.refused(writeErr)) throw writeErr;
+    }
     this.#statusChanged();
   }
 
@@ -490,6 +525,7 @@ export class Replicator {
 
   /** A browser stored a blob here: push it to every peer this node can reach. */
   #uploaded(id: string, size: number): void {
+    this.disk.wrote();
     this.#storage.blobs++;
     this.#storage.bytes += size;
     const jobs = this.directory.list().filter((p) => this.directory.transportFor(p))
@@ -500,8 +536,15 @@ export class Replicator {
   }
 
   #ingestCounted = async (id: string, stream: ReadableStream<Uint8Array>, options: PutOptions) => {
-    const r = await ingestInto(this.deps.blobs)(id, stream, options);
+    let r;
+    try {
+      r = await ingestInto(this.deps.blobs)(id, stream, options);
+    } catch (err) {
+      this.disk.refused(err);
+      throw err;
+    }
     if (r.created) {
+      this.disk.wrote();
       this.#storage.blobs++;
       this.#storage.bytes += r.size;
       this.#location(id, this.selfId, "stored");
@@ -577,6 +620,7 @@ export class Replicator {
     log.error("Blob corrupt on disk; fetching it again from a peer", { blob: id });
     const stat = await this.deps.blobs.stat(id);
     if (!(await this.deps.blobs.delete(id))) return;
+    faultPoint("scrub.repair.deleted");
     this.#storage.blobs--;
     this.#storage.bytes -= stat?.size ?? 0;
     const holders = this.locations.holders(id).map((l) => l.nodeId);
@@ -604,9 +648,15 @@ export class Replicator {
       lastProofRoundAt: this.proofs.lastRound?.at,
       storage: this.#storage,
       lastScrub: this.#lastScrub,
+      diskFull: this.disk.full,
       lastSeq: this.deps.records.lastSeq(),
       active: this.worker.active,
     });
+  }
+
+  /** A request failed on this node: a full disk pauses replication until there is room. */
+  requestFailed(err: unknown): void {
+    if (isDiskFull(err)) this.disk.refused(err);
   }
 
   async whereStored(blobIds: string[]): Promise<WhereStored[]> {

@@ -14,6 +14,7 @@ import type {
 } from "../core/replication_view.ts";
 import type { PathInfo } from "../core/transport.ts";
 import type { JobDir, JobState } from "./blob_jobs.ts";
+import type { DiskFull } from "./disk_space.ts";
 import type { NodeCopies } from "./locations.ts";
 import type { PeerStateRow } from "./peer_store.ts";
 import type { Peer, Reachability } from "./peers.ts";
@@ -44,6 +45,7 @@ export function buildStatus(input: {
   lastProofRoundAt?: number;
   storage: { blobs: number; bytes: number };
   lastScrub?: number;
+  diskFull?: DiskFull;
   lastSeq: number;
   active: number;
 }): ReplicationStatus {
@@ -80,6 +82,7 @@ export function buildStatus(input: {
           ...(input.peerBackend(p.nodeId) ? { backend: input.peerBackend(p.nodeId) } : {}),
         }
         : undefined,
+      ...(reach.diskFull ? { diskFull: true } : {}),
       held: h?.held ?? 0,
       verified: h?.verified ?? 0,
       fresh: h?.fresh ?? 0,
@@ -105,6 +108,7 @@ export function buildStatus(input: {
     lastSeq: input.lastSeq,
     storage: input.storage,
     lastScrub: input.lastScrub,
+    ...(input.diskFull ? { diskFull: input.diskFull } : {}),
     activeTransfers: input.active,
     backlog,
     proofs,

@@ -172,7 +172,9 @@ export class FsBlobStore implements BlobStore {
       await file.sync();
       file.close();
       fileOpen = false;
+      faultPoint("blob.put.synced");
       await this.#moveIn(tmp, final, dirsReady);
+      faultPoint("blob.put.moved");
       return { id, size, created: true } satisfies PutResult;
     } catch (err) {
       await writer.release();

@@ -108,7 +108,9 @@ export class IndexDb {
       this.db.exec("COMMIT");
       return result;
     } catch (err) {
-      this.db.exec("ROLLBACK");
+      // SQLite rolls back by itself on some errors (SQLITE_FULL among them): a ROLLBACK then
+      // fails and would hide the error that matters.
+      if (this.db.isTransaction) this.db.exec("ROLLBACK");
       throw err;
     }
   }
@@ -150,7 +152,7 @@ export function applyMigrations(db: DatabaseSync, migrations: Migration[]): numb
       db.exec(`PRAGMA user_version = ${mig.version | 0}`);
       db.exec("COMMIT");
     } catch (err) {
-      db.exec("ROLLBACK");
+      if (db.isTransaction) db.exec("ROLLBACK");
       throw new Error(`Migration ${mig.version}_${mig.name} failed: ${(err as Error).message}`, {
         cause: err,
       });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { isDiskFull } from "../core/errors.ts";
 import {
   applyMigrations,
   IndexDb,
@@ -74,4 +75,34 @@ Deno.test("loadMigrations() rejects a gap in the numbering", async () => {
   await Deno.writeTextFile(`${dir}/0003_c.sql`, "SELECT 1;");
   await assert.rejects(() => loadMigrations(new URL(`file://${dir}/`)), /out of sequence/);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("IndexDb.tx() rethrows SQLITE_FULL as it is, after SQLite rolled the transaction back itself", async () => {
+  const { path, dir } = await tempDb();
+  const db = await IndexDb.open(path);
+  try {
+    db.db.exec("CREATE TABLE filler (x TEXT)");
+    // A database that may not grow stands in for a full disk: SQLite answers SQLITE_FULL.
+    const pages = (db.db.prepare("PRAGMA page_count").get() as { page_count: number }).page_count;
+    db.db.exec(`PRAGMA max_page_count = ${pages + 2}`);
+    let caught: unknown;
+    try {
+      db.tx((d) => {
+        for (let i = 0; i < 100; i++) {
+          d.prepare("INSERT INTO filler VALUES (?)").run("x".repeat(4000));
+        }
+      });
+    } catch (err) {
+      caught = err;
+    }
+    assert.equal((caught as { errcode?: number })?.errcode, 13, `SQLITE_FULL, not ${caught}`);
+    assert.ok(isDiskFull(caught));
+    assert.equal(db.db.isTransaction, false);
+    // Nothing of the batch is kept, and the database takes the next transaction.
+    assert.equal((db.db.prepare("SELECT count(*) AS n FROM filler").get() as { n: number }).n, 0);
+    db.tx((d) => d.prepare("INSERT INTO filler VALUES ('small')").run());
+  } finally {
+    db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -38,6 +38,7 @@ import type {
   TypedRecord,
 } from "../core/record_kinds.ts";
 import type { IndexDb } from "./index_db.ts";
+import { faultPoint } from "../core/faults.ts";
 
 /**
  * `stored`: kept and now in force; `superseded`: kept in the log, another version of the
@@ -312,7 +313,11 @@ export class RecordLog implements RecordView {
     }
     const changed = this.#pending;
     this.#pending = [];
-    if (changed.length) { for (const l of this.#listeners) l(changed); }
+    if (changed.length) {
+      // Committed, the listeners (push to peers, end a removed member's sessions) not yet run.
+      faultPoint("records.apply.committed");
+      for (const l of this.#listeners) l(changed);
+    }
     return results;
   }
 

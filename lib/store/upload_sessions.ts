@@ -181,6 +181,7 @@ export class UploadSessions {
           await writeAll(file, chunk);
         }
         await file.sync();
+        faultPoint("upload.append.synced");
       } catch (err) {
         await file.truncate(s.offset).catch(() => {});
         throw err;

@@ -111,7 +111,11 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const origins = familyOrigins(deps.records, deps.nodeKey.nodeId);
   const shell = appShell(ROOT);
   app.use("*", securityHeaders({ https, familyOrigins: origins }));
-  app.onError(handleError);
+  app.onError((err, c) => {
+    // A full disk pauses replication too, whichever request found it.
+    replication.requestFailed(err);
+    return handleError(err, c);
+  });
 
   // Before anything reads the Host: sign-in origins and links must not follow it.
   app.use("*", deps.origins.guard());

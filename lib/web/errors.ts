@@ -12,10 +12,12 @@ import {
   ConflictError,
   ForbiddenError,
   IntegrityError,
+  isDiskFull,
   NotFoundError,
   P2posError,
   RangeNotSatisfiableError,
   StalledError,
+  StorageFullError,
   StoreUnavailableError,
   TooLargeError,
   UnauthorizedError,
@@ -56,11 +58,13 @@ export function statusOf(err: P2posError): ContentfulStatusCode {
   if (err instanceof IntegrityError) return 422;
   if (err instanceof StalledError) return 408;
   if (err instanceof StoreUnavailableError) return 503;
+  if (err instanceof StorageFullError) return 507;
   return 400;
 }
 
 /** Hono `onError` handler. */
 export function handleError(err: Error, c: Context): Response {
+  if (!(err instanceof P2posError) && isDiskFull(err)) err = diskFull(err);
   if (err instanceof RangeNotSatisfiableError) {
     c.header("Content-Range", `bytes */${err.size}`);
   }
@@ -86,6 +90,12 @@ export function handleError(err: Error, c: Context): Response {
   return c.json(errorBody("internal", "The node hit an unexpected error; see its log"), 500);
 }
 
+/** A write refused for lack of space: a warning (not a stack), answered 507. */
+function diskFull(err: unknown): StorageFullError {
+  log.warn("Disk full: a write was refused", { reason: (err as Error)?.message });
+  return new StorageFullError({ cause: err });
+}
+
 /** Hono `notFound` handler for API paths. */
 export function notFoundBody(path: string): ErrorBody {
   return errorBody("not_found", `No route for ${path}`);
@@ -98,6 +108,7 @@ export function notFoundBody(path: string): ErrorBody {
  */
 export function bodyFailure(err: unknown, what: string): P2posError {
   if (err instanceof P2posError) return err;
+  if (isDiskFull(err)) return diskFull(err);
   log.warn(`${what} interrupted`, { reason: (err as Error)?.message });
   return new P2posError(
     "upload_interrupted",

@@ -20,6 +20,8 @@ export interface NodeProcess {
   nodeId: string;
   /** The node's process id (for tests that pause it with SIGSTOP/SIGCONT). */
   pid: number;
+  /** Settles when the process exits, by itself (a fault point) or stopped. */
+  exited: Promise<Deno.CommandStatus>;
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
@@ -74,6 +76,7 @@ export async function startNode(options: StartOptions = {}): Promise<NodeProcess
     dataDir,
     nodeId,
     pid: p.pid,
+    exited: p.child.status,
     setupCode: setup?.[1],
     output: p.output,
     stop: p.stop,

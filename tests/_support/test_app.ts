@@ -29,6 +29,8 @@ export interface TestApp {
   sessions: SessionStore;
   /** Moves the injected clock (sessions, challenges, records). */
   advance(ms: number): void;
+  /** How far the injected clock is ahead of the real one. */
+  offsetMs(): number;
   dir: string;
   db: IndexDb;
   blobs: BlobStore;
@@ -39,14 +41,21 @@ export interface TestApp {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+export interface TestAppPlace {
+  /** An existing data dir to open (a copy of another test app's), else a fresh temp dir. */
+  dir?: string;
+  /** Where the injected clock starts, ahead of the real one. @default 0 */
+  offsetMs?: number;
+}
+
 export async function makeTestApp(
   config: Partial<ResolvedNodeConfig> = {},
   sessionOptions: SessionOptions = {},
-  appOptions: { buildId?: () => string } = {},
+  appOptions: { buildId?: () => string } & TestAppPlace = {},
 ): Promise<TestApp> {
-  let offset = 0;
+  let offset = appOptions.offsetMs ?? 0;
   const now = () => Date.now() + offset;
-  const dir = await Deno.makeTempDir({ prefix: "p2pos-app-" });
+  const dir = appOptions.dir ?? await Deno.makeTempDir({ prefix: "p2pos-app-" });
   const { key: nodeKey } = await loadOrCreateNodeKey(`${dir}/node.key`);
   const db = await IndexDb.open(`${dir}/index.db`);
   const blobs = await FsBlobStore.open(dir);
@@ -83,6 +92,7 @@ export async function makeTestApp(
     records,
     sessions,
     advance: (ms) => (offset += ms),
+    offsetMs: () => offset,
     config: resolved,
     origins,
     async [Symbol.asyncDispose]() {

@@ -41,13 +41,19 @@ export interface Cluster {
 /**
  * Starts `names.length` nodes; the first creates the family, the others are paired to it.
  * `env` applies to every node, `perNode[i]` to the i-th only. The nodes belong to `rig` when
- * one is given (the test's own), else to a rig the cluster's disposal ends.
+ * one is given (the test's own), else to a rig the cluster's disposal ends. `dataDirs[i]` puts
+ * the i-th node's data somewhere else than a fresh temp dir; `started` runs once the nodes
+ * listen, before the family is made (to point a proxy at them).
  */
 export async function startCluster(
   names: string[],
   env: Record<string, string> = {},
   perNode: Record<string, string>[] = [],
-  options: { rig?: Rig } = {},
+  options: {
+    rig?: Rig;
+    dataDirs?: (string | undefined)[];
+    started?: (nodes: NodeProcess[]) => void;
+  } = {},
 ): Promise<Cluster> {
   const rig = options.rig ?? new Rig();
   const dispose = async () => {
@@ -55,8 +61,14 @@ export async function startCluster(
   };
   try {
     const nodes = await Promise.all(
-      names.map((_, i) => rig.node({ env: { ...FAST_ENV, ...env, ...perNode[i] } })),
+      names.map((_, i) =>
+        rig.node({
+          dataDir: options.dataDirs?.[i],
+          env: { ...FAST_ENV, ...env, ...perNode[i] },
+        })
+      ),
     );
+    options.started?.(nodes);
     const [first, ...rest] = nodes;
     const admin = await createFamily(
       { url: first.url, setupCode: first.setupCode! },

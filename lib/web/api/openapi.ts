@@ -43,7 +43,8 @@ export const JSON_BODIES: Record<string, z.ZodType> = {
 
 interface Op {
   summary: string;
-  auth?: false;
+  /** false: no session needed; "node": a family node's signed request (PROTOCOL §2). */
+  auth?: false | "node";
   body?: string;
   ok?: string;
 }
@@ -153,9 +154,29 @@ function bodySchema(key: string, op: Op): Record<string, unknown> {
   return schema;
 }
 
+/** Every node-to-node route (docs/PROTOCOL.md §3): signed requests from family nodes only. */
+export const INTERNAL_OPERATIONS: Record<string, Op> = {
+  "GET /internal/v1/hello": { summary: "Who the node is, its feed, its storage", auth: "node" },
+  "GET /internal/v1/records": { summary: "The record feed after ?after=", auth: "node" },
+  "POST /internal/v1/records": { summary: "Push a page of the caller's feed", auth: "node" },
+  "GET /internal/v1/inventory": { summary: "Blob ids held, a page at a time", auth: "node" },
+  "POST /internal/v1/blobs/have": { summary: "Which of {ids} the node holds", auth: "node" },
+  "POST /internal/v1/blobs/offer": { summary: "Blobs the caller holds, to pull", auth: "node" },
+  "PUT /internal/v1/blobs/{id}": { summary: "Push a blob (422 on hash mismatch)", auth: "node" },
+  "GET /internal/v1/blobs/{id}": { summary: "Pull a blob", auth: "node" },
+  "POST /internal/v1/blobs/{id}/proof": {
+    summary: "Proof of possession: SHA-256(nonce ‖ blob)",
+    auth: "node",
+  },
+  "POST /internal/v1/bootstrap": {
+    summary: "A fresh node takes the family's trust records (pairing)",
+    auth: "node",
+  },
+};
+
 export function openApiDocument(extra: Record<string, Op> = {}): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const [key, op] of Object.entries({ ...OPERATIONS, ...extra })) {
+  for (const [key, op] of Object.entries({ ...OPERATIONS, ...INTERNAL_OPERATIONS, ...extra })) {
     const [method, path] = key.split(" ");
     const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
       name: m[1],
@@ -168,6 +189,7 @@ export function openApiDocument(extra: Record<string, Op> = {}): Record<string, 
       summary: op.summary,
       ...(params.length ? { parameters: params } : {}),
       ...(op.auth === false ? { security: [] } : {}),
+      ...(op.auth === "node" ? { security: [{ nodeSignature: [] }] } : {}),
       ...(JSON_BODIES[key]
         ? {
           requestBody: {
@@ -221,6 +243,12 @@ export function openApiDocument(extra: Record<string, Op> = {}): Record<string, 
           type: "apiKey",
           in: "cookie",
           name: "__Host-p2pos_session_<first 8 characters of the node id>",
+        },
+        nodeSignature: {
+          type: "apiKey",
+          in: "header",
+          name: "p2pos-signature",
+          description: "Ed25519 signature by a family node's key over the request (PROTOCOL §2)",
         },
       },
       schemas: {

@@ -9,7 +9,7 @@ function nested(levels: number): JsonValue {
   return value;
 }
 
-Deno.test("POST /v1/records answers 400 for a record nested at the depth limit, one past it, and far beyond", async () => {
+Deno.test("POST /v1/records answers 400 for a record nested at the depth limit, one past it, far beyond, and for lone surrogates in its id or hlc", async () => {
   await using t = await makeTestApp();
   const alice = await setupFamily(t);
   const atLimit = signed(t, alice, "album", randomId(), { deep: nested(63) });
@@ -23,6 +23,14 @@ Deno.test("POST /v1/records answers 400 for a record nested at the depth limit, 
     ["one level past it", deep(65), /nested deeper than 64/],
     ["far beyond", deep(200_000), /nested deeper than 64/],
   ];
+  // A lone surrogate in the id or the stamp: JSON carries it, canonical JSON refuses it.
+  const surrogate = (field: string) =>
+    JSON.stringify({ records: [{ ...atLimit, [field]: "SURROGATE" }] })
+      .replace('"SURROGATE"', '"\\ud800"');
+  cases.push(
+    ["a lone surrogate in the id", surrogate("id"), /"id" must be well-formed text/],
+    ["a lone surrogate in the hlc", surrogate("hlc"), /"hlc" must be well-formed text/],
+  );
   for (const [what, body, message] of cases) {
     const res = await t.app.request("/v1/records", {
       method: "POST",
