@@ -1,8 +1,9 @@
 /**
  * This node's side of the exchanges a peer starts (PROTOCOL §3, called by lib/web/internal):
  * hello, the record feed and pushed records, the blob inventory, pushed and offered blobs,
- * blob reads, proofs of possession, and the family handed over at pairing. The engine that
- * starts exchanges itself is lib/replication/replicator.ts; both share its stores and queues.
+ * blob reads, proofs of possession, and the family handed over at pairing. The exchanges this
+ * node starts itself are lib/replication/peer_sync.ts; lib/replication/replicator.ts builds
+ * both, and they share its stores and queues.
  */
 
 import { ConflictError, IntegrityError } from "../core/errors.ts";
