@@ -267,6 +267,8 @@ export class Replicator {
     this.#tasks.clear();
     clearTimeout(this.#pushTimer);
     clearTimeout(this.#statusTimer);
+    // Cancelled, so not pending: a later start() schedules them again.
+    this.#pushTimer = this.#statusTimer = undefined;
     for (const u of this.#unsubscribe.splice(0)) u();
     await this.worker.stop();
     const running = [this.#counting, ...this.#sync.inFlight()];

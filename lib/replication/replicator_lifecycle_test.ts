@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { KindRegistry } from "../core/record_kinds.ts";
 import { FsBlobStore, IndexDb, RecordLog } from "../store/mod.ts";
 import { Replicator } from "./replicator.ts";
+import { ObservedBlobStore } from "./observed_blob_store.ts";
+import { blobId } from "../crypto/mod.ts";
 
 Deno.test("stop() waits for the count of the store that start() began", async () => {
   const dir = await Deno.makeTempDir({ prefix: "p2pos-replicator-" });
@@ -41,6 +43,54 @@ Deno.test("stop() waits for the count of the store that start() began", async ()
     release();
     await stopping;
     assert.equal(counted, true, "the count ended before stop() returned");
+  } finally {
+    db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("A replicator stopped while a status event was pending sends status events after it starts again", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "p2pos-replicator-" });
+  const db = await IndexDb.open(":memory:");
+  try {
+    const blobs = new ObservedBlobStore(await FsBlobStore.open(dir));
+    const kinds = new KindRegistry();
+    const replicator = new Replicator({
+      db,
+      blobs,
+      records: new RecordLog(db, kinds),
+      kinds,
+      self: { nodeId: "self", publicKey: new Uint8Array(32) },
+      transports: [],
+    });
+    const statuses: number[] = [];
+    replicator.events.on((e) => {
+      if (e.type === "status") statuses.push(Date.now());
+    });
+    const store = async (text: string) => {
+      const bytes = new TextEncoder().encode(text);
+      await blobs.put(await blobId(bytes), new Blob([bytes]).stream());
+    };
+    replicator.start();
+    await store("first");
+    // Stopped before the coalesced status event fires (it waits 250 ms).
+    await replicator.stop();
+    replicator.start();
+    const next = new Promise<void>((resolve) => {
+      const off = replicator.events.on((e) => {
+        if (e.type === "status") off(), resolve();
+      });
+    });
+    await store("second");
+    let bound: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      next,
+      new Promise((_, reject) =>
+        bound = setTimeout(() => reject(new Error("no status event within 10 s")), 10_000)
+      ),
+    ]).finally(() => clearTimeout(bound));
+    assert.equal(statuses.length, 1, "one status event, after the restart");
+    await replicator.stop();
   } finally {
     db.close();
     await Deno.remove(dir, { recursive: true });
