@@ -2,19 +2,29 @@
  * For the vault's unit tests: a family's log in a real SQLite file, with a real blob store
  * beside it. Records are really signed by members' keys and stored through the record log
  * with every kind's rules, so a test can only put the vault in a state the family could
- * reach. Uses lib/crypto, lib/core, lib/store and lib/vault only.
+ * reach; this node's key is a real node key file. Uses lib/crypto, lib/core, lib/store and
+ * lib/vault only (a source file here, so no test helper).
  */
 
-import { blobId, deriveIdentity, newSeed, signRecord, toBase64Url } from "../crypto/mod.ts";
+import {
+  blobId,
+  deriveIdentity,
+  newSeed,
+  type SignedRecord,
+  signRecord,
+  toBase64Url,
+} from "../crypto/mod.ts";
 import { HybridClock } from "../core/hlc.ts";
 import type { Origin } from "../core/record_kinds.ts";
-import type { SignedRecord } from "../crypto/mod.ts";
-import { FsBlobStore, IndexDb, RecordLog } from "../store/mod.ts";
-import { newNodeSigner } from "../../tests/_support/node_signer.ts";
-import type { NodeSigner } from "../core/transport.ts";
+import {
+  FsBlobStore,
+  IndexDb,
+  loadOrCreateNodeKey,
+  type NodeKey,
+  RecordLog,
+} from "../store/mod.ts";
 import type { BlobRef } from "../core/album_shapes.ts";
-import type { GrantBody, PhotoBody } from "./album_kinds.ts";
-import { grantId } from "./album_kinds.ts";
+import { type GrantBody, grantId, type PhotoBody } from "./album_kinds.ts";
 import { createKindRegistry } from "./kinds.ts";
 import { issueUploadReceipt } from "./upload_receipt.ts";
 
@@ -49,44 +59,56 @@ export class FamilyLog implements AsyncDisposable {
   time = Date.UTC(2026, 0, 1);
   readonly #hlc = new HybridClock(() => this.time);
 
+  /** The family's records, judged by every kind's rules at this node's clock. */
+  readonly records: RecordLog;
+
   private constructor(
     readonly dir: string,
     readonly db: IndexDb,
     readonly blobs: FsBlobStore,
-    readonly records: RecordLog,
-    readonly node: NodeSigner,
+    readonly node: NodeKey,
     readonly founder: Person,
-  ) {}
+  ) {
+    this.records = new RecordLog(db, createKindRegistry(), () => this.time);
+  }
 
   /** A family founded by one admin, with this node's own node record (it signs receipts). */
   static async open(): Promise<FamilyLog> {
     const dir = await Deno.makeTempDir({ prefix: "p2pos-vault-" });
-    const db = await IndexDb.open(`${dir}/index.sqlite`);
-    const blobs = await FsBlobStore.open(`${dir}/blobs`);
-    let log!: FamilyLog;
-    const records = new RecordLog(db, createKindRegistry(), () => log.time);
-    log = new FamilyLog(dir, db, blobs, records, await newNodeSigner(), person());
-    const f = log.founder;
-    const family = {
-      founder: f.key,
-      epoch: 0,
-      keyId: "0".repeat(64),
-      name: SEALED_NAME.sealed,
-      keys: null,
-    };
-    log.put(f, "family", randomId(), family, { via: "peer", nodeId: "setup" });
-    log.put(f, "member", f.key, {
-      x25519: f.x25519,
-      name: SEALED_NAME,
-      role: "admin",
-      removed: false,
+    const db = await IndexDb.open(`${dir}/index.sqlite`).catch(async (err) => {
+      await Deno.remove(dir, { recursive: true });
+      throw err;
     });
-    log.put(f, "node", log.node.nodeId, {
-      publicKey: toBase64Url(log.node.publicKey),
-      name: "Oak",
-      removed: false,
-    });
-    return log;
+    try {
+      const blobs = await FsBlobStore.open(`${dir}/blobs`);
+      const { key } = await loadOrCreateNodeKey(`${dir}/node.key`);
+      const log = new FamilyLog(dir, db, blobs, key, person());
+      const f = log.founder;
+      const family = {
+        founder: f.key,
+        epoch: 0,
+        keyId: "0".repeat(64),
+        name: SEALED_NAME.sealed,
+        keys: null,
+      };
+      log.put(f, "family", randomId(), family, { via: "peer", nodeId: "setup" });
+      log.put(f, "member", f.key, {
+        x25519: f.x25519,
+        name: SEALED_NAME,
+        role: "admin",
+        removed: false,
+      });
+      log.put(f, "node", log.node.nodeId, {
+        publicKey: toBase64Url(log.node.publicKey),
+        name: "Oak",
+        removed: false,
+      });
+      return log;
+    } catch (err) {
+      db.close();
+      await Deno.remove(dir, { recursive: true });
+      throw err;
+    }
   }
 
   /** `author`'s signed record, following the log's heads. */

@@ -100,6 +100,7 @@ Deno.test("AlbumQueries: an album's live photos page by id, and its count follow
   const rest = queries.photos(album, first.next!, 10);
   assert.deepEqual(rest.photos.map((p) => p.id), sorted.slice(3));
   assert.equal(rest.next, null);
+  assert.equal(queries.photos(album, first.next!, 2).next, null, "a full last page is the last");
   assert.equal(queries.albumsFor(ann.key)[0].photoCount, 4);
   // Another album's photos are never on this album's pages.
   const other = log.album(ann);

@@ -114,10 +114,11 @@ Deno.test("BlobAccess: nobody gains a read by naming someone else's blob in her 
   access.recordUploader(anns.id, ann.key, log.time);
   // Dan learned the blob's id and size (and even Ann's receipt) and owns an album of his own.
   const his = log.album(dan);
+  const own = await log.upload(dan, new TextEncoder().encode("Dan's metadata"));
   const forged = { ...anns, receipt: await log.receipt(dan, anns.id, 1) };
   for (const ref of [anns, { id: anns.id, size: anns.size }, forged]) {
     assert.throws(
-      () => log.put(dan, "photo", randomId(), log.photoBody(his, dan, [ref, null, ref])),
+      () => log.put(dan, "photo", randomId(), log.photoBody(his, dan, [ref, null, own])),
       (e) => e instanceof ForbiddenError && /upload receipt/.test(e.message),
     );
   }
