@@ -191,7 +191,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
       await new Promise((r) => setTimeout(r, 500));
     }
-    if (convergedMs === undefined) finding("the three nodes did not converge within 300 s");
+    if (convergedMs === undefined) {
+      // Say what differs, so the finding can be followed up: per node, what the others hold
+      // that it lacks, and acknowledged items it lacks.
+      const files = await Promise.all(nodes.map((n) => blobFiles(n.dataDir)));
+      const recs = nodes.map((n) => recordsOf(n.dataDir));
+      const allBlobs = new Set(files.flatMap((f) => [...f.keys()]));
+      const allRecs = new Map(recs.flatMap((r) => [...r]));
+      const gaps = nodes.map((_, i) => {
+        const lacks = [...allBlobs].filter((id) => !files[i].has(id));
+        const ackedLacks = [...ackedBlobs].filter((id) => !files[i].has(id));
+        const recLacks = [...allRecs.keys()].filter((k) => !recs[i].has(k));
+        const recDiffers = [...recs[i]].filter(([k, v]) => allRecs.get(k) !== v);
+        return `${NAMES[i]}: lacks ${lacks.length} blobs (${ackedLacks.length} acknowledged; ` +
+          `e.g. ${lacks.slice(0, 2).join(", ") || "none"}), lacks ${recLacks.length} records ` +
+          `(e.g. ${recLacks.slice(0, 2).join(", ") || "none"}), ${recDiffers.length} differ`;
+      });
+      finding(`the three nodes did not converge within 300 s — ${gaps.join("; ")}`);
+    }
     for (const [i, n] of nodes.entries()) {
       const files = await blobFiles(n.dataDir);
       const bad = await verifier.bad(n.dataDir, files.keys());
