@@ -234,6 +234,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await family.checkAccess();
   } finally {
     clearInterval(sampler);
+    await restarting?.catch(() => {});
+    // Restarted nodes are not the cluster's own processes: stop them too, so none outlives the run.
+    await Promise.allSettled(nodes.map((n) => n.stop()));
     await cluster[Symbol.asyncDispose]();
   }
 
