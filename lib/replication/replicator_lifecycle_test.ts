@@ -1,9 +1,22 @@
 import assert from "node:assert/strict";
 import { KindRegistry } from "../core/record_kinds.ts";
-import { FsBlobStore, IndexDb, RecordLog } from "../store/mod.ts";
+import { type BlobStore, FsBlobStore, IndexDb, RecordLog } from "../store/mod.ts";
 import { Replicator } from "./replicator.ts";
 import { ObservedBlobStore } from "./observed_blob_store.ts";
 import { blobId } from "../crypto/mod.ts";
+
+/** A replicator of a node with no peers, over `db` and `blobs`. */
+function replicatorOver(db: IndexDb, blobs: BlobStore): Replicator {
+  const kinds = new KindRegistry();
+  return new Replicator({
+    db,
+    blobs,
+    records: new RecordLog(db, kinds),
+    kinds,
+    self: { nodeId: "self", publicKey: new Uint8Array(32) },
+    transports: [],
+  });
+}
 
 Deno.test("stop() waits for the count of the store that start() began", async () => {
   const dir = await Deno.makeTempDir({ prefix: "p2pos-replicator-" });
@@ -26,15 +39,7 @@ Deno.test("stop() waits for the count of the store that start() began", async ()
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const kinds = new KindRegistry();
-    const replicator = new Replicator({
-      db,
-      blobs,
-      records: new RecordLog(db, kinds),
-      kinds,
-      self: { nodeId: "self", publicKey: new Uint8Array(32) },
-      transports: [],
-    });
+    const replicator = replicatorOver(db, blobs);
     replicator.start();
     let stopped = false;
     const stopping = replicator.stop().then(() => stopped = true);
@@ -54,15 +59,7 @@ Deno.test("A replicator stopped while a status event was pending sends status ev
   const db = await IndexDb.open(":memory:");
   try {
     const blobs = new ObservedBlobStore(await FsBlobStore.open(dir));
-    const kinds = new KindRegistry();
-    const replicator = new Replicator({
-      db,
-      blobs,
-      records: new RecordLog(db, kinds),
-      kinds,
-      self: { nodeId: "self", publicKey: new Uint8Array(32) },
-      transports: [],
-    });
+    const replicator = replicatorOver(db, blobs);
     const statuses: number[] = [];
     replicator.events.on((e) => {
       if (e.type === "status") statuses.push(Date.now());
