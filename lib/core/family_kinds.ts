@@ -23,8 +23,9 @@
  *   family key is wrapped to it, `family_key`); afterwards only revoked. It dies
  *   with its admin's right.
  *
- * Every right is judged on the records in force when the record arrives, which include
- * everything it follows. Removing a member, demoting an admin or withdrawing an invite ends
+ * Every right is judged on what the record follows: members, invites, nodes and family keys
+ * as they stood among its ancestors (lib/store/record_log.ts), the same on every node whatever
+ * else arrived first. Removing a member, demoting an admin or withdrawing an invite ends
  * a right: the family log voids what used it without having seen the change
  * (`revokes`, see lib/store/record_log.ts and docs/SECURITY.md "The family log").
  *

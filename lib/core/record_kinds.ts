@@ -68,8 +68,10 @@ export interface RecordKind<B> {
   parseBody(body: unknown): B;
   /**
    * Throws ForbiddenError (or ValidationError) when `record` may not be stored. Judged on
-   * the records in force when it arrives: a record arrives only after every record it
-   * follows (its `prev`), so they are part of what it is judged on.
+   * what it follows (its `prev`, which always arrives first): `view` reads records of the
+   * kinds that grant or end rights (those with `withdraws` or `revokes`) as they stood among
+   * its ancestors, and other kinds as they are in force. From a browser, it is judged on the
+   * records in force as well.
    */
   authorize(
     record: TypedRecord<B>,

@@ -3,13 +3,16 @@
  * {@link RecordLog.apply}, which checks, in this order and before anything is
  * stored: the envelope and Ed25519 signature (lib/crypto), the kind and its
  * body schema, the HLC, that every record it follows (`prev`) is already here
- * and older, and the kind's authorization rule on the records in force. A
- * batch is one transaction: all or nothing.
+ * and older, and the kind's authorization rule. A batch is one transaction:
+ * all or nothing.
  *
  * The family log (docs/SECURITY.md): every version of every record is kept as
  * a link naming the links its author's node held when it was made. Records
- * arrive only after what they follow, so each is judged on the records its
- * author had seen plus whatever else arrived first. A record that ends a right
+ * arrive only after what they follow, so each is judged on the rights its
+ * author had seen: records of the kinds that grant or end rights are read as
+ * they stood among its ancestors, never as whatever else arrived first made
+ * them here, so every node reaches the same verdict (a browser's record must
+ * also pass on the records in force where it is made). A record that ends a right
  * (a removal, a demotion, an un-share, a withdrawn invite) voids every link
  * that used the right and that it had not seen: made at the same time on
  * another node, or later with a backdated place in the log. A member's own
@@ -124,6 +127,14 @@ export interface RecordLogOptions {
   linked?: boolean;
 }
 
+/** A valid version of a record, as {@link RecordLog} settles among them. */
+interface Version<B> {
+  hash: string;
+  seq: number;
+  rights: string[];
+  record: TypedRecord<B>;
+}
+
 interface LinkRow {
   hash: string;
   seq: number;
@@ -139,6 +150,14 @@ export class RecordLog implements RecordView {
   #pending: { record: SignedRecord; seq: number }[] = [];
   /** While judging a stored link again: only links stored before it are visible. */
   #horizon = Number.MAX_SAFE_INTEGER;
+  /**
+   * While judging a record from a peer: the rights frontier of what it follows. Records of
+   * kinds that grant or end rights are then read as they stood among its ancestors, so the
+   * verdict is the same on every node, whatever else arrived first (see {@link #causal}).
+   */
+  #frontier: string[] | undefined;
+  /** Rights links among the ancestors of a frontier, by frontier (reset at each apply). */
+  #frontierSeen = new Map<string, Set<string>>();
 
   constructor(
     private readonly index: IndexDb,
@@ -180,12 +199,19 @@ export class RecordLog implements RecordView {
   }
 
   get<B = unknown>(kind: string, id: string): TypedRecord<B> | undefined {
+    if (this.#frontier && this.#tracks(kind)) return this.#causal<B>(kind, [id])[0];
     const row = this.index.db.prepare("SELECT json FROM records WHERE kind = ? AND id = ?")
       .get(kind, id) as { json: string } | undefined;
     return row ? JSON.parse(row.json) : undefined;
   }
 
   list<B = unknown>(kind: string): TypedRecord<B>[] {
+    if (this.#frontier && this.#tracks(kind)) {
+      const ids = this.index.db.prepare(
+        "SELECT DISTINCT id FROM links WHERE kind = ? AND valid = 1 ORDER BY id",
+      ).all(kind) as { id: string }[];
+      return this.#causal<B>(kind, ids.map((r) => r.id));
+    }
     const rows = this.index.db.prepare("SELECT json FROM records WHERE kind = ? ORDER BY id")
       .all(kind) as { json: string }[];
     return rows.map((r) => JSON.parse(r.json));
@@ -193,6 +219,16 @@ export class RecordLog implements RecordView {
 
   find<B = unknown>(kind: string, field: string, value: string): TypedRecord<B>[] {
     if (!FIELD.test(field)) throw new TypeError(`Cannot query records by field "${field}"`);
+    if (this.#frontier && this.#tracks(kind)) {
+      // Ids with a version that has the value; then whether the version in force has it.
+      const ids = this.index.db.prepare(
+        `SELECT DISTINCT id FROM links WHERE kind = ? AND valid = 1
+         AND json_extract(json, '$.body.${field}') = ? ORDER BY id`,
+      ).all(kind, value) as { id: string }[];
+      return this.#causal<B>(kind, ids.map((r) => r.id)).filter((r) =>
+        (r.body as Record<string, unknown>)[field] === value
+      );
+    }
     const indexed = FIELD_INDEX[field] ? `INDEXED BY ${FIELD_INDEX[field]}` : "";
     const rows = this.index.db.prepare(
       `SELECT json FROM records ${indexed} WHERE kind = ? AND json_extract(json, '$.body.${field}') = ?`,
@@ -201,7 +237,59 @@ export class RecordLog implements RecordView {
   }
 
   versions<B = unknown>(kind: string, id: string): TypedRecord<B>[] {
-    return this.#versions<B>(kind, id, this.#horizon - 1).map((v) => v.record);
+    let all = this.#versions<B>(kind, id, this.#horizon - 1);
+    if (this.#frontier && this.#tracks(kind)) {
+      const seen = this.#seenByFrontier();
+      all = all.filter((v) => seen.has(v.hash));
+    }
+    return all.map((v) => v.record);
+  }
+
+  /**
+   * The versions in force of records `ids` of a rights kind as they stood among the ancestors
+   * of the record being judged (its frontier): the same rule as {@link #settle}, on the
+   * versions it had seen. Ids with no such version are left out.
+   */
+  #causal<B>(kind: string, ids: string[]): TypedRecord<B>[] {
+    const seen = this.#seenByFrontier();
+    const out: TypedRecord<B>[] = [];
+    for (const id of ids) {
+      const all = this.#versions<B>(kind, id, this.#horizon - 1).filter((v) => seen.has(v.hash));
+      const winner = this.#winner(kind, all);
+      if (winner) out.push(winner.record);
+    }
+    return out;
+  }
+
+  /** Every rights link among the ancestors of the frontier being judged (and the frontier). */
+  #seenByFrontier(): Set<string> {
+    const frontier = this.#frontier ?? [];
+    const key = frontier.join(",");
+    let seen = this.#frontierSeen.get(key);
+    if (seen) return seen;
+    seen = new Set<string>();
+    const stack = [...frontier];
+    while (stack.length) {
+      const h = stack.pop()!;
+      if (seen.has(h)) continue;
+      seen.add(h);
+      const link = this.#link(h);
+      if (link) stack.push(...link.rights);
+    }
+    if (this.#frontierSeen.size >= 64) this.#frontierSeen.clear();
+    this.#frontierSeen.set(key, seen);
+    return seen;
+  }
+
+  /** Judges `fn` as of `frontier` (a record from a peer), or on the records in force. */
+  #judgedAt<T>(frontier: string[] | undefined, fn: () => T): T {
+    const before = this.#frontier;
+    this.#frontier = frontier;
+    try {
+      return fn();
+    } finally {
+      this.#frontier = before;
+    }
   }
 
   precedes(a: string, b: string): boolean {
@@ -304,6 +392,7 @@ export class RecordLog implements RecordView {
    */
   apply(records: unknown[], origin: Origin): ApplyResult[] {
     this.#pending = [];
+    this.#frontierSeen.clear();
     let results: ApplyResult[];
     try {
       results = this.index.tx(() => records.map((raw, i) => this.#applyOne(raw, origin, i)));
@@ -413,7 +502,14 @@ export class RecordLog implements RecordView {
     }
     this.#checkPrev(record, where(record));
     const rights = this.#rightsFrom(record.prev ?? []);
-    this.#authorize(kind, typed, previous, origin, where(record));
+    // From a peer, rights are read as they stood among the record's ancestors: what else
+    // reached this node first must not change the verdict. From a browser, on the records in
+    // force here too: a record this node takes must stand on every node that judges it so.
+    if (origin.via !== "peer") this.#authorize(kind, typed, previous, origin, where(record));
+    this.#judgedAt(rights, () => {
+      const before = this.get(record.kind, record.id);
+      this.#authorize(kind, typed, before, origin, where(record));
+    });
     this.#checkNotRevoked(kind, typed, rights, Number.MAX_SAFE_INTEGER, where(record));
     const seq = this.#insert(hash, record, rights);
     const settled = this.#settle(record.kind, record.id, seq);
@@ -652,7 +748,7 @@ export class RecordLog implements RecordView {
   // --- which version is in force --------------------------------------------------------
 
   /** Valid versions of a record stored up to `maxSeq`, oldest first by stamp. */
-  #versions<B>(kind: string, id: string, maxSeq: number) {
+  #versions<B>(kind: string, id: string, maxSeq: number): Version<B>[] {
     const rows = this.index.db.prepare(
       `SELECT hash, seq, json, rights FROM links
        WHERE kind = ? AND id = ? AND valid = 1 AND seq <= ?`,
@@ -677,16 +773,7 @@ export class RecordLog implements RecordView {
    */
   #settle(kind: string, id: string, maxSeq: number, phases = true): string | undefined {
     const def = this.kinds.get(kind);
-    const all = this.#versions<unknown>(kind, id, maxSeq);
-    let candidates = all;
-    if (def?.withdraws && this.#linked) {
-      const withdraws = (v: (typeof all)[number]) => def.withdraws!(def.parseBody(v.record.body));
-      const standing = all.filter((w) =>
-        withdraws(w) && !all.some((v) => !withdraws(v) && this.#seenBy(w.hash, v.rights))
-      );
-      if (standing.length) candidates = standing;
-    }
-    const winner = candidates.at(-1);
+    const winner = this.#winner(kind, this.#versions<unknown>(kind, id, maxSeq));
     const before = this.index.db.prepare("SELECT hash FROM records WHERE kind = ? AND id = ?")
       .get(kind, id) as { hash: string } | undefined;
     if (!winner) {
@@ -723,6 +810,23 @@ export class RecordLog implements RecordView {
       this.#notePhase(kind, id, def.phase(def.parseBody(winner.record.body)));
     }
     return winner.hash;
+  }
+
+  /**
+   * Which of a record's valid versions (oldest first by stamp) is in force: the last writer —
+   * except that a version which withdraws wins over every version that had not seen it.
+   */
+  #winner<B>(kind: string, all: Version<B>[]): Version<B> | undefined {
+    const def = this.kinds.get(kind);
+    let candidates = all;
+    if (def?.withdraws && this.#linked) {
+      const withdraws = (v: Version<B>) => def.withdraws!(def.parseBody(v.record.body));
+      const standing = all.filter((w) =>
+        withdraws(w) && !all.some((v) => !withdraws(v) && this.#seenBy(w.hash, v.rights))
+      );
+      if (standing.length) candidates = standing;
+    }
+    return candidates.at(-1);
   }
 
   /** A cache kind keeps only its version in force: nothing follows the others. */
@@ -797,9 +901,12 @@ export class RecordLog implements RecordView {
         const typed = { ...record, body: kind.parseBody(record.body) } as TypedRecord<unknown>;
         const where = `${record.kind} ${record.id.slice(0, 60)}`;
         this.#horizon = row.seq;
+        const rights = JSON.parse(row.rights) as string[];
         try {
-          kind.authorize(typed, this.get(record.kind, record.id), this, ORIGIN_REJUDGE);
-          this.#checkNotRevoked(kind, typed, JSON.parse(row.rights), row.seq, where);
+          this.#judgedAt(rights, () => {
+            kind.authorize(typed, this.get(record.kind, record.id), this, ORIGIN_REJUDGE);
+          });
+          this.#checkNotRevoked(kind, typed, rights, row.seq, where);
         } catch (err) {
           if (!(err instanceof ForbiddenError) && !(err instanceof ValidationError)) throw err;
           this.#void([row]);

@@ -20,8 +20,9 @@
  * - tombstone (id `photo.<photo id>`): deletes a photo; by the owner or the
  *   photo's uploader while they may still contribute.
  *
- * Rights are judged on the records in force when a record arrives, which include
- * everything it follows in the family log. Un-sharing (a grant revoked, or turned
+ * Rights are judged on what a record follows in the family log: grants and members
+ * as they stood among its ancestors (lib/store/record_log.ts), so every node gives
+ * the same verdict whatever else it received first. Un-sharing (a grant revoked, or turned
  * into a viewer's) ends a contributor's right: the log voids the photos and
  * deletions she made in that album without the un-share having seen them.
  */
