@@ -1,13 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import {
-  deriveIdentity,
-  fromBase64Url,
-  newSeed,
-  openName,
-  recordHash,
-  seedToMnemonic,
-  toBase64Url,
-} from "../lib/crypto/mod.ts";
+import { fromBase64Url, openName } from "../lib/crypto/mod.ts";
 import { api, messageOf } from "../lib/web/browser/api.ts";
 import type {
   FamilyKeyRecordBody,
@@ -16,21 +8,13 @@ import type {
   Role,
 } from "../lib/web/browser/api_types.ts";
 import { type FamilyKeys, openInvite } from "../lib/web/browser/family_keys.ts";
-import {
-  type IdentityMeta,
-  identityMeta,
-  saveIdentity,
-  type UnlockedIdentity,
-} from "../lib/web/browser/keystore.ts";
+import { type IdentityMeta, identityMeta } from "../lib/web/browser/keystore.ts";
 import { MAX_PERSON_NAME, personNameProblem } from "../lib/web/browser/names.ts";
-import { makeSignedRecord, syncClock } from "../lib/web/browser/records.ts";
-import { BackupWords } from "../lib/web/browser/ui/BackupWords.tsx";
-import { ConfirmWords } from "../lib/web/browser/ui/ConfirmWords.tsx";
-import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
-import { useFocusOnChange, useInsecureContext } from "../lib/web/browser/ui/hooks.ts";
+import { following } from "../lib/web/browser/new_member.ts";
+import { makeSignedRecord } from "../lib/web/browser/records.ts";
 import { fillNameSlots } from "../lib/web/browser/ui/name_slots.ts";
-import { SecureContextNotice } from "../lib/web/browser/ui/SecureContextNotice.tsx";
-import { StepProgress } from "../lib/web/browser/ui/StepProgress.tsx";
+import { NameField } from "../lib/web/browser/ui/NameField.tsx";
+import { LastStep, TryAgain, useKeyWizard, WizardHead, WordsSteps } from "./_key_wizard.tsx";
 
 /** What the join page shows of the family: ciphertext the link's fragment opens. */
 export interface SealedFamily {
@@ -74,17 +58,13 @@ const TITLES = [
  * key, and the family key wrapped for their own key, and joins.
  */
 export default function JoinFamily({ token, sealed, role, nodeId, prev, after }: Props) {
-  const insecure = useInsecureContext();
+  const wizard = useKeyWizard();
+  const { insecure } = wizard;
   const [opened, setOpened] = useState<Opened>({ state: "opening" });
-  const [step, setStep] = useState(0);
   const [name, setName] = useState("");
   const [showNameError, setShowNameError] = useState(false);
   const [existing, setExisting] = useState<IdentityMeta | undefined>();
   const [replaceExisting, setReplaceExisting] = useState(false);
-  const [seed, setSeed] = useState<Uint8Array | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-  const headingRef = useFocusOnChange<HTMLHeadingElement>(step);
 
   useEffect(() => {
     identityMeta().then(setExisting).catch(() => {});
@@ -97,78 +77,52 @@ export default function JoinFamily({ token, sealed, role, nodeId, prev, after }:
     });
   }, []);
 
-  const go = (next: number) => {
-    setError(undefined);
-    setStep(next);
-  };
-
   const familyName = opened.state === "open" ? opened.familyName : "the family";
   const nameProblem = personNameProblem(name);
   const submitName = (e: Event) => {
     e.preventDefault();
     setShowNameError(true);
     if (nameProblem || (existing && !replaceExisting) || opened.state !== "open") return;
-    setSeed(newSeed());
-    go(1);
+    wizard.newKey(1);
   };
 
   const join = async () => {
-    if (!seed || busy || opened.state !== "open") return;
-    setBusy(true);
-    go(3);
-    const keys = deriveIdentity(seed);
-    const memberKey = toBase64Url(keys.signingPublicKey);
-    const identity: UnlockedIdentity = {
-      meta: { memberKey, name: name.trim(), familyName, nodeId },
-      seed,
-      keys,
-    };
-    try {
-      await syncClock();
-      const x25519 = toBase64Url(keys.x25519PublicKey);
-      const body: MemberRecordBody = {
-        x25519,
-        name: await opened.keys.sealPersonName(name.trim()),
-        role: role as Role,
-        removed: false,
-        invite: token,
-      };
-      const record = await makeSignedRecord("member", memberKey, body, { identity, prev, after });
-      // The family key, wrapped for her own key: she reads names on any device from now on.
-      const familyKey = await makeSignedRecord(
-        "family_key",
-        x25519,
-        await opened.keys.wrapFor(x25519),
-        { identity, prev: [recordHash(record)], after: record.hlc },
-      );
-      await api("POST", "/v1/join", { record, familyKey });
-    } catch (err) {
-      setError(messageOf(err));
-      setBusy(false);
-      return;
-    }
-    try {
-      await saveIdentity(seed, { memberKey, name: name.trim(), familyName, nodeId });
-    } catch (err) {
-      setError(
-        `You joined ${familyName}, but this browser could not keep your key (${
-          messageOf(err)
-        }). Sign in with your 24 words.`,
-      );
-      setBusy(false);
-      return;
-    }
-    location.assign("/");
+    if (opened.state !== "open") return;
+    await wizard.finish({
+      step: 3,
+      meta: { name: name.trim(), familyName, nodeId },
+      done: `You joined ${familyName}`,
+      send: async ({ identity, memberKey, x25519 }) => {
+        const body: MemberRecordBody = {
+          x25519,
+          name: await opened.keys.sealPersonName(name.trim()),
+          role: role as Role,
+          removed: false,
+          invite: token,
+        };
+        const record = await makeSignedRecord("member", memberKey, body, {
+          identity,
+          prev,
+          after,
+        });
+        // The family key, wrapped for her own key: she reads names on any device from now on.
+        const familyKey = await makeSignedRecord(
+          "family_key",
+          x25519,
+          await opened.keys.wrapFor(x25519),
+          following(record, identity),
+        );
+        await api("POST", "/v1/join", { record, familyKey });
+      },
+    });
   };
 
-  const words = seed ? seedToMnemonic(seed).split(" ") : [];
   const roleText = role === "admin" ? "an admin" : "a member";
+  const step = wizard.step;
 
   return (
     <div class="wizard">
-      {insecure && <SecureContextNotice problem={insecure} />}
-      <StepProgress steps={STEPS} current={step} />
-      <h2 ref={headingRef} tabIndex={-1} class="wizard-title">{TITLES[step]}</h2>
+      <WizardHead wizard={wizard} steps={STEPS} titles={TITLES} />
 
       {step === 0 && opened.state === "problem" && (
         <div class="alert alert-warn" role="alert">
@@ -200,24 +154,16 @@ export default function JoinFamily({ token, sealed, role, nodeId, prev, after }:
               </label>
             </div>
           )}
-          <div class="field">
-            <label for="join-name">Your name</label>
-            <input
-              id="join-name"
-              maxLength={MAX_PERSON_NAME}
-              autocomplete="given-name"
-              value={name}
-              aria-invalid={showNameError && nameProblem ? "true" : undefined}
-              aria-describedby="join-name-hint"
-              onInput={(e) =>
-                setName((e.target as HTMLInputElement).value)}
-            />
-            <p class="hint" id="join-name-hint">
-              {showNameError && nameProblem
-                ? <span class="field-error">{nameProblem}</span>
-                : `You join ${familyName} as ${roleText}.`}
-            </p>
-          </div>
+          <NameField
+            id="join-name"
+            label="Your name"
+            maxLength={MAX_PERSON_NAME}
+            autocomplete="given-name"
+            value={name}
+            onInput={setName}
+            problem={showNameError ? nameProblem : undefined}
+            hint={`You join ${familyName} as ${roleText}.`}
+          />
           <div class="btn-row">
             <button
               type="submit"
@@ -230,26 +176,16 @@ export default function JoinFamily({ token, sealed, role, nodeId, prev, after }:
         </form>
       )}
 
-      {step === 1 && <BackupWords words={words} onBack={() => go(0)} onContinue={() => go(2)} />}
-
-      {step === 2 && <ConfirmWords words={words} onBack={() => go(1)} onConfirmed={join} />}
+      <WordsSteps wizard={wizard} at={1} onConfirmed={join} />
 
       {step === 3 && (
-        <div class="creating" aria-live="polite">
-          {error
-            ? (
-              <>
-                <ErrorAlert message={error} />
-                <div class="btn-row">
-                  <button type="button" class="btn btn-primary" onClick={join} disabled={busy}>
-                    Try again
-                  </button>
-                  <a class="btn" href="/">Go to the start page</a>
-                </div>
-              </>
-            )
-            : <p class="loading">Signing your membership and joining {familyName}…</p>}
-        </div>
+        <LastStep
+          error={wizard.error}
+          working={`Signing your membership and joining ${familyName}…`}
+        >
+          <TryAgain wizard={wizard} onClick={join} />
+          <a class="btn" href="/">Go to the start page</a>
+        </LastStep>
       )}
     </div>
   );

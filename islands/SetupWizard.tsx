@@ -1,28 +1,18 @@
 import { useState } from "preact/hooks";
-import {
-  deriveIdentity,
-  newSeed,
-  recordHash,
-  seedToMnemonic,
-  toBase64Url,
-} from "../lib/crypto/mod.ts";
 import { api, ApiError, messageOf } from "../lib/web/browser/api.ts";
 import { foundingBodies } from "../lib/web/browser/family_keys.ts";
-import { saveIdentity, type UnlockedIdentity } from "../lib/web/browser/keystore.ts";
 import {
   familyNameProblem,
   MAX_FAMILY_NAME,
   MAX_PERSON_NAME,
   personNameProblem,
 } from "../lib/web/browser/names.ts";
-import { makeSignedRecord, randomId, syncClock } from "../lib/web/browser/records.ts";
+import { following } from "../lib/web/browser/new_member.ts";
+import { makeSignedRecord, randomId } from "../lib/web/browser/records.ts";
 import { formatSetupCode, isCompleteSetupCode } from "../lib/web/browser/setup_code.ts";
-import { BackupWords } from "../lib/web/browser/ui/BackupWords.tsx";
-import { ConfirmWords } from "../lib/web/browser/ui/ConfirmWords.tsx";
 import { ErrorAlert } from "../lib/web/browser/ui/ErrorAlert.tsx";
-import { useFocusOnChange, useInsecureContext } from "../lib/web/browser/ui/hooks.ts";
-import { SecureContextNotice } from "../lib/web/browser/ui/SecureContextNotice.tsx";
-import { StepProgress } from "../lib/web/browser/ui/StepProgress.tsx";
+import { NameField } from "../lib/web/browser/ui/NameField.tsx";
+import { LastStep, TryAgain, useKeyWizard, WizardHead, WordsSteps } from "./_key_wizard.tsx";
 
 interface Props {
   nodeId: string;
@@ -58,22 +48,13 @@ function setupError(err: unknown): string {
  * them → sign the family and founder records and create the family on this node.
  */
 export default function SetupWizard({ nodeId }: Props) {
-  const insecure = useInsecureContext();
-  const [step, setStep] = useState(0);
+  const wizard = useKeyWizard();
+  const { insecure, busy, error, go, setBusy, setError } = wizard;
   const [code, setCode] = useState("");
   const [familyName, setFamilyName] = useState("");
   const [yourName, setYourName] = useState("");
   const [nodeName, setNodeName] = useState("");
   const [showNameErrors, setShowNameErrors] = useState(false);
-  const [seed, setSeed] = useState<Uint8Array | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-  const headingRef = useFocusOnChange<HTMLHeadingElement>(step);
-
-  const go = (next: number) => {
-    setError(undefined);
-    setStep(next);
-  };
 
   const checkCode = async (e: Event) => {
     e.preventDefault();
@@ -96,97 +77,63 @@ export default function SetupWizard({ nodeId }: Props) {
     e.preventDefault();
     setShowNameErrors(true);
     if (familyProblem || personProblem) return;
-    // A fresh key each time the names step is passed: words already shown are never reused
-    // for a key the person may not have written down.
-    setSeed(newSeed());
-    go(2);
+    wizard.newKey(2);
   };
 
-  const create = async () => {
-    if (!seed || busy) return;
-    setBusy(true);
-    setError(undefined);
-    go(4);
-    const keys = deriveIdentity(seed);
-    const memberKey = toBase64Url(keys.signingPublicKey);
-    const identity: UnlockedIdentity = {
-      meta: { memberKey, name: yourName.trim(), familyName: familyName.trim(), nodeId },
-      seed,
-      keys,
-    };
-    try {
-      await syncClock();
-      // The names are sealed under a new family key, wrapped for the founder (FORMAT §14).
-      const x25519 = toBase64Url(keys.x25519PublicKey);
-      const bodies = await foundingBodies(
-        { key: memberKey, x25519 },
-        { family: familyName.trim(), founder: yourName.trim() },
-      );
-      // The family log starts here: the family record follows nothing, each next one the
-      // one before.
-      const family = await makeSignedRecord("family", randomId(), bodies.family, {
-        identity,
-        prev: [],
-      });
-      const member = await makeSignedRecord("member", memberKey, bodies.member, {
-        identity,
-        prev: [recordHash(family)],
-        after: family.hlc,
-      });
-      const familyKey = await makeSignedRecord("family_key", x25519, bodies.familyKey, {
-        identity,
-        prev: [recordHash(member)],
-        after: member.hlc,
-      });
-      // This node's own node record (docs/PROTOCOL.md §4), so it can pair other nodes later.
-      const ch = await api<{ nodeId: string; nodePublicKey?: string; nodeUrl?: string }>(
-        "POST",
-        "/v1/auth/challenge",
-        {},
-      );
-      const node = ch.nodePublicKey
-        ? await makeSignedRecord("node", ch.nodeId, {
-          publicKey: ch.nodePublicKey,
-          name: nodeName.replace(/\s+/g, " ").trim().slice(0, MAX_PERSON_NAME) || "First node",
-          removed: false,
-          ...(ch.nodeUrl ? { url: ch.nodeUrl } : {}),
-        }, { identity, prev: [recordHash(familyKey)], after: familyKey.hlc })
-        : undefined;
-      const records = node ? [family, member, familyKey, node] : [family, member, familyKey];
-      await api("POST", "/v1/setup", { code, records });
-    } catch (err) {
-      setError(setupError(err));
-      setBusy(false);
-      return;
-    }
-    try {
-      await saveIdentity(seed, {
-        memberKey,
-        name: yourName.trim(),
-        familyName: familyName.trim(),
-        nodeId,
-      });
-    } catch (err) {
-      setError(
-        `Your family was created, but this browser could not keep your key (${
-          messageOf(err)
-        }). Sign in with your 24 words.`,
-      );
-      setBusy(false);
-      return;
-    }
-    location.assign("/");
-  };
-
-  const words = seed ? seedToMnemonic(seed).split(" ") : [];
+  const create = () =>
+    wizard.finish({
+      step: 4,
+      meta: { name: yourName.trim(), familyName: familyName.trim(), nodeId },
+      problem: setupError,
+      done: "Your family was created",
+      send: async ({ identity, memberKey, x25519 }) => {
+        // The names are sealed under a new family key, wrapped for the founder (FORMAT §14).
+        const bodies = await foundingBodies(
+          { key: memberKey, x25519 },
+          { family: familyName.trim(), founder: yourName.trim() },
+        );
+        // The family log starts here: the family record follows nothing, each next one the
+        // one before.
+        const family = await makeSignedRecord("family", randomId(), bodies.family, {
+          identity,
+          prev: [],
+        });
+        const member = await makeSignedRecord(
+          "member",
+          memberKey,
+          bodies.member,
+          following(family, identity),
+        );
+        const familyKey = await makeSignedRecord(
+          "family_key",
+          x25519,
+          bodies.familyKey,
+          following(member, identity),
+        );
+        // This node's own node record (docs/PROTOCOL.md §4), so it can pair other nodes later.
+        const ch = await api<{ nodeId: string; nodePublicKey?: string; nodeUrl?: string }>(
+          "POST",
+          "/v1/auth/challenge",
+          {},
+        );
+        const node = ch.nodePublicKey
+          ? await makeSignedRecord("node", ch.nodeId, {
+            publicKey: ch.nodePublicKey,
+            name: nodeName.replace(/\s+/g, " ").trim().slice(0, MAX_PERSON_NAME) || "First node",
+            removed: false,
+            ...(ch.nodeUrl ? { url: ch.nodeUrl } : {}),
+          }, following(familyKey, identity))
+          : undefined;
+        const records = node ? [family, member, familyKey, node] : [family, member, familyKey];
+        await api("POST", "/v1/setup", { code, records });
+      },
+    });
 
   return (
     <div class="wizard">
-      {insecure && <SecureContextNotice problem={insecure} />}
-      <StepProgress steps={STEPS} current={step} />
-      <h2 ref={headingRef} tabIndex={-1} class="wizard-title">{TITLES[step]}</h2>
+      <WizardHead wizard={wizard} steps={STEPS} titles={TITLES} />
 
-      {step === 0 && (
+      {wizard.step === 0 && (
         <form class="setup-form" method="post" onSubmit={checkCode}>
           <ErrorAlert message={error} />
           <label for="setup-code">Setup code</label>
@@ -219,60 +166,40 @@ export default function SetupWizard({ nodeId }: Props) {
         </form>
       )}
 
-      {step === 1 && (
+      {wizard.step === 1 && (
         <form class="names-form" onSubmit={submitNames} noValidate>
-          <div class="field">
-            <label for="family-name">Family name</label>
-            <input
-              id="family-name"
-              maxLength={MAX_FAMILY_NAME}
-              autocomplete="off"
-              placeholder="The Okafors"
-              value={familyName}
-              aria-invalid={showNameErrors && familyProblem ? "true" : undefined}
-              aria-describedby="family-name-hint"
-              onInput={(e) => setFamilyName((e.target as HTMLInputElement).value)}
-            />
-            <p class="hint" id="family-name-hint">
-              {showNameErrors && familyProblem
-                ? <span class="field-error">{familyProblem}</span>
-                : "Everyone in the family sees this name; it is encrypted, so nodes do not."}
-            </p>
-          </div>
-          <div class="field">
-            <label for="your-name">Your name</label>
-            <input
-              id="your-name"
-              maxLength={MAX_PERSON_NAME}
-              autocomplete="given-name"
-              placeholder="Ada"
-              value={yourName}
-              aria-invalid={showNameErrors && personProblem ? "true" : undefined}
-              aria-describedby="your-name-hint"
-              onInput={(e) => setYourName((e.target as HTMLInputElement).value)}
-            />
-            <p class="hint" id="your-name-hint">
-              {showNameErrors && personProblem
-                ? <span class="field-error">{personProblem}</span>
-                : "You will be the family's first admin: you invite the others."}
-            </p>
-          </div>
-          <div class="field">
-            <label for="node-name">Name of this node (optional)</label>
-            <input
-              id="node-name"
-              maxLength={MAX_PERSON_NAME}
-              autocomplete="off"
-              placeholder="Home PC"
-              value={nodeName}
-              aria-describedby="node-name-hint"
-              onInput={(e) => setNodeName((e.target as HTMLInputElement).value)}
-            />
-            <p class="hint" id="node-name-hint">
-              Where this computer is, so the family can tell its nodes apart: “Home PC”, “Grandma's
-              NAS”.
-            </p>
-          </div>
+          <NameField
+            id="family-name"
+            label="Family name"
+            maxLength={MAX_FAMILY_NAME}
+            autocomplete="off"
+            placeholder="The Okafors"
+            value={familyName}
+            onInput={setFamilyName}
+            problem={showNameErrors ? familyProblem : undefined}
+            hint="Everyone in the family sees this name; it is encrypted, so nodes do not."
+          />
+          <NameField
+            id="your-name"
+            label="Your name"
+            maxLength={MAX_PERSON_NAME}
+            autocomplete="given-name"
+            placeholder="Ada"
+            value={yourName}
+            onInput={setYourName}
+            problem={showNameErrors ? personProblem : undefined}
+            hint="You will be the family's first admin: you invite the others."
+          />
+          <NameField
+            id="node-name"
+            label="Name of this node (optional)"
+            maxLength={MAX_PERSON_NAME}
+            autocomplete="off"
+            placeholder="Home PC"
+            value={nodeName}
+            onInput={setNodeName}
+            hint="Where this computer is, so the family can tell its nodes apart: “Home PC”, “Grandma's NAS”."
+          />
           <div class="btn-row">
             <button type="button" class="btn" onClick={() => go(0)}>Back</button>
             <button type="submit" class="btn btn-primary">Continue</button>
@@ -280,30 +207,16 @@ export default function SetupWizard({ nodeId }: Props) {
         </form>
       )}
 
-      {step === 2 && <BackupWords words={words} onBack={() => go(1)} onContinue={() => go(3)} />}
+      <WordsSteps wizard={wizard} at={2} onConfirmed={create} />
 
-      {step === 3 && <ConfirmWords words={words} onBack={() => go(2)} onConfirmed={create} />}
-
-      {step === 4 && (
-        <div class="creating" aria-live="polite">
-          {error
-            ? (
-              <>
-                <ErrorAlert message={error} />
-                <div class="btn-row">
-                  <button type="button" class="btn" onClick={() => go(0)}>Start again</button>
-                  <button type="button" class="btn btn-primary" onClick={create} disabled={busy}>
-                    Try again
-                  </button>
-                </div>
-              </>
-            )
-            : (
-              <p class="loading">
-                Signing your family's first records and creating it on this node…
-              </p>
-            )}
-        </div>
+      {wizard.step === 4 && (
+        <LastStep
+          error={error}
+          working="Signing your family's first records and creating it on this node…"
+        >
+          <button type="button" class="btn" onClick={() => go(0)}>Start again</button>
+          <TryAgain wizard={wizard} onClick={create} />
+        </LastStep>
       )}
     </div>
   );
