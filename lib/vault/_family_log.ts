@@ -232,3 +232,17 @@ export class FamilyLog implements AsyncDisposable {
     await Deno.remove(this.dir, { recursive: true });
   }
 }
+
+/**
+ * The family most vault tests start from: Ann (the founder) owns an album where Ben
+ * contributes and Cat views; Dan is in the family, not in the album.
+ */
+export async function sharedAlbum() {
+  const log = await FamilyLog.open();
+  const ann = log.founder;
+  const [ben, cat, dan] = [log.member(), log.member(), log.member()];
+  const album = log.album(ann);
+  log.grant(ann, album, ben, "contributor");
+  log.grant(ann, album, cat, "viewer");
+  return { log, ann, ben, cat, dan, album };
+}

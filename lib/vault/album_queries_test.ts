@@ -5,19 +5,13 @@
 
 import assert from "node:assert/strict";
 import { AlbumQueries } from "./album_queries.ts";
-import { DAY, FamilyLog } from "./_family_log.ts";
+import { DAY, sharedAlbum } from "./_family_log.ts";
 import { TRASH_DAYS } from "./album_kinds.ts";
 
-/** Ann's album with Ben contributing and Cat viewing; Dan is in the family, not in the album. */
+/** The shared album (see {@link sharedAlbum}), with the queries over its log. */
 async function family() {
-  const log = await FamilyLog.open();
-  const ann = log.founder;
-  const [ben, cat, dan] = [log.member(), log.member(), log.member()];
-  const album = log.album(ann);
-  log.grant(ann, album, ben, "contributor");
-  log.grant(ann, album, cat, "viewer");
-  const queries = new AlbumQueries(log.db, log.records);
-  return { log, ann, ben, cat, dan, album, queries };
+  const f = await sharedAlbum();
+  return { ...f, queries: new AlbumQueries(f.log.db, f.log.records) };
 }
 
 Deno.test("AlbumQueries: a member sees the albums she has a role on, with that role and her key", async () => {

@@ -7,19 +7,13 @@
 import assert from "node:assert/strict";
 import { ForbiddenError } from "../core/errors.ts";
 import { BlobAccess } from "./blob_access.ts";
-import { DAY, FamilyLog, randomId } from "./_family_log.ts";
+import { DAY, randomId, sharedAlbum } from "./_family_log.ts";
 import { TRASH_DAYS } from "./album_kinds.ts";
 
-/** Ann's album with Ben contributing and Cat viewing; Dan is in the family, not in the album. */
+/** The shared album (see {@link sharedAlbum}), with blob access over its log. */
 async function family() {
-  const log = await FamilyLog.open();
-  const ann = log.founder;
-  const [ben, cat, dan] = [log.member(), log.member(), log.member()];
-  const album = log.album(ann);
-  log.grant(ann, album, ben, "contributor");
-  log.grant(ann, album, cat, "viewer");
-  const access = new BlobAccess(log.db, log.records);
-  return { log, ann, ben, cat, dan, album, access };
+  const f = await sharedAlbum();
+  return { ...f, access: new BlobAccess(f.log.db, f.log.records) };
 }
 
 const ids = (
