@@ -9,14 +9,22 @@ import {
   after,
   call,
   createFamily,
+  type Follows,
   headsAt,
   pairNode,
   signAs,
   signIn,
 } from "../../demo.ts";
 import { DatabaseSync } from "node:sqlite";
-import { blobId, deriveIdentity, newSeed, toBase64Url } from "../../lib/crypto/mod.ts";
-import { inviteBodies } from "../../lib/web/browser/family_keys.ts";
+import {
+  blobId,
+  deriveIdentity,
+  newSeed,
+  type SignedRecord,
+  toBase64Url,
+} from "../../lib/crypto/mod.ts";
+import type { SealedPersonName } from "../../lib/web/browser/api_types.ts";
+import { type FamilyKeys, inviteBodies } from "../../lib/web/browser/family_keys.ts";
 import type { NodeProcess } from "../_support/node_process.ts";
 import { Rig } from "../_support/rig.ts";
 
@@ -178,6 +186,78 @@ export async function putBlob(
   return { id, size: bytes.length, receipt };
 }
 
+/** An invite as the members page makes it; see {@link inviteBodies}. */
+export type InviteBodies = Awaited<ReturnType<typeof inviteBodies>>;
+
+/**
+ * The records the members page signs for `made`, following `follows`: the invite, and the
+ * family key wrapped to the invite's key pair.
+ */
+export function inviteRecords(admin: Admin, made: InviteBodies, follows: Follows): SignedRecord[] {
+  const invite = signAs(
+    admin,
+    "invite",
+    toBase64Url(crypto.getRandomValues(new Uint8Array(16))),
+    made.invite,
+    follows,
+  );
+  return [
+    invite,
+    signAs(admin, "family_key", made.invite.x25519, made.familyKey, after(invite)),
+  ];
+}
+
+/** A new person joining with the invite `token`, and what their browser signs to join. */
+export interface Joiner {
+  member: Admin;
+  /** Her name as her member record carries it, sealed under the family key (FORMAT §14). */
+  sealedName: SealedPersonName;
+  /** Her member record, following `follows`, and the family key wrapped for her. */
+  record: SignedRecord;
+  familyKey: SignedRecord;
+}
+
+/**
+ * As the join page does once the link's secret opened the family `keys`: a key of her own,
+ * her member record carrying the invite `token`, and the family key wrapped for her key.
+ */
+export async function joinRecords(
+  keys: FamilyKeys,
+  name: string,
+  role: "admin" | "member",
+  token: string,
+  follows: Follows,
+): Promise<Joiner> {
+  const seed = newSeed();
+  const id = deriveIdentity(seed);
+  const member: Admin = {
+    seed,
+    name,
+    key: toBase64Url(id.signingPublicKey),
+    x25519: toBase64Url(id.x25519PublicKey),
+    signingSecretKey: id.signingSecretKey,
+    x25519SecretKey: id.x25519SecretKey,
+    cookies: new Map(),
+    familyKeys: keys,
+  };
+  const sealedName = await keys.sealPersonName(name);
+  const record = signAs(member, "member", member.key, {
+    x25519: member.x25519,
+    name: sealedName,
+    role,
+    removed: false,
+    invite: token,
+  }, follows);
+  const familyKey = signAs(
+    member,
+    "family_key",
+    member.x25519,
+    await keys.wrapFor(member.x25519),
+    after(record),
+  );
+  return { member, sealedName, record, familyKey };
+}
+
 /**
  * `admin` invites someone as `role` through `url`, who joins there with a key of their own
  * (as the join page does) and is signed in. Returned in the shape of an {@link Admin}, so
@@ -191,50 +271,21 @@ export async function addMember(
 ): Promise<Admin> {
   const keys = admin.familyKeys;
   if (!keys) throw new Error(`${admin.name} does not hold the family key`);
-  // As the members page: the invite, and the family key wrapped to the invite's key pair.
   const made = await inviteBodies(keys, role, Date.now() + 3600_000);
-  const invite = signAs(
-    admin,
-    "invite",
-    toBase64Url(crypto.getRandomValues(new Uint8Array(16))),
-    made.invite,
-    await headsAt(admin, url),
-  );
-  const wrap = signAs(admin, "family_key", made.invite.x25519, made.familyKey, after(invite));
   const posted = await call(
     `${url}/v1/records`,
     "POST",
-    { records: [invite, wrap] },
+    { records: inviteRecords(admin, made, await headsAt(admin, url)) },
     await cookieOn(admin, url),
   );
   if (!posted.ok) throw new Error(`invite: ${posted.status} ${await posted.text()}`);
   await posted.body?.cancel();
-  const seed = newSeed();
-  const id = deriveIdentity(seed);
-  const member: Admin = {
-    seed,
+  const { member, record, familyKey } = await joinRecords(
+    keys,
     name,
-    key: toBase64Url(id.signingPublicKey),
-    x25519: toBase64Url(id.x25519PublicKey),
-    signingSecretKey: id.signingSecretKey,
-    x25519SecretKey: id.x25519SecretKey,
-    cookies: new Map(),
-    // What the join page opens with the link's secret.
-    familyKeys: keys,
-  };
-  const record = signAs(member, "member", member.key, {
-    x25519: member.x25519,
-    name: await keys.sealPersonName(name),
     role,
-    removed: false,
-    invite: made.token,
-  }, await headsAt(admin, url));
-  const familyKey = signAs(
-    member,
-    "family_key",
-    member.x25519,
-    await keys.wrapFor(member.x25519),
-    after(record),
+    made.token,
+    await headsAt(admin, url),
   );
   const res = await call(`${url}/v1/join`, "POST", { record, familyKey });
   if (res.status !== 201) throw new Error(`join: ${res.status} ${await res.text()}`);

@@ -5,15 +5,17 @@
  * the nodes acknowledged; then, at the end, who may still read what, on every node.
  */
 
-import { type Admin, after, call, type Follows, headsAt, signAs, signIn } from "../../demo.ts";
+import { type Admin, call, type Follows, headsAt, signAs, signIn } from "../../demo.ts";
 import type { SignedRecord } from "../../lib/crypto/mod.ts";
-import { deriveIdentity, newSeed, toBase64Url } from "../../lib/crypto/mod.ts";
+import { toBase64Url } from "../../lib/crypto/mod.ts";
 import type { SealedPersonName } from "../../lib/web/browser/api_types.ts";
 import { inviteBodies } from "../../lib/web/browser/family_keys.ts";
 import type { NodeProcess } from "../_support/node_process.ts";
 import {
   cookieOn,
   createAlbum,
+  inviteRecords,
+  joinRecords,
   type RemoteAlbum,
   uploadPhoto,
 } from "../integration/replication_cluster.ts";
@@ -194,50 +196,21 @@ export class SoakFamily {
     const node = this.#liveNode();
     // As the members page: the invite, and the family key wrapped to the invite's key pair.
     const made = await inviteBodies(keys, "member", Date.now() + 3600_000);
-    const inviteId = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
-    const invite = await this.#signAndPost((heads) => {
-      const invite = signAs(this.admin, "invite", inviteId, made.invite, heads);
-      return [
-        invite,
-        signAs(this.admin, "family_key", made.invite.x25519, made.familyKey, after(invite)),
-      ];
-    }, node);
+    const invite = await this.#signAndPost((heads) => inviteRecords(this.admin, made, heads), node);
     if (!invite) return;
-    this.ackedRecords.add(`invite/${inviteId}`);
+    this.ackedRecords.add(`invite/${invite.id}`);
     // The new member's record follows the node's heads, the invite among them (the join page
     // asks the node it joins through).
     const heads = await headsAt(this.admin, node.url).catch(() => undefined);
     if (!heads) return;
-    const seed = newSeed();
-    const id = deriveIdentity(seed);
-    const name = `Member ${++this.joined}`;
+    const joiner = await joinRecords(keys, `Member ${++this.joined}`, "member", made.token, heads);
+    const { record, familyKey } = joiner;
     const m: Member = {
-      seed,
-      name,
-      key: toBase64Url(id.signingPublicKey),
-      x25519: toBase64Url(id.x25519PublicKey),
-      signingSecretKey: id.signingSecretKey,
-      x25519SecretKey: id.x25519SecretKey,
-      cookies: new Map(),
-      familyKeys: keys,
+      ...joiner.member,
       invite: made.token,
-      sealedName: await keys.sealPersonName(name),
+      sealedName: joiner.sealedName,
       removed: false,
     };
-    const record = signAs(m, "member", m.key, {
-      x25519: m.x25519,
-      name: m.sealedName,
-      role: "member",
-      removed: false,
-      invite: made.token,
-    }, heads);
-    const familyKey = signAs(
-      m,
-      "family_key",
-      m.x25519,
-      await keys.wrapFor(m.x25519),
-      after(record),
-    );
     try {
       const res = await call(`${node.url}/v1/join`, "POST", { record, familyKey });
       await res.body?.cancel();
