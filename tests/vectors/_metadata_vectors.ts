@@ -7,10 +7,9 @@
  * @module
  */
 
-import { concatBytes, toBase64Url, toHex, utf8Encode } from "../../lib/crypto/bytes.ts";
+import { concatBytes, toBase64Url, utf8Encode } from "../../lib/crypto/bytes.ts";
 import { encodeMetadata } from "../../lib/crypto/metadata.ts";
-import { encryptBytesWithSalt } from "../../lib/crypto/stream_encrypt.ts";
-import { det, type VectorSet } from "./_vector_file.ts";
+import { det, sealedVectors, type VectorSet } from "./_vector_file.ts";
 
 const KEY = det("metadata key");
 const SALT = det("metadata salt");
@@ -23,24 +22,22 @@ function padded(bytes: Uint8Array, pad = " "): Uint8Array {
 
 /** Adds the metadata vectors to `set`. */
 export async function metadataVectors(set: VectorSet): Promise<void> {
-  const seal = (plaintext: Uint8Array) => encryptBytesWithSalt(KEY, SALT, plaintext);
-  const success = async (name: string, comment: string, plaintext: Uint8Array, doc: object) =>
-    set.add(name, "metadata", "success", comment, [
-      ["file-key", toHex(KEY)],
-      ["document", JSON.stringify(doc)],
-      ["ciphertext", toBase64Url(await seal(plaintext))],
-    ]);
-  const failure = async (
+  const add = sealedVectors(set, {
+    kind: "metadata",
+    key: KEY,
+    salt: SALT,
+    keyField: "file-key",
+    sealedField: "ciphertext",
+  });
+  const success = (name: string, comment: string, plaintext: Uint8Array, doc: object) =>
+    add(name, "success", comment, plaintext, { before: [["document", JSON.stringify(doc)]] });
+  const failure = (
     name: string,
     expect: string,
     comment: string,
     plaintext: Uint8Array,
-    key = KEY,
-  ) =>
-    set.add(name, "metadata", expect, comment, [
-      ["file-key", toHex(key)],
-      ["ciphertext", toBase64Url(await seal(plaintext))],
-    ]);
+    stated = KEY,
+  ) => add(name, expect, comment, plaintext, { stated });
 
   const photo = {
     v: 1,
@@ -85,48 +82,51 @@ export async function metadataVectors(set: VectorSet): Promise<void> {
     padded(utf8Encode('{"v":1}'), "\t\n\r "),
     { v: 1 },
   );
-  await failure(
-    "metadata_bad_utf8",
-    "metadata failure (utf8)",
-    "C0 AF (an overlong /) inside a string",
-    padded(concatBytes(utf8Encode('{"a":"'), Uint8Array.of(0xc0, 0xaf), utf8Encode('"}'))),
-  );
-  await failure(
-    "metadata_byte_order_mark",
-    "metadata failure (json)",
-    "EF BB BF before {}: U+FEFF is kept and is not JSON whitespace",
-    padded(concatBytes(Uint8Array.of(0xef, 0xbb, 0xbf), utf8Encode("{}"))),
-  );
-  await failure(
-    "metadata_trailing_comma",
-    "metadata failure (json)",
-    '{"a":1,} is not JSON',
-    padded(utf8Encode('{"a":1,}')),
-  );
-  await failure(
-    "metadata_lone_surrogate",
-    "metadata failure (json)",
-    "a string holding the lone-surrogate escape \\ud800",
-    padded(utf8Encode('{"a":"\\ud800"}')),
-  );
-  await failure(
-    "metadata_number_overflow",
-    "metadata failure (json)",
-    "a number, 1e400, that rounds to infinity",
-    padded(utf8Encode('{"a":1e400}')),
-  );
-  await failure(
-    "metadata_too_deep",
-    "metadata failure (json)",
-    "66 nested arrays: the innermost is at level 65; plain JSON is checked before the object",
-    padded(utf8Encode("[".repeat(66) + "]".repeat(66))),
-  );
-  await failure(
-    "metadata_not_object",
-    "metadata failure (not_object)",
-    "the document is an array",
-    padded(utf8Encode("[]")),
-  );
+  const failures: [string, string, string, Uint8Array][] = [
+    [
+      "metadata_bad_utf8",
+      "metadata failure (utf8)",
+      "C0 AF (an overlong /) inside a string",
+      padded(concatBytes(utf8Encode('{"a":"'), Uint8Array.of(0xc0, 0xaf), utf8Encode('"}'))),
+    ],
+    [
+      "metadata_byte_order_mark",
+      "metadata failure (json)",
+      "EF BB BF before {}: U+FEFF is kept and is not JSON whitespace",
+      padded(concatBytes(Uint8Array.of(0xef, 0xbb, 0xbf), utf8Encode("{}"))),
+    ],
+    [
+      "metadata_trailing_comma",
+      "metadata failure (json)",
+      '{"a":1,} is not JSON',
+      padded(utf8Encode('{"a":1,}')),
+    ],
+    [
+      "metadata_lone_surrogate",
+      "metadata failure (json)",
+      "a string holding the lone-surrogate escape \\ud800",
+      padded(utf8Encode('{"a":"\\ud800"}')),
+    ],
+    [
+      "metadata_number_overflow",
+      "metadata failure (json)",
+      "a number, 1e400, that rounds to infinity",
+      padded(utf8Encode('{"a":1e400}')),
+    ],
+    [
+      "metadata_too_deep",
+      "metadata failure (json)",
+      "66 nested arrays: the innermost is at level 65; plain JSON is checked before the object",
+      padded(utf8Encode("[".repeat(66) + "]".repeat(66))),
+    ],
+    [
+      "metadata_not_object",
+      "metadata failure (not_object)",
+      "the document is an array",
+      padded(utf8Encode("[]")),
+    ],
+  ];
+  for (const row of failures) await failure(...row);
   await failure(
     "metadata_wrong_key",
     "header failure (header_mac)",

@@ -11,8 +11,7 @@ import { concatBytes, toBase64Url, toHex, utf8Encode } from "../../lib/crypto/by
 import { encodeKeychain, familyKeyId } from "../../lib/crypto/family_key.ts";
 import { hkdfSha256 } from "../../lib/crypto/hkdf.ts";
 import { encodeName, NAME_LABEL, NAME_PLAINTEXT_SIZE } from "../../lib/crypto/sealed_name.ts";
-import { encryptBytesWithSalt } from "../../lib/crypto/stream_encrypt.ts";
-import { det, type VectorSet, withUnusedBitSet } from "./_vector_file.ts";
+import { det, sealedVectors, type VectorSet, withUnusedBitSet } from "./_vector_file.ts";
 
 const KEY = det("family key epoch 2");
 const SALT = det("sealed name salt");
@@ -27,25 +26,25 @@ function namePlaintext(body: Uint8Array, size = NAME_PLAINTEXT_SIZE, label = NAM
 
 /** Adds the sealed-name, keychain and invite vectors to `set`. */
 export async function nameVectors(set: VectorSet): Promise<void> {
-  const seal = (plaintext: Uint8Array, key = KEY) =>
-    encryptBytesWithSalt(key, SALT, plaintext).then(toBase64Url);
-  const success = async (name: string, comment: string, text: string) =>
-    set.add(name, "name", "success", comment, [
-      ["family-key", toHex(KEY)],
-      ["name", JSON.stringify(text)],
-      ["sealed", await seal(encodeName(text))],
-    ]);
-  const failure = async (
+  const add = sealedVectors(set, {
+    kind: "name",
+    key: KEY,
+    salt: SALT,
+    keyField: "family-key",
+    sealedField: "sealed",
+  });
+  const success = (name: string, comment: string, text: string) =>
+    add(name, "success", comment, encodeName(text), { before: [["name", JSON.stringify(text)]] });
+  const failure = (
     name: string,
     code: string,
     comment: string,
     plaintext: Uint8Array,
-    key = KEY,
+    sealedUnder = KEY,
   ) =>
-    set.add(name, "name", code.includes(" ") ? code : `name failure (${code})`, comment, [
-      ["family-key", toHex(KEY)],
-      ["sealed", await seal(plaintext, key)],
-    ]);
+    add(name, code.includes(" ") ? code : `name failure (${code})`, comment, plaintext, {
+      sealedUnder,
+    });
 
   await success("name_success", "a member's name", "Alice");
   await success(
@@ -58,60 +57,63 @@ export async function nameVectors(set: VectorSet): Promise<void> {
     "80 code units of three-byte UTF-8: 240 bytes, the most a plaintext can hold",
     "一".repeat(80),
   );
-  await failure(
-    "name_too_long",
-    "text",
-    "81 code units of ASCII",
-    namePlaintext(utf8Encode("a".repeat(81))),
-  );
-  await failure(
-    "name_empty",
-    "text",
-    "the label followed by zeros only",
-    namePlaintext(new Uint8Array()),
-  );
-  await failure(
-    "name_leading_space",
-    "text",
-    "a name that starts with a space",
-    namePlaintext(utf8Encode(" Alice")),
-  );
-  await failure(
-    "name_trailing_no_break_space",
-    "text",
-    "a name that ends with U+00A0, white space to ECMAScript's \\s",
-    namePlaintext(utf8Encode("Alice\u00a0")),
-  );
-  await failure(
-    "name_control",
-    "text",
-    "a tab inside the name",
-    namePlaintext(utf8Encode("Al\tice")),
-  );
-  await failure(
-    "name_bad_utf8",
-    "utf8",
-    "C0 AF (an overlong /) inside the name",
-    namePlaintext(concatBytes(utf8Encode("Al"), Uint8Array.of(0xc0, 0xaf))),
-  );
-  await failure(
-    "name_padding",
-    "padding",
-    "a non-zero byte after the first zero byte",
-    namePlaintext(utf8Encode("Alice\0x")),
-  );
-  await failure(
-    "name_label",
-    "label",
-    "p2pos-name-v2 instead of p2pos-name-v1",
-    namePlaintext(utf8Encode("Alice"), NAME_PLAINTEXT_SIZE, utf8Encode("p2pos-name-v2\n")),
-  );
-  await failure(
-    "name_short_plaintext",
-    "length",
-    "a plaintext of 255 bytes",
-    namePlaintext(utf8Encode("Alice"), 255),
-  );
+  const failures: [string, string, string, Uint8Array][] = [
+    [
+      "name_too_long",
+      "text",
+      "81 code units of ASCII",
+      namePlaintext(utf8Encode("a".repeat(81))),
+    ],
+    [
+      "name_empty",
+      "text",
+      "the label followed by zeros only",
+      namePlaintext(new Uint8Array()),
+    ],
+    [
+      "name_leading_space",
+      "text",
+      "a name that starts with a space",
+      namePlaintext(utf8Encode(" Alice")),
+    ],
+    [
+      "name_trailing_no_break_space",
+      "text",
+      "a name that ends with U+00A0, white space to ECMAScript's \\s",
+      namePlaintext(utf8Encode("Alice\u00a0")),
+    ],
+    [
+      "name_control",
+      "text",
+      "a tab inside the name",
+      namePlaintext(utf8Encode("Al\tice")),
+    ],
+    [
+      "name_bad_utf8",
+      "utf8",
+      "C0 AF (an overlong /) inside the name",
+      namePlaintext(concatBytes(utf8Encode("Al"), Uint8Array.of(0xc0, 0xaf))),
+    ],
+    [
+      "name_padding",
+      "padding",
+      "a non-zero byte after the first zero byte",
+      namePlaintext(utf8Encode("Alice\0x")),
+    ],
+    [
+      "name_label",
+      "label",
+      "p2pos-name-v2 instead of p2pos-name-v1",
+      namePlaintext(utf8Encode("Alice"), NAME_PLAINTEXT_SIZE, utf8Encode("p2pos-name-v2\n")),
+    ],
+    [
+      "name_short_plaintext",
+      "length",
+      "a plaintext of 255 bytes",
+      namePlaintext(utf8Encode("Alice"), 255),
+    ],
+  ];
+  for (const row of failures) await failure(...row);
   await failure(
     "name_wrong_key",
     "header failure (header_mac)",
@@ -121,6 +123,13 @@ export async function nameVectors(set: VectorSet): Promise<void> {
   );
 
   const earlier = [det("family key epoch 0"), det("family key epoch 1")];
+  const addKeychain = sealedVectors(set, {
+    kind: "keychain",
+    key: KEY,
+    salt: KEYCHAIN_SALT,
+    keyField: "family-key",
+    sealedField: "keychain",
+  });
   const keychain = (
     plaintext: Uint8Array,
     epoch: number,
@@ -128,19 +137,12 @@ export async function nameVectors(set: VectorSet): Promise<void> {
     name: string,
     c: string,
   ) =>
-    encryptBytesWithSalt(KEY, KEYCHAIN_SALT, plaintext).then(toBase64Url).then((sealed) =>
-      set.add(name, "keychain", expect, c, [
-        ["family-key", toHex(KEY)],
-        ["epoch", String(epoch)],
-        ["keychain", sealed],
-        ...(expect === "success"
-          ? [["keys", toHex(concatBytes(...earlier))], ["key-id", familyKeyId(KEY)]] as [
-            string,
-            string,
-          ][]
-          : []),
-      ])
-    );
+    addKeychain(name, expect, c, plaintext, {
+      before: [["epoch", String(epoch)]],
+      after: expect === "success"
+        ? [["keys", toHex(concatBytes(...earlier))], ["key-id", familyKeyId(KEY)]]
+        : [],
+    });
   await keychain(
     encodeKeychain(earlier),
     2,

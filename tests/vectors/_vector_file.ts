@@ -6,7 +6,8 @@
  */
 
 import { sha256 } from "@noble/hashes/sha2.js";
-import { utf8Encode } from "../../lib/crypto/bytes.ts";
+import { toBase64Url, toHex, utf8Encode } from "../../lib/crypto/bytes.ts";
+import { encryptBytesWithSalt } from "../../lib/crypto/stream_encrypt.ts";
 
 /** 32 deterministic bytes per label: the same files on every run. */
 export const det = (label: string): Uint8Array => sha256(utf8Encode(`p2pos test vector: ${label}`));
@@ -33,6 +34,48 @@ export class VectorSet {
     ];
     this.files.set(`${name}.txt`, lines.join("\n") + "\n");
   }
+}
+
+/** A kind of vector whose document is sealed as a one-chunk blob (FORMAT §10, §14). */
+export interface SealedKind {
+  kind: string;
+  /** The key the vector states, and seals under unless told otherwise. */
+  key: Uint8Array;
+  salt: Uint8Array;
+  /** The field names of the stated key (hex) and of the sealed bytes (base64url). */
+  keyField: string;
+  sealedField: string;
+}
+
+export interface SealedVectorOptions {
+  /** Fields between the key and the sealed bytes. */
+  before?: Fields;
+  /** Fields after the sealed bytes. */
+  after?: Fields;
+  /** The key the vector states. @default kind.key */
+  stated?: Uint8Array;
+  /** The key `plaintext` is sealed under. @default kind.key */
+  sealedUnder?: Uint8Array;
+}
+
+/** Adds vectors of `kind` to `set`: the key, `before`, `plaintext` sealed, then `after`. */
+export function sealedVectors(set: VectorSet, kind: SealedKind) {
+  return async (
+    name: string,
+    expect: string,
+    comment: string,
+    plaintext: Uint8Array,
+    { before = [], after = [], stated = kind.key, sealedUnder = kind.key }: SealedVectorOptions =
+      {},
+  ): Promise<void> => {
+    const sealed = await encryptBytesWithSalt(sealedUnder, kind.salt, plaintext);
+    set.add(name, kind.kind, expect, comment, [
+      [kind.keyField, toHex(stated)],
+      ...before,
+      [kind.sealedField, toBase64Url(sealed)],
+      ...after,
+    ]);
+  };
 }
 
 /** Adds L = 2^252 + 27742317777372353535851937790883648493 to S (bytes 32..63, little-endian). */
