@@ -27,7 +27,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { createFamily, pairNode } from "../demo.ts";
+import { type Admin, createFamily, pairNode } from "../demo.ts";
 import { serveRelay } from "../signal/mod.ts";
 import { startCoturn } from "../tests/_support/coturn.ts";
 import {
@@ -162,31 +162,56 @@ async function pathEnv(
   };
 }
 
-/** One blob of `mib` MiB, A → B over `path`: seconds and both nodes' peak RSS. */
-async function bigBlob(mib: number, path: string) {
+/** Nodes A and B started for one path, and Alice's family founded on A. */
+interface Pair {
+  /** A, replaced in place when a measurement restarts it (cleanup stops the one running). */
+  a: Node;
+  b: Node;
+  admin: Admin;
+  env: Record<string, string>;
+}
+
+/**
+ * Starts A and B for `path` in a fresh directory, founds the family on A, runs `measure`,
+ * then stops all it started. Over WebRTC, A's record names an address B cannot reach: the
+ * channel is the only path.
+ */
+async function onPair<T>(path: string, prefix: string, measure: (pair: Pair) => Promise<T>) {
   const spec = PATHS[path];
-  const dir = await Deno.makeTempDir({ prefix: "p2pos-bench-rtc-big-" });
+  const dir = await Deno.makeTempDir({ prefix });
   const cleanup: (() => Promise<unknown>)[] = [];
   try {
     const env = await pathEnv(spec, cleanup);
-    let a = await start(`${dir}/a`, 0, env);
-    cleanup.push(() => stop(a));
-    const b = await start(`${dir}/b`, 0, env);
-    cleanup.push(() => stop(b));
-    const admin = await createFamily(
+    const a = await start(`${dir}/a`, 0, env);
+    const pair = { a, env } as Pair;
+    cleanup.push(() => stop(pair.a));
+    pair.b = await start(`${dir}/b`, 0, env);
+    cleanup.push(() => stop(pair.b));
+    pair.admin = await createFamily(
       { url: a.url, setupCode: a.setupCode! },
       { family: "River", founder: "Alice", node: "A" },
       undefined,
       spec.rtc ? "http://127.0.0.1:9" : a.url,
     );
+    return await measure(pair);
+  } finally {
+    for (const c of cleanup.reverse()) await c().catch(() => {});
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** One blob of `mib` MiB, A → B over `path`: seconds and both nodes' peak RSS. */
+function bigBlob(mib: number, path: string) {
+  return onPair(path, "p2pos-bench-rtc-big-", async (pair) => {
+    const { admin, b, env } = pair;
     // Into A's store while A is stopped: A's process never held it.
-    await stop(a);
-    const store = await FsBlobStore.open(a.dataDir);
+    await stop(pair.a);
+    const store = await FsBlobStore.open(pair.a.dataDir);
     const { createHash } = await import("node:crypto");
     const hash = createHash("sha256");
     for await (const chunk of bigStream(mib)) hash.update(chunk);
     await store.put(hash.digest("hex"), bigStream(mib));
-    a = await start(a.dataDir, a.port, env);
+    const a = pair.a = await start(pair.a.dataDir, pair.a.port, env);
     admin.cookies.delete(a.url);
     const t0 = performance.now();
     await pairNode(admin, a.url, { url: b.url, setupCode: b.setupCode! }, "B");
@@ -199,10 +224,7 @@ async function bigBlob(mib: number, path: string) {
       peakB: vmHwmKiB(b.child.pid) / 1024,
       load: Deno.loadavg()[0],
     };
-  } finally {
-    for (const c of cleanup.reverse()) await c().catch(() => {});
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
+  });
 }
 
 export async function runBigBlobBench(mib: number, paths: string[]): Promise<string> {
@@ -224,23 +246,8 @@ export async function runBigBlobBench(mib: number, paths: string[]): Promise<str
   return lines.join("\n");
 }
 
-async function pull(set: DataSet, path: string): Promise<Run> {
-  const spec = PATHS[path];
-  const dir = await Deno.makeTempDir({ prefix: "p2pos-bench-rtc-" });
-  const cleanup: (() => Promise<unknown>)[] = [];
-  try {
-    const env = await pathEnv(spec, cleanup);
-    const a = await start(`${dir}/a`, 0, env);
-    cleanup.push(() => stop(a));
-    const b = await start(`${dir}/b`, 0, env);
-    cleanup.push(() => stop(b));
-    // Over WebRTC, A's record names an address B cannot reach: the channel is the only path.
-    const admin = await createFamily(
-      { url: a.url, setupCode: a.setupCode! },
-      { family: "River", founder: "Alice", node: "A" },
-      undefined,
-      spec.rtc ? "http://127.0.0.1:9" : a.url,
-    );
+function pull(set: DataSet, path: string): Promise<Run> {
+  return onPair(path, "p2pos-bench-rtc-", async ({ a, b, admin }) => {
     await upload(admin, a, set);
     await sh("sync");
     const load0 = Deno.loadavg()[0];
@@ -257,13 +264,10 @@ async function pull(set: DataSet, path: string): Promise<Run> {
     const seconds = (performance.now() - t0) / 1000;
     const cpu = (await cpuOf(a, b)).map((x, i) => x - cpu0[i]) as [number, number];
     const peakBKiB = vmHwmKiB(b.child.pid);
-    await verifyB(b as Node, set);
+    await verifyB(b, set);
     const drops = udpRcvbufErrors() - drops0;
     return { path, seconds, cpu, peakBKiB, load0, load: Deno.loadavg()[0], drops, probes };
-  } finally {
-    for (const c of cleanup.reverse()) await c().catch(() => {});
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
+  });
 }
 
 function stats(xs: number[], digits = 1): string {
