@@ -118,3 +118,43 @@ rigTest(
     assert.deepEqual(rig.pageErrors(), [[]]);
   },
 );
+
+rigTest(
+  "A setup finished in another tab meanwhile: the last step says so and offers to try again or start again",
+  async (rig) => {
+    const node = await rig.node();
+    const [first, second] = [await rig.page(undefined, 20_000), await rig.page(undefined, 20_000)];
+    // Both pass the code and the names before either creates the family.
+    const words: string[][] = [];
+    for (const page of [first, second]) {
+      await page.goto(node.url + "/");
+      await waitHydrated(page, "SetupWizard");
+      await page.fill("#setup-code", node.setupCode!);
+      await page.click(".setup-form button[type=submit]");
+      await page.fill("#family-name", "The Okafors");
+      await page.fill("#your-name", "Ada");
+      await page.getByRole("button", { name: "Continue" }).click();
+      words.push(await readWords(page));
+    }
+    await confirmWords(first, words[0]);
+    await first.getByRole("heading", { name: "Hello, Ada" }).waitFor();
+
+    await confirmWords(second, words[1]);
+    const alert = second.locator(".creating .alert-error");
+    await alert.waitFor();
+    assert.match(await alert.textContent() ?? "", /already belongs to a family/);
+    // Trying again asks the node again and gets the same answer.
+    const [again] = await Promise.all([
+      second.waitForResponse((r) => new URL(r.url()).pathname === "/v1/setup"),
+      second.getByRole("button", { name: "Try again" }).click(),
+    ]);
+    assert.equal(again.status(), 409);
+    await alert.waitFor();
+    assert.match(await alert.textContent() ?? "", /already belongs to a family/);
+    assert.equal(await second.locator(".creating .loading").count(), 0);
+    await second.getByRole("button", { name: "Start again" }).click();
+    await second.locator("#setup-code").waitFor();
+    assert.equal(await second.locator(".setup-form .alert-error").count(), 0, "error forgotten");
+    assert.deepEqual(rig.errorsOf(first), []);
+  },
+);
