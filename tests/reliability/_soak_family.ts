@@ -133,7 +133,14 @@ export class SoakFamily {
     if (!album || !candidates.length) return;
     const m = this.rng.pick(candidates);
     const role = this.rng.chance(0.5) ? "viewer" : "contributor";
-    if (await this.#grant(album, m, role, false)) {
+    // As the album page: it offers the members the node it came from knows. A member who just
+    // joined on another node may not have reached this one yet (a restart, a catch-up).
+    const node = this.#liveNode();
+    const res = await this.#send(this.admin, node, "GET", "/v1/members");
+    if (res?.status !== 200) return void await res?.body?.cancel();
+    const known = (await res.json()) as { members: { key: string; removed: boolean }[] };
+    if (!known.members.some((x) => x.key === m.key && !x.removed)) return;
+    if (await this.#grant(album, m, role, false, node)) {
       album.grants.set(m.key, role);
       album.revoked.delete(m.key);
       this.#note("share");
@@ -153,7 +160,13 @@ export class SoakFamily {
     }
   }
 
-  async #grant(album: Album, m: Member, role: string, revoked: boolean): Promise<boolean> {
+  async #grant(
+    album: Album,
+    m: Member,
+    role: string,
+    revoked: boolean,
+    node = this.#liveNode(),
+  ): Promise<boolean> {
     return await this.#signAndPost((heads) =>
       signAs(this.admin, "grant", `${album.id}.${m.key}`, {
         album: album.id,
@@ -162,8 +175,7 @@ export class SoakFamily {
         epoch: 0,
         wrapped: toBase64Url(crypto.getRandomValues(new Uint8Array(92))),
         revoked,
-      }, heads)
-    ) !== undefined;
+      }, heads), node) !== undefined;
   }
 
   /**
