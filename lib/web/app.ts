@@ -183,8 +183,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
       ),
   });
   app.use("/v1/*", (c, next) => {
-    // Blob bytes and upload chunks stream with limits of their own.
-    if (c.req.path.startsWith("/v1/blobs/")) return next();
+    // Blob bytes and upload chunks stream with limits of their own (a batch of ids is JSON).
+    if (c.req.path.startsWith("/v1/blobs/") && c.req.path !== "/v1/blobs/batch") return next();
     if (c.req.method === "PATCH" && c.req.path.startsWith("/v1/uploads/")) return next();
     return jsonLimit(c, next);
   });

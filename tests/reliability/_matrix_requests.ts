@@ -28,6 +28,9 @@ export interface Reply {
   text: string;
   // deno-lint-ignore no-explicit-any
   json?: any;
+  /** The body as sent (framed blob batches are not text). */
+  bytes?: Uint8Array;
+  headers?: Headers;
 }
 
 export interface Ctx {
@@ -131,12 +134,13 @@ export async function send(
     await res.body?.cancel();
     return { status: res.status, text: "" };
   }
-  const text = method === "HEAD" ? "" : await res.text();
+  const got = method === "HEAD" ? new Uint8Array(0) : new Uint8Array(await res.arrayBuffer());
+  const text = new TextDecoder().decode(got);
   let json;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch { /* not JSON */ }
-  return { status: res.status, text, json };
+  return { status: res.status, text, json, bytes: got, headers: res.headers };
 }
 
 export const ok = (r: Reply) => r.status >= 200 && r.status < 300;

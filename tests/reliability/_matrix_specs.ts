@@ -4,7 +4,9 @@
  * tells that it was allowed.
  */
 
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
+import { BlobBatchParser, FRAME_NOT_READABLE, frameHeader } from "../../lib/core/blob_batch.ts";
 import { fromBase64Url, toBase64Url, wrapKey } from "../../lib/crypto/mod.ts";
 import { newMember, signed } from "../_support/family.ts";
 import { isMember, OBJECTS } from "./_world.ts";
@@ -25,12 +27,21 @@ import {
   plain,
   PUBLIC,
   type RecordLike,
+  type Reply,
   sees,
   send,
   type Spec,
   stores,
   thingsOf,
 } from "./_matrix_requests.ts";
+
+/** The frames of a blob batch's answer (lib/core/blob_batch.ts). */
+function batchItems(reply: Reply, expected: number) {
+  const parser = new BlobBatchParser(expected);
+  const items = parser.push(reply.bytes ?? new Uint8Array(0));
+  parser.end();
+  return items;
+}
 
 export const V1_SPECS: Record<string, Spec> = {
   "POST /v1/setup/check": {
@@ -360,6 +371,30 @@ export const V1_SPECS: Record<string, Spec> = {
     read: true,
     expect: sees,
     run: plain((c) => send(c, "HEAD", `/v1/blobs/${blobOf(c)}`)),
+  },
+  "POST /v1/blobs/batch": {
+    // Allowed when the frame for the asked id carries that blob's bytes.
+    objects: albums,
+    read: true,
+    expect: sees,
+    async run(c) {
+      const reply = await send(c, "POST", "/v1/blobs/batch", { json: { ids: [blobOf(c)] } });
+      const item = ok(reply) ? batchItems(reply, 1)[0] : undefined;
+      const want = c.w.blobBytes.get(blobOf(c));
+      const allowed = !!item?.bytes && !!want && Buffer.compare(item.bytes, want) === 0;
+      return { reply, allowed };
+    },
+    leak(_c, reply) {
+      // A "not readable" frame is the same 5 bytes whatever the id: no existence, no size.
+      if (!ok(reply) || batchItems(reply, 1)[0].bytes) return undefined;
+      const notReadable = frameHeader(FRAME_NOT_READABLE, 0);
+      if (Buffer.compare(reply.bytes!, notReadable) !== 0) {
+        return `answers an unreadable id with ${reply.bytes!.length} bytes, not the bare frame`;
+      }
+      return reply.headers?.get("cache-control") === "no-store"
+        ? undefined
+        : "lets an answer with an unreadable id be cached";
+    },
   },
   "GET /v1/nodes": {
     objects: members,

@@ -1,5 +1,6 @@
 /**
- * `PUT /v1/blobs/:id` (streaming body) and `GET /v1/blobs/:id` (with Range).
+ * `PUT /v1/blobs/:id` (streaming body), `GET /v1/blobs/:id` (with Range) and
+ * `POST /v1/blobs/batch` (many blobs in one framed answer: ./blob_batch.ts).
  *
  * Every id is validated before the store is touched, so path tricks never
  * reach the filesystem. Uploads stream to disk through the store, which
@@ -15,6 +16,7 @@ import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { assertBlobId } from "../../core/blob_id.ts";
 import type { BlobStore } from "../../store/mod.ts";
 import { parseRange } from "../range.ts";
+import { blobBatchHandler } from "./blob_batch.ts";
 import type { UploadReceipt } from "../../vault/upload_receipt.ts";
 
 export interface BlobRoutesDeps {
@@ -30,6 +32,9 @@ export interface BlobRoutesDeps {
 
 export function blobRoutes(deps: BlobRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+
+  // Before "/:id": "batch" is not a blob id.
+  app.post("/batch", blobBatchHandler(deps));
 
   app.put("/:id", async (c) => {
     const id = c.req.param("id");

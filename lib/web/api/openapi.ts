@@ -20,6 +20,7 @@ import {
 import { VERSION } from "../version.ts";
 import { ALBUM_BODIES } from "./albums.ts";
 import { AUTH_BODIES } from "./auth.ts";
+import { BLOB_BODIES } from "./blob_batch.ts";
 import { DEVICE_LINK_BODIES } from "./device_links.ts";
 import { MEMBER_BODIES } from "./members.ts";
 import { NODE_BODIES } from "./nodes.ts";
@@ -32,6 +33,7 @@ import { UPLOAD_BODIES } from "./uploads.ts";
 export const JSON_BODIES: Record<string, z.ZodType> = {
   ...ALBUM_BODIES,
   ...AUTH_BODIES,
+  ...BLOB_BODIES,
   ...DEVICE_LINK_BODIES,
   ...MEMBER_BODIES,
   ...NODE_BODIES,
@@ -118,6 +120,10 @@ export const OPERATIONS: Record<string, Op> = {
   },
   "GET /v1/blobs/{id}": { summary: "Read a blob I may read (Range supported); 404 otherwise" },
   "HEAD /v1/blobs/{id}": { summary: "Blob size, if I may read it" },
+  "POST /v1/blobs/batch": {
+    summary: "Up to 100 blobs in one framed stream ({ids}; PROTOCOL §9): each one's bytes, " +
+      'or "not readable" alike for unreadable, unknown and not-yet-stored ids; 16 MiB at most',
+  },
   "GET /v1/openapi.json": { summary: "This document", auth: false },
   // Nodes and replication (docs/PROTOCOL.md).
   "GET /v1/nodes": { summary: "This node and its peers: status, path, last sync, storage" },
