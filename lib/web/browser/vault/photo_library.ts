@@ -14,6 +14,7 @@ import {
 } from "../../../crypto/mod.ts";
 import { ApiError } from "../api.ts";
 import type { AlbumKeys } from "./album_keys.ts";
+import { BlobBatcher, notHeldError } from "./blob_batcher.ts";
 import { limiter, LruCache } from "./lru_cache.ts";
 import { openFileKey, openSort } from "./photo_crypto.ts";
 import { PhotoMeta, type PhotoView } from "./types.ts";
@@ -74,11 +75,7 @@ async function fetchBlob(doFetch: typeof fetch, id: string, signal?: AbortSignal
   }
   if (res.status === 404) {
     await res.body?.cancel();
-    throw new ApiError(
-      404,
-      "not_found",
-      "This node does not hold this photo's encrypted file yet (it may still be replicating).",
-    );
+    throw notHeldError();
   }
   if (!res.ok) {
     await res.body?.cancel();
@@ -99,6 +96,7 @@ export class PhotoDecryptor {
   readonly #pendingThumbs = new Map<string, Promise<string | null>>();
   readonly #originals: LruCache<string, OriginalFile>;
   readonly #run: ReturnType<typeof limiter>;
+  readonly #batcher: BlobBatcher;
 
   readonly #keysOf: (photo: PhotoView) => AlbumKeys;
 
@@ -109,11 +107,25 @@ export class PhotoDecryptor {
   constructor(
     keys: AlbumKeys | ((photo: PhotoView) => AlbumKeys),
     private readonly doFetch: typeof fetch,
-    options: { thumbs?: number; originals?: number; concurrency?: number } = {},
+    options: {
+      thumbs?: number;
+      originals?: number;
+      /** Thumbnails in flight (asked of the node, not yet decrypted). @default 96 */
+      concurrency?: number;
+      /** Thumbnail ids per `POST /v1/blobs/batch`. @default 32 */
+      batchIds?: number;
+    } = {},
   ) {
     this.#thumbs = new LruCache(options.thumbs ?? 600, (url) => URL.revokeObjectURL(url));
     this.#originals = new LruCache(options.originals ?? 4, (o) => URL.revokeObjectURL(o.url));
-    this.#run = limiter(options.concurrency ?? 16);
+    // Enough in flight for three batches at once: with fewer, the ids freed while a batch
+    // streams would trickle out one request each.
+    this.#run = limiter(options.concurrency ?? 96);
+    this.#batcher = new BlobBatcher(
+      doFetch,
+      async (id) => new Uint8Array(await (await fetchBlob(doFetch, id)).arrayBuffer()),
+      { maxIds: options.batchIds ?? 32 },
+    );
     this.#keysOf = typeof keys === "function" ? keys : () => keys;
   }
 
@@ -152,7 +164,8 @@ export class PhotoDecryptor {
 
   /**
    * An object URL of the decrypted thumbnail (null when the photo has none). Queued behind
-   * other thumbnails; dropped if `wanted()` is false when its turn comes.
+   * other thumbnails; dropped if `wanted()` is false when its turn comes. Those whose turn
+   * comes in the same tick are fetched together (./blob_batcher.ts).
    */
   thumbUrl(photo: PhotoView, wanted?: () => boolean): Promise<string | null> {
     const cached = this.#thumbs.get(photo.id);
@@ -162,8 +175,8 @@ export class PhotoDecryptor {
     let p = this.#pendingThumbs.get(photo.id);
     if (!p) {
       p = this.#run(async () => {
-        const res = await fetchBlob(this.doFetch, thumb.id);
-        const sealed = new Uint8Array(await res.arrayBuffer());
+        // Batched with the other thumbnails asked in this tick; here as soon as its frame is.
+        const sealed = await this.#batcher.get(thumb.id);
         const plain = await decryptBytes(await this.fileKey(photo), sealed);
         const url = URL.createObjectURL(
           new Blob([plain as Uint8Array<ArrayBuffer>], { type: "image/jpeg" }),
