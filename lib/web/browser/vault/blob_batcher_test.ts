@@ -166,3 +166,13 @@ Deno.test("PhotoDecryptor skips thumbnails no longer wanted when their turn come
   assert.deepEqual(net.log, ["POST /v1/blobs/batch", "POST /v1/blobs/batch"]);
   dec.dispose();
 });
+
+Deno.test("PhotoDecryptor with batch: false (an album card's cover) fetches with a cacheable GET", async () => {
+  const { t, deps, keys, photos } = await album(1);
+  await using _ = t;
+  const net = logged(deps.fetch);
+  const dec = new PhotoDecryptor(keys, net.fetch, { thumbs: 1, batch: false });
+  await checkAll(dec, photos);
+  assert.deepEqual(net.log, ["GET /v1/blobs/<id>"]);
+  dec.dispose();
+});

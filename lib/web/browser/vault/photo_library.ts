@@ -96,7 +96,7 @@ export class PhotoDecryptor {
   readonly #pendingThumbs = new Map<string, Promise<string | null>>();
   readonly #originals: LruCache<string, OriginalFile>;
   readonly #run: ReturnType<typeof limiter>;
-  readonly #batcher: BlobBatcher;
+  readonly #thumbBytes: (id: string) => Promise<Uint8Array>;
 
   readonly #keysOf: (photo: PhotoView) => AlbumKeys;
 
@@ -114,6 +114,12 @@ export class PhotoDecryptor {
       concurrency?: number;
       /** Thumbnail ids per `POST /v1/blobs/batch`. @default 32 */
       batchIds?: number;
+      /**
+       * Fetch thumbnails in batches. A lone thumbnail (an album card's cover) is better a
+       * single GET, which the browser's HTTP cache keeps (it never keeps a POST's answer).
+       * @default true
+       */
+      batch?: boolean;
     } = {},
   ) {
     this.#thumbs = new LruCache(options.thumbs ?? 600, (url) => URL.revokeObjectURL(url));
@@ -121,11 +127,10 @@ export class PhotoDecryptor {
     // Enough in flight for three batches at once: with fewer, the ids freed while a batch
     // streams would trickle out one request each.
     this.#run = limiter(options.concurrency ?? 96);
-    this.#batcher = new BlobBatcher(
-      doFetch,
-      async (id) => new Uint8Array(await (await fetchBlob(doFetch, id)).arrayBuffer()),
-      { maxIds: options.batchIds ?? 32 },
-    );
+    const one = async (id: string) =>
+      new Uint8Array(await (await fetchBlob(doFetch, id)).arrayBuffer());
+    const batcher = new BlobBatcher(doFetch, one, { maxIds: options.batchIds ?? 32 });
+    this.#thumbBytes = options.batch === false ? one : (id) => batcher.get(id);
     this.#keysOf = typeof keys === "function" ? keys : () => keys;
   }
 
@@ -176,7 +181,7 @@ export class PhotoDecryptor {
     if (!p) {
       p = this.#run(async () => {
         // Batched with the other thumbnails asked in this tick; here as soon as its frame is.
-        const sealed = await this.#batcher.get(thumb.id);
+        const sealed = await this.#thumbBytes(thumb.id);
         const plain = await decryptBytes(await this.fileKey(photo), sealed);
         const url = URL.createObjectURL(
           new Blob([plain as Uint8Array<ArrayBuffer>], { type: "image/jpeg" }),

@@ -40,7 +40,7 @@ function useCover(deps: VaultDeps, album: OpenedAlbum): string | null | undefine
         `/v1/albums/${encodeURIComponent(view.id)}/photos?limit=1`,
       )).photos[0];
       if (!photo) return null;
-      decryptor = new PhotoDecryptor(keys, deps.fetch, { thumbs: 1 });
+      decryptor = new PhotoDecryptor(keys, deps.fetch, { thumbs: 1, batch: false });
       return await decryptor.thumbUrl(photo);
     })().then((u) => live && setUrl(u), () => live && setUrl(null));
     return () => {
