@@ -117,6 +117,7 @@ Deno.test("POST /v1/blobs/batch refuses too many ids, a malformed body and too m
   cases.push(["18 MB", many, 413, "too_large", /limit of 16777216 bytes per batch/]);
   for (const [name, res, status, code, message] of cases) {
     assert.equal(res.status, status, name);
+    assert.equal(res.headers.get("cache-control"), "no-store", name);
     const error = (await res.json()).error;
     assert.equal(typeof error.message, "string", name);
     assert.match(error.message, message, name);
