@@ -3,6 +3,7 @@
  * same run, and how long Chromium takes to show its first 60 decrypted thumbnails.
  *
  *   deno run -A bench/album_page.ts [--photos 10000] [--seconds 8] [--connections 8] [--no-browser]
+ *                                   [--rounds 1]
  *
  * A node is spawned from main.ts with a fresh data dir; a family and an album are made through
  * the API with real signatures, exactly as a browser makes them. Blobs are real and encrypted
@@ -16,6 +17,11 @@
  * percentiles — on loopback, essentially the node's time; "wrk" keeps `--connections` requests in
  * flight for `--seconds` and reports requests/s and latency, `vs /health` being the ratio of
  * requests/s. The node, wrk and Deno share this machine's cores.
+ *
+ * Chromium rows: the album without an index once, then `--rounds` rounds of the indexed album
+ * with thumbnails batched (`POST /v1/blobs/batch`) and with one GET each (the batch route
+ * answered 404 as by an older node), in a fresh profile each, so the two are compared in the
+ * same run. "thumbnails after first photos" is the thumbnail phase alone.
  */
 
 import { parseArgs } from "node:util";
@@ -51,6 +57,8 @@ export interface AlbumBenchOptions {
   connections?: number;
   /** Measure Chromium's time to the first thumbnails. @default true */
   browser?: boolean;
+  /** Rounds of the indexed album's visits, batched and with single GETs. @default 1 */
+  rounds?: number;
 }
 
 export interface LatencyRow {
@@ -418,9 +426,22 @@ async function browserTimes(
   owner: RemoteMember,
   albumId: string,
   label: string,
+  single = false,
 ): Promise<BrowserRow[]> {
   const browser = await launchBrowser();
   try {
+    if (single) {
+      // As a node older than the route answers (PROTOCOL §9): the page falls back to one GET
+      // per thumbnail, which is how every page fetched them before.
+      await browser.context.route("**/v1/blobs/batch", (route) =>
+        route.fulfill({
+          status: 404,
+          contentType: "application/json",
+          body: JSON.stringify({
+            error: { code: "not_found", message: "No route for /v1/blobs/batch" },
+          }),
+        }));
+    }
     const page = await browser.context.newPage();
     page.setDefaultTimeout(120_000);
     await page.setViewportSize({ width: 1280, height: 2000 });
@@ -495,10 +516,20 @@ export async function runAlbumPageBench(
         wrkRows.push(await wrk(node.url, owner.cookie, t, seconds, connections));
       }
     }
-    const browser = options.browser === false ? [] : [
-      ...await browserTimes(node.url, owner, albums.plain, "(baseline) no index"),
-      ...await browserTimes(node.url, owner, albums.indexed, "with the album index"),
-    ];
+    const browser: BrowserRow[] = [];
+    if (options.browser !== false) {
+      browser.push(...await browserTimes(node.url, owner, albums.plain, "(baseline) no index"));
+      // Batched and single-GET thumbnails, alternating which goes first from round to round so
+      // that drift in the machine's load hits both alike.
+      for (let round = 1; round <= (options.rounds ?? 1); round++) {
+        for (const single of round % 2 ? [false, true] : [true, false]) {
+          const label = single
+            ? `with the album index, single GETs (round ${round})`
+            : `with the album index, batched (round ${round})`;
+          browser.push(...await browserTimes(node.url, owner, albums.indexed, label, single));
+        }
+      }
+    }
     return {
       photos: count,
       setupSeconds,
@@ -549,12 +580,12 @@ export function formatAlbumBench(r: AlbumBenchResult): string {
   if (r.browser.length) {
     lines.push(
       "",
-      "| Chromium, ms since navigation | album key opened | first photos (index) | all listed | all ordered | 60 thumbnails shown |",
-      "| ----------------------------- | ---------------: | -------------------: | ---------: | ----------: | ------------------: |",
+      "| Chromium, ms since navigation | album key opened | first photos (index) | all listed | all ordered | 60 thumbnails shown | thumbnails after first photos |",
+      "| ----------------------------- | ---------------: | -------------------: | ---------: | ----------: | ------------------: | ----------------------------: |",
       ...r.browser.map((b) =>
         `| ${b.visit} | ${f1(b.keys)} | ${f1(b.first)} | ${f1(b.listed)} | ${f1(b.ordered)} | ${
           f1(b.first60)
-        } |`
+        } | ${f1(b.first60 - b.first)} |`
       ),
     );
   }
@@ -569,6 +600,7 @@ if (import.meta.main) {
       seconds: { type: "string" },
       connections: { type: "string" },
       "no-browser": { type: "boolean" },
+      rounds: { type: "string" },
     },
   });
   const result = await runAlbumPageBench({
@@ -576,6 +608,7 @@ if (import.meta.main) {
     seconds: values.seconds ? Number(values.seconds) : undefined,
     connections: values.connections ? Number(values.connections) : undefined,
     browser: !values["no-browser"],
+    rounds: values.rounds ? Number(values.rounds) : undefined,
   });
   console.log(formatAlbumBench(result));
 }
