@@ -41,6 +41,7 @@ import { HybridClock } from "../lib/core/hlc.ts";
 import { startNode } from "../tests/_support/node_process.ts";
 import { postJson, type RemoteMember, setupRemoteFamily } from "../tests/_support/remote_family.ts";
 import { launchBrowser } from "../tests/_support/browser.ts";
+import type { BrowserContext } from "playwright-core";
 import { api } from "../lib/web/browser/api.ts";
 import { AlbumKeys } from "../lib/web/browser/vault/album_keys.ts";
 import { writeAlbumIndex } from "../lib/web/browser/vault/album_index.ts";
@@ -418,6 +419,21 @@ async function waitForIndex(url: string, cookie: string, albumId: string): Promi
 }
 
 /**
+ * Makes `POST /v1/blobs/batch` answer as a node older than the route (PROTOCOL §9): the page
+ * falls back to one GET per thumbnail, which is how every page fetched them before.
+ */
+export async function refuseBlobBatch(context: BrowserContext): Promise<void> {
+  await context.route("**/v1/blobs/batch", (route) =>
+    route.fulfill({
+      status: 404,
+      contentType: "application/json",
+      body: JSON.stringify({
+        error: { code: "not_found", message: "No route for /v1/blobs/batch" },
+      }),
+    }));
+}
+
+/**
  * Signs in with the words in a fresh Chromium (empty HTTP cache), opens the album, reloads it.
  * For an album without an index, the reload waits until the first visit's page wrote one.
  */
@@ -430,18 +446,7 @@ async function browserTimes(
 ): Promise<BrowserRow[]> {
   const browser = await launchBrowser();
   try {
-    if (single) {
-      // As a node older than the route answers (PROTOCOL §9): the page falls back to one GET
-      // per thumbnail, which is how every page fetched them before.
-      await browser.context.route("**/v1/blobs/batch", (route) =>
-        route.fulfill({
-          status: 404,
-          contentType: "application/json",
-          body: JSON.stringify({
-            error: { code: "not_found", message: "No route for /v1/blobs/batch" },
-          }),
-        }));
-    }
+    if (single) await refuseBlobBatch(browser.context);
     const page = await browser.context.newPage();
     page.setDefaultTimeout(120_000);
     await page.setViewportSize({ width: 1280, height: 2000 });

@@ -3,7 +3,7 @@
  * decrypted thumbnails of the Photos page, newest first, against one of the same albums opened on
  * its own in the same run.
  *
- *   deno run -A bench/timeline.ts [--albums 20] [--per-album 500]
+ *   deno run -A bench/timeline.ts [--albums 20] [--per-album 500] [--rounds 1]
  *
  * A node is spawned from main.ts; the family and the albums are made through the API as browsers
  * make them, each with its album index (FORMAT §12.5). The albums' photos interleave in time, so
@@ -17,7 +17,7 @@ import { seedToMnemonic } from "../lib/crypto/mod.ts";
 import { launchBrowser } from "../tests/_support/browser.ts";
 import { startNode } from "../tests/_support/node_process.ts";
 import { type RemoteMember, setupRemoteFamily } from "../tests/_support/remote_family.ts";
-import { fillAlbum, makeBlobSets } from "./album_page.ts";
+import { fillAlbum, makeBlobSets, refuseBlobBatch } from "./album_page.ts";
 
 const OWN = 200;
 const SHARED = 20;
@@ -34,9 +34,11 @@ async function measure(
   owner: RemoteMember,
   path: string,
   label: string,
+  single = false,
 ): Promise<TimelineRow[]> {
   const browser = await launchBrowser();
   try {
+    if (single) await refuseBlobBatch(browser.context);
     const page = await browser.context.newPage();
     page.setDefaultTimeout(120_000);
     await page.setViewportSize({ width: 1280, height: 2000 });
@@ -71,7 +73,7 @@ async function measure(
 }
 
 export async function runTimelineBench(
-  options: { albums?: number; perAlbum?: number } = {},
+  options: { albums?: number; perAlbum?: number; rounds?: number } = {},
 ): Promise<{ photos: number; albums: number; setupSeconds: number; rows: TimelineRow[] }> {
   const albums = options.albums ?? 20;
   const perAlbum = options.perAlbum ?? 500;
@@ -107,8 +109,15 @@ export async function runTimelineBench(
         `/albums/${ids[0]}`,
         `(reference) one album of ${perAlbum}`,
       ),
-      ...await measure(node.url, owner, "/photos", `timeline of ${total} in ${albums} albums`),
     ];
+    // Thumbnails batched and with one GET each (bench/album_page.ts), alternating the order.
+    for (let round = 1; round <= (options.rounds ?? 1); round++) {
+      for (const single of round % 2 ? [false, true] : [true, false]) {
+        const how = single ? "single GETs" : "batched";
+        const label = `timeline of ${total} in ${albums} albums, ${how} (round ${round})`;
+        rows.push(...await measure(node.url, owner, "/photos", label, single));
+      }
+    }
     return { photos: total, albums, setupSeconds, rows };
   } finally {
     await node.stop();
@@ -133,12 +142,17 @@ export function formatTimelineBench(r: Awaited<ReturnType<typeof runTimelineBenc
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { albums: { type: "string" }, "per-album": { type: "string" } },
+    options: {
+      albums: { type: "string" },
+      "per-album": { type: "string" },
+      rounds: { type: "string" },
+    },
   });
   console.log(formatTimelineBench(
     await runTimelineBench({
       albums: values.albums ? Number(values.albums) : undefined,
       perAlbum: values["per-album"] ? Number(values["per-album"]) : undefined,
+      rounds: values.rounds ? Number(values.rounds) : undefined,
     }),
   ));
 }
