@@ -16,7 +16,7 @@ import {
   FRAME_NOT_READABLE,
   frameHeader,
 } from "../../core/blob_batch.ts";
-import { NotFoundError, TooLargeError } from "../../core/errors.ts";
+import { IntegrityError, NotFoundError, TooLargeError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import type { BlobStore } from "../../store/mod.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
@@ -61,11 +61,25 @@ export function blobBatchHandler(deps: BlobBatchDeps) {
     }
     let next = 0;
     let open: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    // Bytes the current frame still owes: a blob that reads shorter or longer than its header
+    // said would shift every later frame, so the answer is cut off instead (a damaged body).
+    let owed = 0;
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
         if (open) {
           const { done, value } = await open.read();
-          if (!done) return controller.enqueue(value);
+          if (!done && value.length <= owed) {
+            owed -= value.length;
+            return controller.enqueue(value);
+          }
+          if (!done || owed !== 0) {
+            await open.cancel();
+            throw new IntegrityError(
+              `Cannot send blob ${ids[next - 1]}: it read ${
+                done ? "shorter" : "longer"
+              } than its size`,
+            );
+          }
           open = undefined;
         }
         if (next === ids.length) return controller.close();
@@ -80,6 +94,7 @@ export function blobBatchHandler(deps: BlobBatchDeps) {
           return controller.enqueue(frameHeader(FRAME_NOT_READABLE, 0));
         }
         controller.enqueue(frameHeader(FRAME_BYTES, read.size));
+        owed = read.size;
         open = read.stream.getReader();
       },
       async cancel() {

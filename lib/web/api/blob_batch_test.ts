@@ -153,3 +153,21 @@ Deno.test("POST /v1/blobs/batch gives a removed member and a stranger a 401, and
     assert.equal((await res.json()).error.code, "unauthorized");
   }
 });
+
+Deno.test("POST /v1/blobs/batch cuts its answer off when a blob reads shorter than its size", async () => {
+  const { t, bob, shared, own } = await world();
+  await using _ = t;
+  const real = t.blobs.readable.bind(t.blobs);
+  // A file that lost its tail after it was opened (a disk fault).
+  t.blobs.readable = async (id) => {
+    const got = await real(id);
+    if (id !== shared.thumb) return got;
+    const bytes = new Uint8Array(await new Response(got.stream).arrayBuffer());
+    return { size: got.size, stream: new Response(bytes.slice(0, 100)).body! };
+  };
+  const res = await batch(t, bob, { ids: [shared.thumb, own.thumb] });
+  assert.equal(res.status, 200);
+  // The body breaks off (a cut answer the client refuses) rather than ending as if whole, with
+  // the next blob's bytes sent where the short one's tail should be.
+  await assert.rejects(res.arrayBuffer());
+});
