@@ -78,7 +78,8 @@ export function deviceLinkRoutes(deps: { now?: () => number }): Hono<AppEnv> {
   app.post(
     "/device-links/claim",
     describe({
-      summary: "Fetch a sealed device link once, by its lookup",
+      summary: "Fetch a sealed device link once, by its lookup (the new device has no session)",
+      auth: false,
       body: DEVICE_LINK_BODIES["POST /v1/device-links/claim"],
     }),
     async (c) => {

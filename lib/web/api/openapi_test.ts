@@ -45,6 +45,34 @@ Deno.test("GET /v1/openapi.json says who may call each route", async () => {
   }
 });
 
+Deno.test("Who may call a route, as the document says, is what the node enforces", async () => {
+  await using t = await makeTestApp();
+  const doc = await (await t.app.request("/v1/openapi.json")).json();
+  const wrong: string[] = [];
+  type Operation = { security?: unknown[] };
+  for (
+    const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, Operation>>)
+  ) {
+    for (const [method, op] of Object.entries(ops)) {
+      // No cookie, no signature: a route needing either refuses before reading anything.
+      const res = await t.app.request(path.replace(/\{\w+\}/g, "x"), {
+        method: method.toUpperCase(),
+      });
+      await res.body?.cancel();
+      const refused = res.status === 401;
+      const needed = op.security === undefined
+        ? "session"
+        : op.security.length === 0
+        ? "nothing"
+        : "node signature";
+      if ((needed === "nothing") === refused) {
+        wrong.push(`${method.toUpperCase()} ${path}: needs ${needed}, answered ${res.status}`);
+      }
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
 Deno.test("GET /v1/openapi.json has the body schema of every record kind the node accepts", async () => {
   await using t = await makeTestApp();
   const doc = await (await t.app.request("/v1/openapi.json")).json();
