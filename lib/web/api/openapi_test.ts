@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { z } from "zod";
 import { makeTestApp } from "../../../tests/_support/test_app.ts";
 import { createKindRegistry } from "../../vault/kinds.ts";
@@ -25,6 +26,17 @@ Deno.test("GET /v1/openapi.json describes every /v1 and /internal/v1 route the n
   const extra = [...described].filter((r) => !registered.has(r));
   assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
   assert.ok(doc.components.schemas.PhotoBody.properties.original, "record schemas come from zod");
+});
+
+Deno.test("GET /v1/openapi.json is a valid OpenAPI 3.1 document", async () => {
+  await using t = await makeTestApp();
+  const doc = await (await t.app.request("/v1/openapi.json")).json();
+  // Checked against the OpenAPI Initiative's own schema, by a validator that is not the generator.
+  const validator = new Validator();
+  const result = await validator.validate(doc);
+  assert.equal(validator.version, "3.1");
+  assert.deepEqual(result.errors ?? [], []);
+  assert.equal(result.valid, true);
 });
 
 Deno.test("GET /v1/openapi.json says who may call each route", async () => {
