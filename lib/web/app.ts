@@ -24,7 +24,7 @@ import { replicationRoutes } from "./api/replication.ts";
 import { NonceStore } from "../replication/nonce_store.ts";
 import { internalRoutes } from "./internal/routes.ts";
 import { albumRoutes } from "./api/albums.ts";
-import { openApiDocument } from "./api/openapi.ts";
+import { describe, openApiRoute } from "./api/openapi.ts";
 import { uploadRoutes } from "./api/uploads.ts";
 import { authRoutes } from "./api/auth.ts";
 import { blobRoutes } from "./api/blobs.ts";
@@ -222,7 +222,11 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     return receipt(blobId, memberKey, size);
   };
   const isUploader = (blobId: string, memberKey: string) => access.isUploader(blobId, memberKey);
-  app.get("/v1/openapi.json", (c) => c.json(openApiDocument()));
+  app.get(
+    "/v1/openapi.json",
+    describe({ summary: "This document", auth: false }),
+    openApiRoute(app),
+  );
   app.route("/v1", recordRoutes(deps));
   app.route("/v1", albumRoutes({ ...deps, albums }));
   app.route(

@@ -1,6 +1,6 @@
 /**
- * The authorization matrix (issue #14 §4): every route of the OpenAPI document
- * (lib/web/api/openapi.ts, `/v1` and `/internal/v1`) × every actor × every object it takes,
+ * The authorization matrix (issue #14 §4): every route of the node's OpenAPI document
+ * (generated from the app's routes, `/v1` and `/internal/v1`) × every actor × every object it takes,
  * against the family of tests/reliability/_world.ts. Each route has a spec here: the objects
  * it is tried on, who should be allowed, and how to tell that a request was allowed (a 2xx,
  * and for writes that the change was stored). A route of the document without a spec, or a
@@ -36,9 +36,9 @@ export interface MatrixReport {
   unspecified: string[];
 }
 
-/** The routes the OpenAPI document describes, as "METHOD /path". */
-export function documentedRoutes(): string[] {
-  const doc = openApiDocument() as { paths: Record<string, Record<string, unknown>> };
+/** The routes the OpenAPI document of `app` describes, as "METHOD /path". */
+export async function documentedRoutes(app: TestApp["app"]): Promise<string[]> {
+  const doc = await openApiDocument(app);
   return Object.entries(doc.paths).flatMap(([path, ops]) =>
     Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)
   );
@@ -46,7 +46,7 @@ export function documentedRoutes(): string[] {
 
 /** Plays every cell; `w` is the world (reads run on it, writes on copies of it). */
 export async function runMatrix(w: World): Promise<MatrixReport> {
-  const routes = documentedRoutes();
+  const routes = await documentedRoutes(w.t.app);
   const unspecified = [
     ...routes.filter((r) => !SPECS[r]).map((r) =>
       `${r}: in the OpenAPI document, not in the matrix`

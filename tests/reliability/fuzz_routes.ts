@@ -167,7 +167,7 @@ export async function fuzzRoutes(
   w: World,
   options: { cases: number; seed: number; log?: (line: string) => void },
 ): Promise<FuzzRoutesReport> {
-  const routes = [...documentedRoutes(), ...await pageRoutes()];
+  const routes = [...await documentedRoutes(w.t.app), ...await pageRoutes()];
   const arb = mixedArb(routes, knownIds(w));
   const statuses: Record<string, number> = {};
   const byRoute: Record<string, Record<string, number>> = {};

@@ -14,6 +14,7 @@ import type { BlobStore, RecordLog } from "../../store/mod.ts";
 import { type AlbumBody, albumRole, isPurged, PhotoBody } from "../../vault/album_kinds.ts";
 import { checkPhotoBlobs } from "../../vault/photo_blobs.ts";
 import type { AlbumQueries } from "../../vault/album_queries.ts";
+import { describe } from "./openapi.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { readJson } from "../validate.ts";
 
@@ -47,23 +48,31 @@ export function albumRoutes(deps: AlbumRoutesDeps): Hono<AppEnv> {
     return view;
   };
 
-  app.get("/albums", (c) => {
+  app.get("/albums", describe({ summary: "Albums I may see, with my wrapped album key" }), (c) => {
     const auth = requireAuth(c);
     return c.json({ albums: deps.albums.albumsFor(auth.memberKey) });
   });
 
-  app.post("/albums", async (c) => {
-    const auth = requireAuth(c);
-    const { records } = await readJson(c, ALBUM_BODIES["POST /v1/albums"]);
-    const album = records[0] as { kind?: unknown; id?: unknown; author?: unknown };
-    if (album?.kind !== "album" || album.author !== auth.memberKey) {
-      throw new ValidationError("Send the album record, signed by you, then your owner grant");
-    }
-    deps.records.apply(records, { via: "api", sessionMember: auth.memberKey });
-    return c.json({ album: visibleAlbum(String(album.id), auth.memberKey) }, 201);
-  });
+  app.post(
+    "/albums",
+    describe({
+      summary: "Create an album: album record + owner grant",
+      body: ALBUM_BODIES["POST /v1/albums"],
+      signedRecords: true,
+    }),
+    async (c) => {
+      const auth = requireAuth(c);
+      const { records } = await readJson(c, ALBUM_BODIES["POST /v1/albums"]);
+      const album = records[0] as { kind?: unknown; id?: unknown; author?: unknown };
+      if (album?.kind !== "album" || album.author !== auth.memberKey) {
+        throw new ValidationError("Send the album record, signed by you, then your owner grant");
+      }
+      deps.records.apply(records, { via: "api", sessionMember: auth.memberKey });
+      return c.json({ album: visibleAlbum(String(album.id), auth.memberKey) }, 201);
+    },
+  );
 
-  app.get("/albums/:id", (c) => {
+  app.get("/albums/:id", describe({ summary: "One album and its grants" }), (c) => {
     const auth = requireAuth(c);
     const view = visibleAlbum(c.req.param("id"), auth.memberKey);
     const grants = deps.albums.grants(view.id).map((g): GrantView => ({
@@ -76,65 +85,91 @@ export function albumRoutes(deps: AlbumRoutesDeps): Hono<AppEnv> {
     return c.json({ album: view, grants } satisfies AlbumDetail);
   });
 
-  app.get("/albums/:id/photos", (c) => {
-    const auth = requireAuth(c);
-    const id = c.req.param("id");
-    // The role alone decides (none for an unknown or purged album); the full album view,
-    // with its photo count, is not needed for every page of a 10,000-photo album.
-    if (!RandomId.safeParse(id).success || !albumRole(deps.records, id, auth.memberKey)) {
-      throw new NotFoundError("No such album");
-    }
-    const page = Page.safeParse(c.req.query());
-    if (!page.success) throw new ValidationError("Use ?after=<photo id>&limit=1..1000");
-    return c.json(deps.albums.photos(id, page.data.after, page.data.limit));
-  });
+  app.get(
+    "/albums/:id/photos",
+    describe({ summary: "A page of an album's photos (?after=&limit=)" }),
+    (c) => {
+      const auth = requireAuth(c);
+      const id = c.req.param("id");
+      // The role alone decides (none for an unknown or purged album); the full album view,
+      // with its photo count, is not needed for every page of a 10,000-photo album.
+      if (!RandomId.safeParse(id).success || !albumRole(deps.records, id, auth.memberKey)) {
+        throw new NotFoundError("No such album");
+      }
+      const page = Page.safeParse(c.req.query());
+      if (!page.success) throw new ValidationError("Use ?after=<photo id>&limit=1..1000");
+      return c.json(deps.albums.photos(id, page.data.after, page.data.limit));
+    },
+  );
 
   // The album's index shards (FORMAT §12.5): one request, whatever the album's size.
-  app.get("/albums/:id/index", (c) => {
-    const auth = requireAuth(c);
-    const id = c.req.param("id");
-    if (!RandomId.safeParse(id).success || !albumRole(deps.records, id, auth.memberKey)) {
-      throw new NotFoundError("No such album");
-    }
-    return c.json({ shards: deps.albums.indexShards(id) });
-  });
+  app.get(
+    "/albums/:id/index",
+    describe({ summary: "The album's sealed index shards (FORMAT §12.5)" }),
+    (c) => {
+      const auth = requireAuth(c);
+      const id = c.req.param("id");
+      if (!RandomId.safeParse(id).success || !albumRole(deps.records, id, auth.memberKey)) {
+        throw new NotFoundError("No such album");
+      }
+      return c.json({ shards: deps.albums.indexShards(id) });
+    },
+  );
 
   // Every readable album's index shards at once (the timeline): album id → its shards.
-  app.get("/album-indexes", (c) => {
-    const auth = requireAuth(c);
-    const albums: Record<string, unknown[]> = {};
-    for (const a of deps.albums.albumsFor(auth.memberKey)) {
-      albums[a.id] = deps.albums.indexShards(a.id);
-    }
-    return c.json({ albums });
-  });
+  app.get(
+    "/album-indexes",
+    describe({ summary: "Every album I can open: its sealed index shards" }),
+    (c) => {
+      const auth = requireAuth(c);
+      const albums: Record<string, unknown[]> = {};
+      for (const a of deps.albums.albumsFor(auth.memberKey)) {
+        albums[a.id] = deps.albums.indexShards(a.id);
+      }
+      return c.json({ albums });
+    },
+  );
 
   // Photos by id (`?ids=a,b,…`, at most 200): what a browser shows first, known from an index.
-  app.get("/photos", (c) => {
-    const auth = requireAuth(c);
-    const ids = (c.req.query("ids") ?? "").split(",").filter((s) => s !== "");
-    if (ids.length === 0 || ids.length > 200 || !ids.every((i) => RandomId.safeParse(i).success)) {
-      throw new ValidationError("Use ?ids=<photo id>,<photo id>,… (1 to 200 photo ids)");
-    }
-    return c.json({ photos: deps.albums.photosByIds(ids, auth.memberKey) });
-  });
-
-  app.post("/photos", async (c) => {
-    const auth = requireAuth(c);
-    const { records } = await readJson(c, ALBUM_BODIES["POST /v1/photos"]);
-    records.forEach((r, i) => {
-      const rec = r as { kind?: unknown; author?: unknown };
-      if (rec?.kind !== "photo") throw new ValidationError(`Record ${i} is not a photo record`);
-      if (rec.author !== auth.memberKey) {
-        throw new ForbiddenError(`Record ${i} is not signed by you`);
+  app.get(
+    "/photos",
+    describe({ summary: "Photo records by id (?ids=a,b,…; up to 200), those I may see" }),
+    (c) => {
+      const auth = requireAuth(c);
+      const ids = (c.req.query("ids") ?? "").split(",").filter((s) => s !== "");
+      if (
+        ids.length === 0 || ids.length > 200 || !ids.every((i) => RandomId.safeParse(i).success)
+      ) {
+        throw new ValidationError("Use ?ids=<photo id>,<photo id>,… (1 to 200 photo ids)");
       }
-    });
-    await checkPhotoBlobs(records, deps.blobs, deps.records);
-    const results = deps.records.apply(records, { via: "api", sessionMember: auth.memberKey });
-    return c.json({ results }, 201);
-  });
+      return c.json({ photos: deps.albums.photosByIds(ids, auth.memberKey) });
+    },
+  );
 
-  app.get("/photos/:id", (c) => {
+  app.post(
+    "/photos",
+    describe({
+      summary: "Register photos naming my own uploads, each with its receipt",
+      body: ALBUM_BODIES["POST /v1/photos"],
+      signedRecords: true,
+    }),
+    async (c) => {
+      const auth = requireAuth(c);
+      const { records } = await readJson(c, ALBUM_BODIES["POST /v1/photos"]);
+      records.forEach((r, i) => {
+        const rec = r as { kind?: unknown; author?: unknown };
+        if (rec?.kind !== "photo") throw new ValidationError(`Record ${i} is not a photo record`);
+        if (rec.author !== auth.memberKey) {
+          throw new ForbiddenError(`Record ${i} is not signed by you`);
+        }
+      });
+      await checkPhotoBlobs(records, deps.blobs, deps.records);
+      const results = deps.records.apply(records, { via: "api", sessionMember: auth.memberKey });
+      return c.json({ results }, 201);
+    },
+  );
+
+  app.get("/photos/:id", describe({ summary: "One photo record" }), (c) => {
     const auth = requireAuth(c);
     const id = c.req.param("id");
     const photo = RandomId.safeParse(id).success

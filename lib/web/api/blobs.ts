@@ -1,5 +1,5 @@
 /**
- * `PUT /v1/blobs/:id` (streaming body), `GET /v1/blobs/:id` (with Range) and
+ * `PUT /v1/blobs/:id` (streaming body) and `GET /v1/blobs/:id` (with Range);
  * `POST /v1/blobs/batch` (many blobs in one framed answer: ./blob_batch.ts).
  *
  * Every id is validated before the store is touched, so path tricks never
@@ -12,12 +12,13 @@
 import { type Context, Hono } from "hono";
 import { NotFoundError, TooLargeError, ValidationError } from "../../core/errors.ts";
 import { rethrowBodyFailure } from "../errors.ts";
+import { describe } from "./openapi.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { assertBlobId } from "../../core/blob_id.ts";
 import type { BlobStore } from "../../store/mod.ts";
 import { parseRange } from "../range.ts";
-import { blobBatchHandler } from "./blob_batch.ts";
 import type { UploadReceipt } from "../../vault/upload_receipt.ts";
+import { BLOB_BODIES, blobBatchHandler } from "./blob_batch.ts";
 
 export interface BlobRoutesDeps {
   blobs: BlobStore;
@@ -33,38 +34,41 @@ export interface BlobRoutesDeps {
 export function blobRoutes(deps: BlobRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  // Before "/:id": "batch" is not a blob id.
-  app.post("/batch", blobBatchHandler(deps));
-
-  app.put("/:id", async (c) => {
-    const id = c.req.param("id");
-    assertBlobId(id);
-    const auth = requireAuth(c);
-    const declared = c.req.header("content-length");
-    if (declared !== undefined) {
-      if (!/^\d+$/.test(declared)) throw new ValidationError("Content-Length is not a number");
-      if (Number(declared) > deps.maxBlobBytes) {
-        throw new TooLargeError(
-          `Blob of ${declared} bytes exceeds this node's limit of ${deps.maxBlobBytes} bytes`,
-        );
+  app.put(
+    "/:id",
+    describe({
+      summary: "Store a blob in one request (streamed; 422 on hash mismatch); answers my receipt",
+    }),
+    async (c) => {
+      const id = c.req.param("id");
+      assertBlobId(id);
+      const auth = requireAuth(c);
+      const declared = c.req.header("content-length");
+      if (declared !== undefined) {
+        if (!/^\d+$/.test(declared)) throw new ValidationError("Content-Length is not a number");
+        if (Number(declared) > deps.maxBlobBytes) {
+          throw new TooLargeError(
+            `Blob of ${declared} bytes exceeds this node's limit of ${deps.maxBlobBytes} bytes`,
+          );
+        }
       }
-    }
-    const body = c.req.raw.body;
-    if (!body) throw new ValidationError("PUT /v1/blobs/:id needs the blob bytes as the body");
-    let result;
-    try {
-      result = await deps.blobs.put(id, body, {
-        maxBytes: deps.maxBlobBytes,
-        stallMs: deps.stallMs,
-      });
-    } catch (err) {
-      // The store has already removed its temp file; nothing was acknowledged.
-      rethrowBodyFailure(err, "Blob upload");
-    }
-    const receipt = await deps.uploaded(id, auth.memberKey, result.size);
-    // The same answer whether these bytes were here already or not: no existence oracle.
-    return c.json({ id: result.id, size: result.size, receipt }, 201);
-  });
+      const body = c.req.raw.body;
+      if (!body) throw new ValidationError("PUT /v1/blobs/:id needs the blob bytes as the body");
+      let result;
+      try {
+        result = await deps.blobs.put(id, body, {
+          maxBytes: deps.maxBlobBytes,
+          stallMs: deps.stallMs,
+        });
+      } catch (err) {
+        // The store has already removed its temp file; nothing was acknowledged.
+        rethrowBodyFailure(err, "Blob upload");
+      }
+      const receipt = await deps.uploaded(id, auth.memberKey, result.size);
+      // The same answer whether these bytes were here already or not: no existence oracle.
+      return c.json({ id: result.id, size: result.size, receipt }, 201);
+    },
+  );
 
   const read = async (
     c: Context<AppEnv>,
@@ -94,8 +98,27 @@ export function blobRoutes(deps: BlobRoutesDeps): Hono<AppEnv> {
     return new Response(head ? null : got.stream, { status: range ? 206 : 200, headers });
   };
 
-  app.get("/:id", (c) => read(c, c.req.param("id"), c.req.header("range"), false));
-  app.on("HEAD", "/:id", (c) => read(c, c.req.param("id"), undefined, true));
+  // Before "/:id": "batch" is not a blob id.
+  app.post(
+    "/batch",
+    describe({
+      summary: "Up to 100 blobs in one framed stream ({ids}; PROTOCOL §9): each one's bytes, " +
+        'or "not readable" alike for unreadable, unknown and not-yet-stored ids; 16 MiB at most',
+      body: BLOB_BODIES["POST /v1/blobs/batch"],
+    }),
+    blobBatchHandler(deps),
+  );
+  app.get(
+    "/:id",
+    describe({ summary: "Read a blob I may read (Range supported); 404 otherwise" }),
+    (c) => read(c, c.req.param("id"), c.req.header("range"), false),
+  );
+  app.on(
+    "HEAD",
+    "/:id",
+    describe({ summary: "Blob size, if I may read it" }),
+    (c) => read(c, c.req.param("id"), undefined, true),
+  );
 
   return app;
 }

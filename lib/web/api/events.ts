@@ -17,6 +17,7 @@
 
 import { Hono } from "hono";
 import type { ReplicationEvent, Replicator } from "../../replication/mod.ts";
+import { describe } from "./openapi.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import type { SessionStore } from "../../store/session_store.ts";
 
@@ -40,7 +41,7 @@ export function eventRoutes(deps: EventRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const heartbeatMs = deps.heartbeatMs ?? 15_000;
 
-  app.get("/events", (c) => {
+  app.get("/events", describe({ summary: "Live replication status (text/event-stream)" }), (c) => {
     const auth = requireAuth(c);
     let statusDirty = true;
     let ping = false;

@@ -12,6 +12,7 @@ import { ValidationError } from "../../core/errors.ts";
 import { currentFamily, type InviteBody, type MemberBody } from "../../core/family_kinds.ts";
 import type { RecordLog } from "../../store/mod.ts";
 import { startSession } from "../auth/start_session.ts";
+import { describe } from "./openapi.ts";
 import { type AppEnv, requireAdmin, requireAuth } from "../auth/middleware.ts";
 import type { SessionStore } from "../../store/session_store.ts";
 import { readJson } from "../validate.ts";
@@ -31,18 +32,22 @@ export const MEMBER_BODIES = {
 export function memberRoutes(deps: MemberRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.get("/members", (c) => {
-    requireAuth(c);
-    const members = deps.records.list<MemberBody>("member").map((m) => ({
-      ...memberView(m),
-      removed: m.body.removed,
-      x25519: m.body.x25519,
-      record: m,
-    }));
-    return c.json({ members });
-  });
+  app.get(
+    "/members",
+    describe({ summary: "Family members (names sealed) with their signed records" }),
+    (c) => {
+      requireAuth(c);
+      const members = deps.records.list<MemberBody>("member").map((m) => ({
+        ...memberView(m),
+        removed: m.body.removed,
+        x25519: m.body.x25519,
+        record: m,
+      }));
+      return c.json({ members });
+    },
+  );
 
-  app.get("/invites", (c) => {
+  app.get("/invites", describe({ summary: "Invites and their status (admins)" }), (c) => {
     requireAdmin(c);
     const invites = deps.records.list<InviteBody>("invite").map((i) => ({
       id: i.id,
@@ -56,23 +61,33 @@ export function memberRoutes(deps: MemberRoutesDeps): Hono<AppEnv> {
     return c.json({ invites });
   });
 
-  app.post("/join", async (c) => {
-    const { record, familyKey } = await readJson(c, MEMBER_BODIES["POST /v1/join"]);
-    const r = record as { kind?: unknown; id?: unknown; author?: unknown };
-    if (r?.kind !== "member" || r.id !== r.author) {
-      throw new ValidationError("Joining needs your own signed member record");
-    }
-    const k = familyKey as { kind?: unknown; author?: unknown } | undefined;
-    if (k !== undefined && (k?.kind !== "family_key" || k.author !== r.author)) {
-      throw new ValidationError("The family key of a join is wrapped by the joiner, for herself");
-    }
-    // One batch: the family key record is judged after the join that makes her a member.
-    deps.records.apply(k === undefined ? [record] : [record, familyKey], { via: "api" });
-    const member = deps.records.get<MemberBody>("member", String(r.id))!;
-    const family = currentFamily(deps.records)!;
-    startSession(c, deps.sessions, deps.publicUrl, member.id);
-    return c.json({ member: memberView(member), family: { id: family.id } }, 201);
-  });
+  app.post(
+    "/join",
+    describe({
+      summary:
+        "Redeem an invite with a self-signed member record (and the family key wrapped for herself)",
+      auth: false,
+      body: MEMBER_BODIES["POST /v1/join"],
+      signedRecords: true,
+    }),
+    async (c) => {
+      const { record, familyKey } = await readJson(c, MEMBER_BODIES["POST /v1/join"]);
+      const r = record as { kind?: unknown; id?: unknown; author?: unknown };
+      if (r?.kind !== "member" || r.id !== r.author) {
+        throw new ValidationError("Joining needs your own signed member record");
+      }
+      const k = familyKey as { kind?: unknown; author?: unknown } | undefined;
+      if (k !== undefined && (k?.kind !== "family_key" || k.author !== r.author)) {
+        throw new ValidationError("The family key of a join is wrapped by the joiner, for herself");
+      }
+      // One batch: the family key record is judged after the join that makes her a member.
+      deps.records.apply(k === undefined ? [record] : [record, familyKey], { via: "api" });
+      const member = deps.records.get<MemberBody>("member", String(r.id))!;
+      const family = currentFamily(deps.records)!;
+      startSession(c, deps.sessions, deps.publicUrl, member.id);
+      return c.json({ member: memberView(member), family: { id: family.id } }, 201);
+    },
+  );
 
   return app;
 }

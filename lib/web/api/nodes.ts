@@ -28,6 +28,7 @@ import type { Replicator } from "../../replication/mod.ts";
 import type { IndexDb, NodeKey, RecordLog } from "../../store/mod.ts";
 import { checkSetupCode, normalizeSetupCode } from "../../vault/setup_code.ts";
 import { AttemptLimiter } from "../auth/attempt_limiter.ts";
+import { describe } from "./openapi.ts";
 import { type AppEnv, expectedOrigin, requireAdmin, requireAuth } from "../auth/middleware.ts";
 import { errorBody } from "../errors.ts";
 import { readJson } from "../validate.ts";
@@ -76,114 +77,140 @@ export function nodeRoutes(deps: NodeRoutesDeps): Hono<AppEnv> {
   const selfKey = toBase64Url(deps.nodeKey.publicKey);
   const limiter = new AttemptLimiter(10, 60_000, deps.now);
 
-  app.get("/nodes", (c) => {
-    requireAuth(c);
-    const status = deps.replication.status();
-    const record = deps.records.get<NodeBody>("node", self);
-    const removed = deps.records.list<NodeBody>("node").filter((n) => n.body.removed)
-      .map((n) => ({ nodeId: n.id, name: n.body.name }));
-    return c.json({
-      self: {
-        nodeId: self,
-        publicKey: selfKey,
-        name: record?.body.name,
-        url: record?.body.url ?? deps.publicUrl ?? expectedOrigin(c, deps.publicUrl),
-        paired: record !== undefined && !record.body.removed,
-        removed: record?.body.removed === true,
-        storage: status.storage,
-        lastScrub: status.lastScrub,
-        record,
-      },
-      peers: status.peers.map((p) => ({ ...p, record: deps.records.get("node", p.nodeId) })),
-      removed,
-      backlog: status.backlog,
-    });
-  });
+  app.get(
+    "/nodes",
+    describe({ summary: "This node and its peers: status, path, last sync, storage" }),
+    (c) => {
+      requireAuth(c);
+      const status = deps.replication.status();
+      const record = deps.records.get<NodeBody>("node", self);
+      const removed = deps.records.list<NodeBody>("node").filter((n) => n.body.removed)
+        .map((n) => ({ nodeId: n.id, name: n.body.name }));
+      return c.json({
+        self: {
+          nodeId: self,
+          publicKey: selfKey,
+          name: record?.body.name,
+          url: record?.body.url ?? deps.publicUrl ?? expectedOrigin(c, deps.publicUrl),
+          paired: record !== undefined && !record.body.removed,
+          removed: record?.body.removed === true,
+          storage: status.storage,
+          lastScrub: status.lastScrub,
+          record,
+        },
+        peers: status.peers.map((p) => ({ ...p, record: deps.records.get("node", p.nodeId) })),
+        removed,
+        backlog: status.backlog,
+      });
+    },
+  );
 
-  app.post("/nodes/peers", async (c) => {
-    const auth = requireAdmin(c);
-    const body = await readJson(c, NODE_BODIES["POST /v1/nodes/peers"]);
-    let join;
-    try {
-      join = decodeJoinCode(body.joinCode);
-    } catch (err) {
-      throw new P2posError("bad_join_code", (err as Error).message);
-    }
-    if (join.nodeId === self) {
-      throw new ConflictError("That is this node's own join code: paste it on another node");
-    }
-    const record = asNodeRecord(body.record, "The new node's record");
-    if (
-      record.id !== join.nodeId || record.body.publicKey !== join.publicKey ||
-      record.body.removed !== false || record.author !== auth.memberKey
-    ) {
-      throw new ForbiddenError(
-        "The node record must name the node of the join code, be signed by you, and not remove it",
-      );
-    }
-    const toStore: unknown[] = [];
-    if (!activeNode(deps.records, self)) {
-      if (body.selfRecord === undefined) {
-        throw new P2posError(
-          "needs_self_record",
-          "This node has no node record of its own yet: sign one for it too (selfRecord)",
+  app.post(
+    "/nodes/peers",
+    describe({
+      summary: "Pair a node (admins): its join code + the admin-signed node record",
+      body: NODE_BODIES["POST /v1/nodes/peers"],
+    }),
+    async (c) => {
+      const auth = requireAdmin(c);
+      const body = await readJson(c, NODE_BODIES["POST /v1/nodes/peers"]);
+      let join;
+      try {
+        join = decodeJoinCode(body.joinCode);
+      } catch (err) {
+        throw new P2posError("bad_join_code", (err as Error).message);
+      }
+      if (join.nodeId === self) {
+        throw new ConflictError("That is this node's own join code: paste it on another node");
+      }
+      const record = asNodeRecord(body.record, "The new node's record");
+      if (
+        record.id !== join.nodeId || record.body.publicKey !== join.publicKey ||
+        record.body.removed !== false || record.author !== auth.memberKey
+      ) {
+        throw new ForbiddenError(
+          "The node record must name the node of the join code, be signed by you, and not remove it",
         );
       }
-      const mine = asNodeRecord(body.selfRecord, "This node's record");
-      if (mine.id !== self || mine.body.publicKey !== selfKey || mine.author !== auth.memberKey) {
-        throw new ForbiddenError("selfRecord must be this node's record, signed by you");
+      const toStore: unknown[] = [];
+      if (!activeNode(deps.records, self)) {
+        if (body.selfRecord === undefined) {
+          throw new P2posError(
+            "needs_self_record",
+            "This node has no node record of its own yet: sign one for it too (selfRecord)",
+          );
+        }
+        const mine = asNodeRecord(body.selfRecord, "This node's record");
+        if (mine.id !== self || mine.body.publicKey !== selfKey || mine.author !== auth.memberKey) {
+          throw new ForbiddenError("selfRecord must be this node's record, signed by you");
+        }
+        toStore.push(mine);
       }
-      toStore.push(mine);
-    }
-    toStore.push(record);
-    deps.records.apply(toStore, { via: "api", sessionMember: auth.memberKey });
-    const peer = {
-      nodeId: record.id,
-      publicKey: record.body.publicKey,
-      url: record.body.url,
-      name: record.body.name,
-    };
-    try {
-      await deps.replication.bootstrapPeer(peer, join.code);
-    } catch (err) {
-      // The approval is stored either way; pairing again only repeats the hand-over.
-      const message = err instanceof TransportError
-        ? err.message
-        : `Cannot hand the family to the new node: ${(err as Error).message}`;
-      return c.json(errorBody("pairing_failed", message), 502);
-    }
-    return c.json({ node: { nodeId: peer.nodeId, name: peer.name, url: peer.url } }, 201);
-  });
+      toStore.push(record);
+      deps.records.apply(toStore, { via: "api", sessionMember: auth.memberKey });
+      const peer = {
+        nodeId: record.id,
+        publicKey: record.body.publicKey,
+        url: record.body.url,
+        name: record.body.name,
+      };
+      try {
+        await deps.replication.bootstrapPeer(peer, join.code);
+      } catch (err) {
+        // The approval is stored either way; pairing again only repeats the hand-over.
+        const message = err instanceof TransportError
+          ? err.message
+          : `Cannot hand the family to the new node: ${(err as Error).message}`;
+        return c.json(errorBody("pairing_failed", message), 502);
+      }
+      return c.json({ node: { nodeId: peer.nodeId, name: peer.name, url: peer.url } }, 201);
+    },
+  );
 
-  app.post("/nodes/join-code", async (c) => {
-    const { code } = await readJson(c, NODE_BODIES["POST /v1/nodes/join-code"]);
-    if (currentFamily(deps.records)) {
-      throw new P2posError("already_set_up", "This node already belongs to a family");
-    }
-    limiter.check();
-    if (!checkSetupCode(deps.db, code)) {
-      limiter.fail();
-      throw new BadCodeError();
-    }
-    const url = deps.dialsOut ? undefined : deps.publicUrl ?? expectedOrigin(c, deps.publicUrl);
-    const joinCode = encodeJoinCode({
-      v: 1,
-      nodeId: self,
-      publicKey: selfKey,
-      ...(url ? { url } : {}),
-      code: normalizeSetupCode(code),
-    });
-    return c.json({ joinCode, nodeId: self, publicKey: selfKey, url });
-  });
+  app.post(
+    "/nodes/join-code",
+    describe({
+      summary: "A fresh node's join code, for its setup code",
+      auth: false,
+      body: NODE_BODIES["POST /v1/nodes/join-code"],
+    }),
+    async (c) => {
+      const { code } = await readJson(c, NODE_BODIES["POST /v1/nodes/join-code"]);
+      if (currentFamily(deps.records)) {
+        throw new P2posError("already_set_up", "This node already belongs to a family");
+      }
+      limiter.check();
+      if (!checkSetupCode(deps.db, code)) {
+        limiter.fail();
+        throw new BadCodeError();
+      }
+      const url = deps.dialsOut ? undefined : deps.publicUrl ?? expectedOrigin(c, deps.publicUrl);
+      const joinCode = encodeJoinCode({
+        v: 1,
+        nodeId: self,
+        publicKey: selfKey,
+        ...(url ? { url } : {}),
+        code: normalizeSetupCode(code),
+      });
+      return c.json({ joinCode, nodeId: self, publicKey: selfKey, url });
+    },
+  );
 
-  app.get("/nodes/join-status", (c) => {
-    // Joined once a family node handed it the family; ready once it has read the family's
-    // records far enough to find its own node record there.
-    return c.json({
-      joined: currentFamily(deps.records) !== undefined || deps.replication.joining(),
-      ready: activeNode(deps.records, self) !== undefined,
-    });
-  });
+  app.get(
+    "/nodes/join-status",
+    describe({
+      summary: "Whether this node has joined a family, and has read its records (ready)",
+      auth: false,
+    }),
+    (c) => {
+      // Joined once a family node handed it the family; ready once it has read the family's
+      // records far enough to find its own node record there.
+      return c.json({
+        joined: currentFamily(deps.records) !== undefined || deps.replication.joining(),
+        ready: activeNode(deps.records, self) !== undefined,
+      });
+    },
+  );
 
   return app;
 }

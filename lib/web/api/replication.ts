@@ -16,6 +16,7 @@ import type { LocationsAnswer } from "../../core/replication_view.ts";
 import type { Replicator, WhereStored } from "../../replication/mod.ts";
 import { assertBlobId } from "../../core/blob_id.ts";
 import type { RecordLog } from "../../store/mod.ts";
+import { describe } from "./openapi.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { readJson } from "../validate.ts";
 
@@ -47,31 +48,48 @@ export const REPLICATION_BODIES = { "POST /v1/replication/locations": LocationsB
 export function replicationRoutes(deps: ReplicationRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.get("/replication/status", (c) => {
-    requireAuth(c);
-    return c.json(deps.replication.status());
-  });
+  app.get(
+    "/replication/status",
+    describe({
+      summary: "Replication backlog per peer and state; path (HTTP or WebRTC) and throughput",
+    }),
+    (c) => {
+      requireAuth(c);
+      return c.json(deps.replication.status());
+    },
+  );
 
-  app.get("/blobs/:id/locations", async (c) => {
-    const id = c.req.param("id");
-    assertBlobId(id);
-    // Same answer as for a blob that does not exist: existence is not revealed.
-    if (!deps.canRead(id, requireAuth(c).memberKey)) {
-      throw new NotFoundError(`Cannot locate blob ${id}: it is not stored`);
-    }
-    const where = await deps.replication.whereStored([id]);
-    return c.json({ ...where[0], names: nodeNames(deps.records, where) });
-  });
+  app.get(
+    "/blobs/:id/locations",
+    describe({ summary: "Which nodes hold a blob, acked and verified when" }),
+    async (c) => {
+      const id = c.req.param("id");
+      assertBlobId(id);
+      // Same answer as for a blob that does not exist: existence is not revealed.
+      if (!deps.canRead(id, requireAuth(c).memberKey)) {
+        throw new NotFoundError(`Cannot locate blob ${id}: it is not stored`);
+      }
+      const where = await deps.replication.whereStored([id]);
+      return c.json({ ...where[0], names: nodeNames(deps.records, where) });
+    },
+  );
 
-  app.post("/replication/locations", async (c) => {
-    const auth = requireAuth(c);
-    const { blobIds } = await readJson(c, REPLICATION_BODIES["POST /v1/replication/locations"]);
-    const readable = [...new Set(blobIds)].filter((id) => deps.canRead(id, auth.memberKey));
-    const where = await deps.replication.whereStored(readable);
-    return c.json(
-      { blobs: where, names: nodeNames(deps.records, where) } satisfies LocationsAnswer,
-    );
-  });
+  app.post(
+    "/replication/locations",
+    describe({
+      summary: "Where blobs are stored ({blobIds})",
+      body: REPLICATION_BODIES["POST /v1/replication/locations"],
+    }),
+    async (c) => {
+      const auth = requireAuth(c);
+      const { blobIds } = await readJson(c, REPLICATION_BODIES["POST /v1/replication/locations"]);
+      const readable = [...new Set(blobIds)].filter((id) => deps.canRead(id, auth.memberKey));
+      const where = await deps.replication.whereStored(readable);
+      return c.json(
+        { blobs: where, names: nodeNames(deps.records, where) } satisfies LocationsAnswer,
+      );
+    },
+  );
 
   return app;
 }

@@ -18,6 +18,7 @@ import type { IndexDb, RecordLog } from "../../store/mod.ts";
 import { checkSetupCode, retireSetupCode } from "../../vault/setup_code.ts";
 import type { AttemptLimiter } from "../auth/attempt_limiter.ts";
 import { startSession } from "../auth/start_session.ts";
+import { describe } from "./openapi.ts";
 import { type AppEnv } from "../auth/middleware.ts";
 import type { SessionStore } from "../../store/session_store.ts";
 import { readJson } from "../validate.ts";
@@ -72,45 +73,63 @@ export function setupRoutes(deps: SetupRoutesDeps): Hono<AppEnv> {
     }
   };
 
-  app.post("/setup/check", async (c) => {
-    const { code } = await readJson(c, SETUP_BODIES["POST /v1/setup/check"]);
-    checkCode(code);
-    return c.json({ ok: true });
-  });
+  app.post(
+    "/setup/check",
+    describe({
+      summary: "Check this node's one-time setup code",
+      auth: false,
+      body: SETUP_BODIES["POST /v1/setup/check"],
+    }),
+    async (c) => {
+      const { code } = await readJson(c, SETUP_BODIES["POST /v1/setup/check"]);
+      checkCode(code);
+      return c.json({ ok: true });
+    },
+  );
 
-  app.post("/setup", async (c) => {
-    const body = await readJson(c, SETUP_BODIES["POST /v1/setup"]);
-    checkCode(body.code);
-    const [family, founder, familyKey, node] = body.records as [
-      TypedRecord<FamilyBody>,
-      TypedRecord<MemberBody>,
-      TypedRecord<FamilyKeyBody>,
-      TypedRecord<NodeBody> | undefined,
-    ];
-    if (
-      family?.kind !== "family" || founder?.kind !== "member" ||
-      familyKey?.kind !== "family_key" || familyKey.id !== founder.body?.x25519
-    ) {
-      throw new ForbiddenError(
-        "Setup needs a family record, the founder's member record, and the family key " +
-          "wrapped for the founder",
-      );
-    }
-    // Optional fourth record: this node's own node record, signed by the founder, so the
-    // family's first node can pair others (PROTOCOL §4). Without it the node works alone.
-    if (
-      node !== undefined &&
-      (node?.kind !== "node" || node.id !== deps.nodeKey.nodeId ||
-        node.body?.publicKey !== toBase64Url(deps.nodeKey.publicKey))
-    ) {
-      throw new ForbiddenError("The fourth setup record must be the node record of this node");
-    }
-    deps.records.apply(body.records, { via: "setup" });
-    retireSetupCode(deps.db);
-    const member = deps.records.get<MemberBody>("member", founder.id)!;
-    startSession(c, deps.sessions, deps.publicUrl, member.id);
-    return c.json({ member: memberView(member), family: { id: family.id } }, 201);
-  });
+  app.post(
+    "/setup",
+    describe({
+      summary:
+        "Create the family: setup code + signed family record, founder's member record, family key wrapped for the founder (and this node's record)",
+      auth: false,
+      body: SETUP_BODIES["POST /v1/setup"],
+      signedRecords: true,
+    }),
+    async (c) => {
+      const body = await readJson(c, SETUP_BODIES["POST /v1/setup"]);
+      checkCode(body.code);
+      const [family, founder, familyKey, node] = body.records as [
+        TypedRecord<FamilyBody>,
+        TypedRecord<MemberBody>,
+        TypedRecord<FamilyKeyBody>,
+        TypedRecord<NodeBody> | undefined,
+      ];
+      if (
+        family?.kind !== "family" || founder?.kind !== "member" ||
+        familyKey?.kind !== "family_key" || familyKey.id !== founder.body?.x25519
+      ) {
+        throw new ForbiddenError(
+          "Setup needs a family record, the founder's member record, and the family key " +
+            "wrapped for the founder",
+        );
+      }
+      // Optional fourth record: this node's own node record, signed by the founder, so the
+      // family's first node can pair others (PROTOCOL §4). Without it the node works alone.
+      if (
+        node !== undefined &&
+        (node?.kind !== "node" || node.id !== deps.nodeKey.nodeId ||
+          node.body?.publicKey !== toBase64Url(deps.nodeKey.publicKey))
+      ) {
+        throw new ForbiddenError("The fourth setup record must be the node record of this node");
+      }
+      deps.records.apply(body.records, { via: "setup" });
+      retireSetupCode(deps.db);
+      const member = deps.records.get<MemberBody>("member", founder.id)!;
+      startSession(c, deps.sessions, deps.publicUrl, member.id);
+      return c.json({ member: memberView(member), family: { id: family.id } }, 201);
+    },
+  );
 
   return app;
 }

@@ -14,6 +14,7 @@ import type { NodeSigner } from "../../core/transport.ts";
 import { signResponse } from "../../net/signing.ts";
 import { rethrowBodyFailure } from "../errors.ts";
 import { parseJson } from "../validate.ts";
+import { describe } from "../api/openapi.ts";
 import type { Replicator } from "../../replication/mod.ts";
 import { assertBlobId } from "../../core/blob_id.ts";
 import type { IndexDb, RecordLog } from "../../store/mod.ts";
@@ -96,66 +97,95 @@ export function internalRoutes(deps: InternalRoutesDeps): Hono<InternalEnv> {
     }),
   );
 
-  app.get("/hello", (c) => {
-    const index = c.req.query("index");
-    const indexId = index && /^[0-9a-f]{8,64}$/.test(index) ? index : undefined;
-    return reply(c, replication.serveHello(c.get("peer")!.nodeId, indexId));
-  });
+  app.get(
+    "/hello",
+    describe({ summary: "Who the node is, its feed, its storage", auth: "node" }),
+    (c) => {
+      const index = c.req.query("index");
+      const indexId = index && /^[0-9a-f]{8,64}$/.test(index) ? index : undefined;
+      return reply(c, replication.serveHello(c.get("peer")!.nodeId, indexId));
+    },
+  );
 
-  app.get("/records", (c) => {
+  app.get("/records", describe({ summary: "The record feed after ?after=", auth: "node" }), (c) => {
     const after = intParam(c, "after", 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(c, "limit", 500, 500) || 1;
     return reply(c, replication.serveFeed(after, limit));
   });
 
-  app.post("/records", (c) => {
-    const page = parse(c, FeedPageBody);
-    return reply(c, replication.acceptRecords(c.get("peer")!.nodeId, page));
-  });
+  app.post(
+    "/records",
+    describe({
+      summary: "Push a page of the caller's feed",
+      auth: "node",
+      body: FeedPageBody,
+      signedRecords: true,
+    }),
+    (c) => {
+      const page = parse(c, FeedPageBody);
+      return reply(c, replication.acceptRecords(c.get("peer")!.nodeId, page));
+    },
+  );
 
-  app.get("/inventory", async (c) => {
-    const after = c.req.query("after");
-    if (after !== undefined) assertBlobId(after, "inventory cursor");
-    const limit = intParam(c, "limit", 5000, 10_000) || 1;
-    const page = await replication.serveInventory(after, limit);
-    return reply(c, page.next ? { ids: page.ids, next: page.next } : { ids: page.ids });
-  });
+  app.get(
+    "/inventory",
+    describe({ summary: "Blob ids held, a page at a time", auth: "node" }),
+    async (c) => {
+      const after = c.req.query("after");
+      if (after !== undefined) assertBlobId(after, "inventory cursor");
+      const limit = intParam(c, "limit", 5000, 10_000) || 1;
+      const page = await replication.serveInventory(after, limit);
+      return reply(c, page.next ? { ids: page.ids, next: page.next } : { ids: page.ids });
+    },
+  );
 
-  app.post("/blobs/have", async (c) => {
-    const { ids } = parse(c, HaveBody);
-    return reply(c, { have: await replication.haveBlobs(ids) });
-  });
+  app.post(
+    "/blobs/have",
+    describe({ summary: "Which of {ids} the node holds", auth: "node", body: HaveBody }),
+    async (c) => {
+      const { ids } = parse(c, HaveBody);
+      return reply(c, { have: await replication.haveBlobs(ids) });
+    },
+  );
 
-  app.post("/blobs/offer", async (c) => {
-    const { blobs } = parse(c, OfferBody);
-    return reply(c, await replication.acceptOffer(c.get("peer")!.nodeId, blobs));
-  });
+  app.post(
+    "/blobs/offer",
+    describe({ summary: "Blobs the caller holds, to pull", auth: "node", body: OfferBody }),
+    async (c) => {
+      const { blobs } = parse(c, OfferBody);
+      return reply(c, await replication.acceptOffer(c.get("peer")!.nodeId, blobs));
+    },
+  );
 
-  app.put("/blobs/:id", async (c) => {
-    const id = c.req.param("id");
-    assertBlobId(id);
-    const declared = c.req.header("p2pos-blob-size") ?? c.req.header("content-length");
-    if (declared !== undefined && Number(declared) > deps.maxBlobBytes) {
-      throw new TooLargeError(
-        `Blob of ${declared} bytes exceeds this node's limit of ${deps.maxBlobBytes} bytes`,
-      );
-    }
-    const body = c.req.raw.body;
-    if (!body) throw new ValidationError("PUT /internal/v1/blobs/:id needs the blob bytes");
-    let r;
-    try {
-      r = await replication.acceptBlob(c.get("peer")!.nodeId, id, body, {
-        maxBytes: deps.maxBlobBytes,
-      });
-    } catch (err) {
-      // A sender that died mid-push cut the body off: an interrupted transfer, not a fault of
-      // this node (the store removed its temp file; nothing was stored or acknowledged).
-      rethrowBodyFailure(err, "Blob push");
-    }
-    return reply(c, { id, size: r.size, created: r.created }, r.created ? 201 : 200);
-  });
+  app.put(
+    "/blobs/:id",
+    describe({ summary: "Push a blob (422 on hash mismatch)", auth: "node" }),
+    async (c) => {
+      const id = c.req.param("id");
+      assertBlobId(id);
+      const declared = c.req.header("p2pos-blob-size") ?? c.req.header("content-length");
+      if (declared !== undefined && Number(declared) > deps.maxBlobBytes) {
+        throw new TooLargeError(
+          `Blob of ${declared} bytes exceeds this node's limit of ${deps.maxBlobBytes} bytes`,
+        );
+      }
+      const body = c.req.raw.body;
+      if (!body) throw new ValidationError("PUT /internal/v1/blobs/:id needs the blob bytes");
+      let r;
+      try {
+        r = await replication.acceptBlob(c.get("peer")!.nodeId, id, body, {
+          maxBytes: deps.maxBlobBytes,
+        });
+      } catch (err) {
+        // A sender that died mid-push cut the body off: an interrupted transfer, not a fault of
+        // this node (the store removed its temp file; nothing was stored or acknowledged).
+        rethrowBodyFailure(err, "Blob push");
+      }
+      return reply(c, { id, size: r.size, created: r.created }, r.created ? 201 : 200);
+    },
+  );
 
-  app.get("/blobs/:id", async (c) => {
+  app.get("/blobs/:id", describe({ summary: "Pull a blob", auth: "node" }), async (c) => {
     const id = c.req.param("id");
     assertBlobId(id);
     // PROTOCOL §3.5: `offset` resumes an interrupted pull where the puller's bytes end.
@@ -171,28 +201,48 @@ export function internalRoutes(deps: InternalRoutesDeps): Hono<InternalEnv> {
     });
   });
 
-  app.post("/blobs/:id/proof", async (c) => {
-    const id = c.req.param("id");
-    assertBlobId(id);
-    const { nonce } = parse(c, ProofBody);
-    return reply(c, { digest: await replication.proveLocal(id, fromBase64Url(nonce)) });
-  });
+  app.post(
+    "/blobs/:id/proof",
+    describe({
+      summary: "Proof of possession: SHA-256(nonce ‖ blob)",
+      auth: "node",
+      body: ProofBody,
+    }),
+    async (c) => {
+      const id = c.req.param("id");
+      assertBlobId(id);
+      const { nonce } = parse(c, ProofBody);
+      return reply(c, { digest: await replication.proveLocal(id, fromBase64Url(nonce)) });
+    },
+  );
 
-  app.post("/bootstrap", async (c) => {
-    const { code, records } = parse(c, BootstrapBody);
-    if (currentFamily(deps.records)) {
-      throw new ConflictError("This node already belongs to a family");
-    }
-    limiter.check();
-    if (!checkSetupCode(deps.db, code)) {
-      limiter.fail();
-      throw new BadBootstrapCodeError();
-    }
-    const peer = c.get("peer")!;
-    await replication.acceptBootstrap({ nodeId: peer.nodeId, publicKey: peer.publicKey }, records);
-    retireSetupCode(deps.db);
-    return reply(c, { joined: true }, 201);
-  });
+  app.post(
+    "/bootstrap",
+    describe({
+      summary: "A fresh node takes the family's trust records (pairing)",
+      auth: "node",
+      body: BootstrapBody,
+      signedRecords: true,
+    }),
+    async (c) => {
+      const { code, records } = parse(c, BootstrapBody);
+      if (currentFamily(deps.records)) {
+        throw new ConflictError("This node already belongs to a family");
+      }
+      limiter.check();
+      if (!checkSetupCode(deps.db, code)) {
+        limiter.fail();
+        throw new BadBootstrapCodeError();
+      }
+      const peer = c.get("peer")!;
+      await replication.acceptBootstrap(
+        { nodeId: peer.nodeId, publicKey: peer.publicKey },
+        records,
+      );
+      retireSetupCode(deps.db);
+      return reply(c, { joined: true }, 201);
+    },
+  );
 
   return app;
 }
