@@ -181,8 +181,11 @@ export class PhotoDecryptor {
     if (!p) {
       p = this.#run(async () => {
         // Batched with the other thumbnails asked in this tick; here as soon as its frame is.
+        // The file key is unwrapped meanwhile, not after the bytes arrive.
+        const key = this.fileKey(photo);
+        key.catch(() => {});
         const sealed = await this.#thumbBytes(thumb.id);
-        const plain = await decryptBytes(await this.fileKey(photo), sealed);
+        const plain = await decryptBytes(await key, sealed);
         const url = URL.createObjectURL(
           new Blob([plain as Uint8Array<ArrayBuffer>], { type: "image/jpeg" }),
         );
