@@ -174,11 +174,10 @@ export const grantKind: RecordKind<GrantBody> = {
       throw new ForbiddenError("a grant's album never changes");
     }
     if (!record.body.revoked) {
-      // From a peer, the member's removal may have reached this node before a grant made
-      // elsewhere without seeing it; nodes that had the grant first keep it, so this one must
-      // too (the records in force may not depend on arrival order). A removed member has no
+      // From a peer, judged on what the grant follows (RecordLog): a removal made elsewhere
+      // without seeing the grant does not refuse it, on any node. A removed member has no
       // role whatever her grants say (albumRole).
-      if (origin.via !== "peer" && !activeMember(view, member)) {
+      if (!activeMember(view, member)) {
         throw new ForbiddenError("albums are shared with current members only");
       }
       // From a peer: a grant the owner did not re-wrap yet when the album moved on;
