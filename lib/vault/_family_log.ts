@@ -38,20 +38,42 @@ export interface Person {
 }
 
 /** A sealed name's shape (FORMAT §14.3): the node checks it, never reads it. */
-const SEALED_NAME = { epoch: 0, sealed: "A".repeat(463) };
-const SEALED = "c2VhbGVk";
+export const SEALED_NAME = { epoch: 0, sealed: "A".repeat(463) };
+/** Any sealed field's stand-in: the node checks its shape, never reads it. */
+export const SEALED = "c2VhbGVk";
 
 export function randomId(): string {
   return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 }
 
-function person(): Person {
+/** A new person: her signing and X25519 keys. */
+export function person(): Person {
   const id = deriveIdentity(newSeed());
   return {
     key: toBase64Url(id.signingPublicKey),
     x25519: toBase64Url(id.x25519PublicKey),
     secret: id.signingSecretKey,
   };
+}
+
+/**
+ * `author`'s record made on `records`' view: it follows that log's heads, stamped by `clock`
+ * after them (what her browser on that node would sign).
+ */
+export function signFollowing(
+  records: RecordLog,
+  clock: HybridClock,
+  author: Person,
+  kind: string,
+  id: string,
+  body: unknown,
+): SignedRecord {
+  const heads = records.heads();
+  if (heads.hlc) clock.observe(heads.hlc);
+  return signRecord(
+    { v: 2, kind, id, author: author.key, hlc: clock.next(), prev: heads.prev, body },
+    author.secret,
+  );
 }
 
 export class FamilyLog implements AsyncDisposable {
@@ -113,12 +135,7 @@ export class FamilyLog implements AsyncDisposable {
 
   /** `author`'s signed record, following the log's heads. */
   sign(author: Person, kind: string, id: string, body: unknown): SignedRecord {
-    const heads = this.records.heads();
-    if (heads.hlc) this.#hlc.observe(heads.hlc);
-    return signRecord(
-      { v: 2, kind, id, author: author.key, hlc: this.#hlc.next(), prev: heads.prev, body },
-      author.secret,
-    );
+    return signFollowing(this.records, this.#hlc, author, kind, id, body);
   }
 
   /** Signs and stores one record through the record log's rules. */

@@ -19,14 +19,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  blobId,
-  deriveIdentity,
-  newSeed,
-  type SignedRecord,
-  signRecord,
-  toBase64Url,
-} from "../../lib/crypto/mod.ts";
+import { blobId, type SignedRecord, toBase64Url } from "../../lib/crypto/mod.ts";
 import { P2posError } from "../../lib/core/errors.ts";
 import { inviteTokenHash } from "../../lib/core/family_kinds.ts";
 import { HybridClock } from "../../lib/core/hlc.ts";
@@ -36,31 +29,17 @@ import { type GrantBody, grantId } from "../../lib/vault/album_kinds.ts";
 import { createKindRegistry } from "../../lib/vault/kinds.ts";
 import { issueUploadReceipt } from "../../lib/vault/upload_receipt.ts";
 import { applyFromPeer } from "../../lib/replication/record_apply.ts";
+import {
+  type Person,
+  person,
+  randomId,
+  SEALED,
+  SEALED_NAME,
+  signFollowing,
+} from "../../lib/vault/_family_log.ts";
 
 const REPLICAS = 3;
 const API: Origin = { via: "api" };
-/** A sealed name's shape (FORMAT §14.3): the node checks it, never reads it. */
-const SEALED_NAME = { epoch: 0, sealed: "A".repeat(463) };
-const SEALED = "c2VhbGVk";
-
-interface Person {
-  key: string;
-  x25519: string;
-  secret: Uint8Array;
-}
-
-function person(): Person {
-  const id = deriveIdentity(newSeed());
-  return {
-    key: toBase64Url(id.signingPublicKey),
-    x25519: toBase64Url(id.x25519PublicKey),
-    secret: id.signingSecretKey,
-  };
-}
-
-function randomId(): string {
-  return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
-}
 
 /** One node's index: its own SQLite file and record log, with its own clock. */
 class Replica {
@@ -74,12 +53,7 @@ class Replica {
 
   /** `author`'s record made on this replica's view (what her browser here would sign). */
   sign(author: Person, kind: string, id: string, body: unknown): SignedRecord {
-    const heads = this.records.heads();
-    if (heads.hlc) this.#hlc.observe(heads.hlc);
-    return signRecord(
-      { v: 2, kind, id, author: author.key, hlc: this.#hlc.next(), prev: heads.prev, body },
-      author.secret,
-    );
+    return signFollowing(this.records, this.#hlc, author, kind, id, body);
   }
 
   /** Stores `author`'s record as this node's API would; false when the rules refuse it. */
@@ -411,37 +385,49 @@ function difference(a: Map<string, string>, b: Map<string, string>): string[] {
   );
 }
 
+/** A family on three replicas in a temp dir of its own, closed and removed after `fn`. */
+async function withFamily(fn: (family: Family) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "p2pos-converge-" });
+  try {
+    const family = await Family.found(dir);
+    try {
+      await fn(family);
+    } finally {
+      family.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Every replica holds the same records in force as R0. */
+function assertConverged(replicas: Replica[]): void {
+  const [first, ...rest] = replicas.map((x) => x.inForce());
+  for (const [i, other] of rest.entries()) {
+    assert.deepEqual(difference(first, other), [], `R0 against R${i + 1}`);
+  }
+}
+
 Deno.test(
   "Three replicas end with the same records in force, whatever order the records reached them in",
   async () => {
-    const dir = await Deno.makeTempDir({ prefix: "p2pos-converge-" });
-    try {
-      await fc.assert(
-        fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 60 }), async (steps) => {
-          const family = await Family.found(await Deno.makeTempDir({ dir }));
-          try {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(step, { minLength: 5, maxLength: 60 }),
+        (steps) =>
+          withFamily(async (family) => {
             for (const s of steps) await play(family, s);
             settle(family.replicas);
-            const [first, ...rest] = family.replicas.map((x) => x.inForce());
-            for (const [i, other] of rest.entries()) {
-              assert.deepEqual(difference(first, other), [], `R0 against R${i + 1}`);
-            }
-          } finally {
-            family.close();
-          }
-        }),
-        { numRuns: Number(Deno.env.get("P2POS_CONVERGE_RUNS") ?? 60) },
-      );
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+            assertConverged(family.replicas);
+          }),
+      ),
+      { numRuns: Number(Deno.env.get("P2POS_CONVERGE_RUNS") ?? 60) },
+    );
   },
 );
 
-Deno.test("A grant made on one node while its member was removed on another stands or falls on every node alike", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "p2pos-converge-" });
-  const family = await Family.found(dir);
-  try {
+Deno.test("A grant made on one node while its member was removed on another stands or falls on every node alike", () =>
+  withFamily(async (family) => {
     const steps: Step[] = [
       { op: "join", r: 0, by: 0, admin: false },
       { op: "sync", from: 0, to: 1, upTo: 400, batch: 40 },
@@ -454,19 +440,11 @@ Deno.test("A grant made on one node while its member was removed on another stan
     ];
     for (const s of steps) await play(family, s);
     settle(family.replicas);
-    const [r0, r1, r2] = family.replicas.map((x) => x.inForce());
-    assert.deepEqual(difference(r1, r0), []);
-    assert.deepEqual(difference(r1, r2), []);
-  } finally {
-    family.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+    assertConverged(family.replicas);
+  }));
 
-Deno.test("One invite link used on two nodes at once: both joins stand on every node, a third is refused", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "p2pos-converge-" });
-  const family = await Family.found(dir);
-  try {
+Deno.test("One invite link used on two nodes at once: both joins stand on every node, a third is refused", () =>
+  withFamily(async (family) => {
     const steps: Step[] = [
       { op: "invite", r: 0, by: 0 },
       { op: "sync", from: 0, to: 1, upTo: 400, batch: 40 },
@@ -476,17 +454,11 @@ Deno.test("One invite link used on two nodes at once: both joins stand on every 
     for (const s of steps) await play(family, s);
     assert.equal(family.people.length, 3, "each node took the join made there");
     settle(family.replicas);
-    const [r0, r1, r2] = family.replicas;
     for (const p of family.people) {
       for (const r of family.replicas) assert.ok(r.records.get("member", p.key), r.name);
     }
-    assert.deepEqual(difference(r0.inForce(), r1.inForce()), []);
-    assert.deepEqual(difference(r0.inForce(), r2.inForce()), []);
+    assertConverged(family.replicas);
     // Once a node has seen a use, its API refuses another.
     await play(family, { op: "redeem", r: 2, invite: 0 });
     assert.equal(family.people.length, 3);
-  } finally {
-    family.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
