@@ -4,10 +4,9 @@
  * they do not converge, and what a crash may leave behind.
  */
 
-import { DatabaseSync } from "node:sqlite";
 import type { NodeProcess } from "../_support/node_process.ts";
 import { blobFiles, recordsOf } from "../integration/replication_cluster.ts";
-import { blobPath, BlobVerifier, countRows, entries, Rng } from "./_support.ts";
+import { blobPath, BlobVerifier, countRows, entries, readIndex, Rng } from "./_support.ts";
 import { NAMES } from "./_crash_workload.ts";
 
 /**
@@ -125,12 +124,11 @@ export async function leftovers(
 }
 
 function openSessions(dataDir: string): string[] {
-  const db = new DatabaseSync(`${dataDir}/index.db`, { readOnly: true });
-  try {
-    return (db.prepare("SELECT id FROM upload_sessions WHERE finished_at IS NULL").all() as {
-      id: string;
-    }[]).map((r) => r.id);
-  } finally {
-    db.close();
-  }
+  return readIndex(
+    dataDir,
+    (db) =>
+      (db.prepare("SELECT id FROM upload_sessions WHERE finished_at IS NULL").all() as {
+        id: string;
+      }[]).map((r) => r.id),
+  );
 }

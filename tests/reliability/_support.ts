@@ -169,25 +169,27 @@ export async function restartNode(
   }
 }
 
-/** `PRAGMA integrity_check` of a node's index database (read-only, beside the live node). */
-export function integrityCheck(dataDir: string): string {
+/** Reads a node's index database read-only, beside the live node, and closes it. */
+export function readIndex<T>(dataDir: string, read: (db: DatabaseSync) => T): T {
   const db = new DatabaseSync(`${dataDir}/index.db`, { readOnly: true });
   try {
-    const rows = db.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[];
-    return rows.map((r) => r.integrity_check).join("; ");
+    return read(db);
   } finally {
     db.close();
   }
 }
 
+/** `PRAGMA integrity_check` of a node's index database. */
+export function integrityCheck(dataDir: string): string {
+  return readIndex(dataDir, (db) => {
+    const rows = db.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).join("; ");
+  });
+}
+
 /** One row count of a node's index database. */
 export function countRows(dataDir: string, sql: string): number {
-  const db = new DatabaseSync(`${dataDir}/index.db`, { readOnly: true });
-  try {
-    return (db.prepare(sql).get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
+  return readIndex(dataDir, (db) => (db.prepare(sql).get() as { n: number }).n);
 }
 
 /** Names of the entries of a directory (none when it does not exist). */

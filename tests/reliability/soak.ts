@@ -17,7 +17,6 @@
  * Not part of CI (tests/reliability/soak_test.ts runs a one-minute version of it there).
  */
 
-import { DatabaseSync } from "node:sqlite";
 import type { NodeProcess } from "../_support/node_process.ts";
 import {
   blobFiles,
@@ -31,6 +30,7 @@ import {
   countRows,
   entries,
   integrityCheck,
+  readIndex,
   report,
   restartNode,
   Rng,
@@ -95,34 +95,26 @@ export interface SoakReport {
 
 /** kind/id of records some node keeps only as void links (voided by a revocation). */
 function voidedOf(dataDirs: string[]): Set<string> {
-  const out = new Set<string>();
-  for (const dir of dataDirs) {
-    const db = new DatabaseSync(`${dir}/index.db`, { readOnly: true });
-    try {
-      const rows = db.prepare(
+  return new Set(dataDirs.flatMap((dir) =>
+    readIndex(dir, (db) =>
+      (db.prepare(
         `SELECT kind, id FROM links l WHERE valid = 0 AND NOT EXISTS (
            SELECT 1 FROM links v WHERE v.kind = l.kind AND v.id = l.id AND v.valid = 1)`,
-      ).all() as { kind: string; id: string }[];
-      for (const r of rows) out.add(`${r.kind}/${r.id}`);
-    } finally {
-      db.close();
-    }
-  }
-  return out;
+      ).all() as { kind: string; id: string }[]).map((r) => `${r.kind}/${r.id}`))
+  ));
 }
 
 /** Records a node holds back until what they name arrives, with why. */
 function parkedOf(dataDir: string): { kind: string; id: string; reason: string }[] {
-  const db = new DatabaseSync(`${dataDir}/index.db`, { readOnly: true });
-  try {
-    return db.prepare("SELECT kind, id, reason FROM parked_records ORDER BY parked_at").all() as {
-      kind: string;
-      id: string;
-      reason: string;
-    }[];
-  } finally {
-    db.close();
-  }
+  return readIndex(
+    dataDir,
+    (db) =>
+      db.prepare("SELECT kind, id, reason FROM parked_records ORDER BY parked_at").all() as {
+        kind: string;
+        id: string;
+        reason: string;
+      }[],
+  );
 }
 
 function procSample(node: NodeProcess, name: string, t: number): Sample | undefined {
@@ -210,9 +202,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     // The end: everything converges and every invariant holds.
     const convergeStart = performance.now();
     const verifier = new BlobVerifier();
+    // The last check's view of the nodes, which the report below says what differs in.
+    let files: Map<string, number>[] = [];
+    let recs: Map<string, string>[] = [];
+    let voided = new Set<string>();
     while (performance.now() - convergeStart < 300_000) {
-      const files = await Promise.all(nodes.map((n) => blobFiles(n.dataDir)));
-      const recs = nodes.map((n) => recordsOf(n.dataDir));
+      files = await Promise.all(nodes.map((n) => blobFiles(n.dataDir)));
+      recs = nodes.map((n) => recordsOf(n.dataDir));
       const sameBlobs = files.every((f) =>
         f.size === files[0].size && [...f.keys()].every((id) =>
           files[0].has(id)
@@ -220,7 +216,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       ) && [...ackedBlobs].every((id) => files[0].has(id));
       // An acknowledged record may be voided later by a revocation it had not seen (a photo
       // added while an un-share of its uploader was on its way): kept in the log, not in force.
-      const voided = voidedOf(nodes.map((n) => n.dataDir));
+      voided = voidedOf(nodes.map((n) => n.dataDir));
       const sameRecords = recs.every((r) =>
         r.size === recs[0].size && [...r].every(([k, s]) => recs[0].get(k) === s)
       ) && [...ackedRecords].every((k) => recs[0].has(k) || voided.has(k));
@@ -234,15 +230,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (convergedMs === undefined) {
       // Say what differs, so the finding can be followed up: per node, what the others hold
       // that it lacks, and acknowledged items it lacks.
-      const files = await Promise.all(nodes.map((n) => blobFiles(n.dataDir)));
-      const recs = nodes.map((n) => recordsOf(n.dataDir));
       const allBlobs = new Set(files.flatMap((f) => [...f.keys()]));
       const allRecs = new Map(recs.flatMap((r) => [...r]));
       const gaps = nodes.map((_, i) => {
         const lacks = [...allBlobs].filter((id) => !files[i].has(id));
         const ackedLacks = [...ackedBlobs].filter((id) => !files[i].has(id));
         const recLacks = [...allRecs.keys()].filter((k) => !recs[i].has(k));
-        const voided = voidedOf([nodes[i].dataDir]);
         const ackedRecLacks = [...ackedRecords].filter((k) => !recs[i].has(k) && !voided.has(k));
         const recDiffers = [...recs[i]].filter(([k, v]) => allRecs.get(k) !== v);
         return `${NAMES[i]}: lacks ${lacks.length} blobs (${ackedLacks.length} acknowledged; ` +
