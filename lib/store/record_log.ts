@@ -35,7 +35,7 @@ import type {
 import type { IndexDb } from "./index_db.ts";
 import { faultPoint } from "../core/faults.ts";
 import { type LinkRow, LogGraph } from "./_log_graph.ts";
-import { Settler } from "./_log_settle.ts";
+import { Settler, type Version } from "./_log_settle.ts";
 import { OutdatedDataError, PreLogDataError, verifyLogRecord } from "./record_errors.ts";
 
 export {
@@ -143,14 +143,14 @@ export class RecordLog implements RecordView {
   }
 
   get<B = unknown>(kind: string, id: string): TypedRecord<B> | undefined {
-    if (this.#frontier && this.#graph.tracks(kind)) return this.#causal<B>(kind, [id])[0];
+    if (this.#judgingAsOfFrontier(kind)) return this.#causal<B>(kind, [id])[0];
     const row = this.index.db.prepare("SELECT json FROM records WHERE kind = ? AND id = ?")
       .get(kind, id) as { json: string } | undefined;
     return row ? JSON.parse(row.json) : undefined;
   }
 
   list<B = unknown>(kind: string): TypedRecord<B>[] {
-    if (this.#frontier && this.#graph.tracks(kind)) {
+    if (this.#judgingAsOfFrontier(kind)) {
       const ids = this.index.db.prepare(
         "SELECT DISTINCT id FROM links WHERE kind = ? AND valid = 1 ORDER BY id",
       ).all(kind) as { id: string }[];
@@ -163,7 +163,7 @@ export class RecordLog implements RecordView {
 
   find<B = unknown>(kind: string, field: string, value: string): TypedRecord<B>[] {
     if (!FIELD.test(field)) throw new TypeError(`Cannot query records by field "${field}"`);
-    if (this.#frontier && this.#graph.tracks(kind)) {
+    if (this.#judgingAsOfFrontier(kind)) {
       // Ids with a version that has the value; then whether the version in force has it.
       const ids = this.index.db.prepare(
         `SELECT DISTINCT id FROM links WHERE kind = ? AND valid = 1
@@ -181,12 +181,23 @@ export class RecordLog implements RecordView {
   }
 
   versions<B = unknown>(kind: string, id: string): TypedRecord<B>[] {
-    let all = this.#settler.versions<B>(kind, id, this.#horizon - 1);
-    if (this.#frontier && this.#graph.tracks(kind)) {
-      const seen = this.#seenByFrontier();
-      all = all.filter((v) => seen.has(v.hash));
-    }
-    return all.map((v) => v.record);
+    return this.#visibleVersions<B>(kind, id).map((v) => v.record);
+  }
+
+  /** Whether reads of `kind` are as of the frontier of a record being judged (a rights kind). */
+  #judgingAsOfFrontier(kind: string): boolean {
+    return this.#frontier !== undefined && this.#graph.tracks(kind);
+  }
+
+  /**
+   * A record's valid versions stored before the horizon; while judging a record as of its
+   * frontier, of a rights kind only those among its ancestors.
+   */
+  #visibleVersions<B>(kind: string, id: string): Version<B>[] {
+    const all = this.#settler.versions<B>(kind, id, this.#horizon - 1);
+    if (!this.#judgingAsOfFrontier(kind)) return all;
+    const seen = this.#seenByFrontier();
+    return all.filter((v) => seen.has(v.hash));
   }
 
   /**
@@ -195,16 +206,10 @@ export class RecordLog implements RecordView {
    * versions it had seen. Ids with no such version are left out.
    */
   #causal<B>(kind: string, ids: string[]): TypedRecord<B>[] {
-    const seen = this.#seenByFrontier();
-    const out: TypedRecord<B>[] = [];
-    for (const id of ids) {
-      const all = this.#settler.versions<B>(kind, id, this.#horizon - 1).filter((v) =>
-        seen.has(v.hash)
-      );
-      const winner = this.#settler.winner(kind, all);
-      if (winner) out.push(winner.record);
-    }
-    return out;
+    return ids.flatMap((id) => {
+      const winner = this.#settler.winner(kind, this.#visibleVersions<B>(kind, id));
+      return winner ? [winner.record] : [];
+    });
   }
 
   /** Every rights link among the ancestors of the frontier being judged (and the frontier). */
@@ -355,9 +360,9 @@ export class RecordLog implements RecordView {
     const record = raw as SignedRecord;
     const typed = verified as TypedRecord<unknown>;
     const hash = recordHash(record);
-    const previous = this.get(record.kind, record.id);
     if (!this.#linked) {
       // A scratch check of a bootstrap: the latest versions only, nothing linked.
+      const previous = this.get(record.kind, record.id);
       if (previous && compareVersions(record, previous) <= 0) {
         return { kind: record.kind, id: record.id, status: "unchanged" };
       }
@@ -374,7 +379,9 @@ export class RecordLog implements RecordView {
     // From a peer, rights are read as they stood among the record's ancestors: what else
     // reached this node first must not change the verdict. From a browser, on the records in
     // force here too: a record this node takes must stand on every node that judges it so.
-    if (origin.via !== "peer") this.#authorize(kind, typed, previous, origin, where(record));
+    if (origin.via !== "peer") {
+      this.#authorize(kind, typed, this.get(record.kind, record.id), origin, where(record));
+    }
     this.#judgedAt(rights, () => {
       const before = this.get(record.kind, record.id);
       this.#authorize(kind, typed, before, origin, where(record));
