@@ -7,20 +7,25 @@
  *
  * A config is `<peer connections>x<message size>[,opts]`: e.g. `1x64k`, `3x16k`, `1x64k+buf`
  * (`+mtu1400`: werift's `sctp.mtu`; `+local`: through p2pos's RtcPeer on the process's thread;
- * `+worker`: through its Worker-backed RtcPeer, one Worker per connection). The sender process opens
+ * `+worker`: through its Worker-backed RtcPeer, one Worker per connection, both with the node's
+ * SCTP patch; `+patch`: plain werift with lib/net/_werift_sctp_patch.ts; `+rtt20`: each end holds
+ * every datagram it sends 10 ms, a 20 ms round trip like a home uplink's). The sender process opens
  * that many RTCPeerConnections with one ordered channel each and spreads the bytes over them
  * round-robin with bufferedAmountLow backpressure; the receiver counts. Reported per config:
  * MiB/s, CPU-seconds per GiB on each end (user + system, /proc/<pid>/stat), and the UDP
  * datagrams the kernel dropped for a full receive buffer during the run (/proc/net/snmp
- * RcvbufErrors, machine-wide: other processes' drops count too).
+ * RcvbufErrors, machine-wide: other processes' drops count too); for plain werift also DATA chunks
+ * that arrived after a higher TSN (reordered or retransmitted), the sender's window cuts by fast
+ * retransmit and its T3 timeouts.
  */
 
 import { parseArgs } from "node:util";
 import { Buffer } from "node:buffer";
-import { RTCPeerConnection, RTCSctpTransport } from "werift";
+import { RTCPeerConnection, RTCSctpTransport, UdpTransport } from "werift";
 import { udpRcvbufErrors } from "./webrtc.ts";
 import { localRtcPeer, type RtcPeer } from "../lib/net/rtc_peer.ts";
 import { workerRtcPeer } from "../lib/net/worker_rtc_peer.ts";
+import { installWeriftSctpPatch } from "../lib/net/_werift_sctp_patch.ts";
 
 interface Config {
   name: string;
@@ -29,6 +34,10 @@ interface Config {
   mtu?: number;
   /** Through p2pos's RtcPeer: "local" (this thread) or "worker" (worker_rtc_peer.ts). */
   peer?: "local" | "worker";
+  /** `+patch`: with lib/net/_werift_sctp_patch.ts installed. */
+  patch?: boolean;
+  /** `+rtt20`: every UDP datagram either end sends waits rtt/2 ms first (a WAN's round trip). */
+  rttMs?: number;
 }
 
 function parseConfig(s: string): Config {
@@ -36,40 +45,88 @@ function parseConfig(s: string): Config {
   if (!m) throw new SyntaxError(`Cannot read config "${s}": expected e.g. 2x64k+mtu1400`);
   const opts = m[3].split("+").filter(Boolean);
   const mtu = opts.find((o) => o.startsWith("mtu"));
+  const rtt = opts.find((o) => o.startsWith("rtt"));
   return {
     name: s,
     pcs: Number(m[1]),
     size: Number(m[2]) * 1024,
     mtu: mtu ? Number(mtu.slice(3)) : undefined,
     peer: opts.includes("worker") ? "worker" : opts.includes("local") ? "local" : undefined,
+    patch: opts.includes("patch"),
+    rttMs: rtt ? Number(rtt.slice(3)) : undefined,
   };
 }
 
-/** Counts DATA chunks received and SACK chunks sent by werift's SCTP in this process. */
-function countSctpChunks(): { data: number; sacks: number } {
-  const counts = { data: 0, sacks: 0 };
+/**
+ * Counts, in this process, what werift's SCTP does: DATA chunks received, how many of them arrived
+ * after a higher TSN (late: reordered, or a retransmission), SACK chunks sent, and on the sending
+ * side the window cuts by fast retransmit and the T3 timeouts.
+ */
+function countSctpChunks() {
+  const counts = { data: 0, late: 0, sacks: 0, cuts: 0, t3: 0 };
   // deno-lint-ignore no-explicit-any
   const transport = RTCSctpTransport.prototype as any;
   const setDtls = transport.setDtlsTransport;
   let done = false;
   transport.setDtlsTransport = function (...args: unknown[]) {
     const out = setDtls.apply(this, args);
-    if (!done && this.sctp) {
+    if (!this.sctp) return out;
+    const sctp = this.sctp;
+    const t3 = sctp.timer3Expired; // an instance field, read by setTimeout when armed
+    sctp.timer3Expired = () => {
+      counts.t3++;
+      return t3();
+    };
+    if (!done) {
       done = true;
-      const proto = Object.getPrototypeOf(this.sctp);
-      const { sendChunk, receiveDataChunk } = proto;
+      const proto = Object.getPrototypeOf(sctp);
+      const { sendChunk, receiveDataChunk, receiveSackChunk } = proto;
       proto.sendChunk = function (chunk: { type: number }, ...rest: unknown[]) {
         if (chunk.type === 3) counts.sacks++;
         return sendChunk.call(this, chunk, ...rest);
       };
+      proto.receiveSackChunk = async function (...a: unknown[]) {
+        const before = this.fastRecoveryExit;
+        await receiveSackChunk.apply(this, a);
+        if (before === undefined && this.fastRecoveryExit !== undefined) counts.cuts++;
+      };
       proto.receiveDataChunk = function (...a: unknown[]) {
         counts.data++;
+        const tsn = (a[0] as { tsn: number }).tsn;
+        const highest = this.__benchHighest;
+        if (highest !== undefined && uint32Before(tsn, highest)) counts.late++;
+        else this.__benchHighest = tsn;
         return receiveDataChunk.apply(this, a);
       };
     }
     return out;
   };
   return counts;
+}
+
+/**
+ * Makes every UDP socket werift opens from now on hold each datagram `ms` before sending it, in
+ * order: with both ends doing so, a round trip of 2 × `ms`, like a path across the internet.
+ */
+function delayUdpSends(ms: number): void {
+  // deno-lint-ignore no-explicit-any
+  const udp = UdpTransport as any;
+  const init = udp.init;
+  udp.init = async (...args: unknown[]) => {
+    const transport = await init(...args);
+    const send = transport.send;
+    transport.send = (data: Uint8Array, addr?: unknown) => {
+      // The socket may close while a datagram waits (the end of a run): dropped, as a network would.
+      setTimeout(() => send(data, addr).catch(() => {}), ms);
+      return Promise.resolve();
+    };
+    return transport;
+  };
+}
+
+/** a comes before b in TSN order (serial number arithmetic, RFC 1982). */
+function uint32Before(a: number, b: number): boolean {
+  return a !== b && ((b - a + 2 ** 32) % 2 ** 32) < 2 ** 31;
 }
 
 // --- child: one end -------------------------------------------------------------------------
@@ -125,6 +182,7 @@ async function childRtcPeer(role: "send" | "recv", cfg: Config, mib: number): Pr
     }));
     out({ queuedMs: 0 });
     await lines.next(); // "bye"
+    out({ cuts: NaN, t3: NaN }); // werift runs behind RtcPeer (perhaps in a Worker): not counted
   }
   for (const p of peers) p.close();
   setTimeout(() => Deno.exit(0), 500);
@@ -133,6 +191,8 @@ async function childRtcPeer(role: "send" | "recv", cfg: Config, mib: number): Pr
 async function child(role: "send" | "recv", cfg: Config, mib: number): Promise<void> {
   const runtimeFlags = Deno.env.get("WERIFT_BENCH_SETFLAGS");
   if (runtimeFlags) (await import("node:v8")).setFlagsFromString(runtimeFlags);
+  if (cfg.patch) installWeriftSctpPatch();
+  if (cfg.rttMs) delayUdpSends(cfg.rttMs / 2);
   const counts = countSctpChunks();
   const lines = readLines();
   const out = (o: unknown) => console.log(JSON.stringify(o));
@@ -211,6 +271,7 @@ async function child(role: "send" | "recv", cfg: Config, mib: number): Promise<v
     }));
     out({ queuedMs: performance.now() - t0 });
     await lines.next(); // "bye"
+    out(counts); // after the transfer: the window cuts and timeouts it took
   }
   for (const pc of pcs) await pc.close().catch(() => {});
   Deno.exit(0);
@@ -298,6 +359,11 @@ interface Result {
   /** Peak RSS of the receiver, MiB. */
   peakMiB: number;
   sackRatio: number;
+  /** DATA chunks that arrived after a higher TSN, per 1,000 received. */
+  latePerMille: number;
+  /** Window cuts by fast retransmit, and T3 timeouts, on the sender. */
+  cuts: number;
+  t3: number;
 }
 
 function peakMiB(pid: number): number {
@@ -328,6 +394,7 @@ async function runOne(cfg: Config, mib: number): Promise<Result> {
     const peak = peakMiB(r.child.pid);
     await s.read(); // queuedMs
     await s.write("bye");
+    const sent = await s.read();
     await r.write("bye");
     return {
       cfg: cfg.name,
@@ -336,6 +403,9 @@ async function runOne(cfg: Config, mib: number): Promise<Result> {
       drops,
       peakMiB: peak,
       sackRatio: Number(got.sacks) / Number(got.data),
+      latePerMille: 1000 * Number(got.late) / Number(got.data),
+      cuts: Number(sent.cuts),
+      t3: Number(sent.t3),
     };
   } finally {
     for (const p of [s, r]) {
@@ -400,9 +470,9 @@ if (import.meta.main) {
     console.log("");
     console.log(
       "| config | MiB/s | vs " + configs[0].name +
-        " | CPU-s/GiB sender | CPU-s/GiB receiver | UDP drops | SACKs per DATA chunk | receiver peak RSS MiB |",
+        " | CPU-s/GiB sender | CPU-s/GiB receiver | UDP drops | late chunks ‰ | window cuts | T3 timeouts | SACKs per DATA chunk | receiver peak RSS MiB |",
     );
-    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const cfg of configs) {
       const rs = results.filter((r) => r.cfg === cfg.name);
       const rates = rs.map((r) => mib / r.seconds);
@@ -411,6 +481,8 @@ if (import.meta.main) {
         `| ${cfg.name} | ${stats(rates)} | ${(mean / baseMean).toFixed(2)}× | ${
           stats(rs.map((r) => r.cpu[0] / gib))
         } | ${stats(rs.map((r) => r.cpu[1] / gib))} | ${stats(rs.map((r) => r.drops), 0)} | ${
+          stats(rs.map((r) => r.latePerMille), 2)
+        } | ${stats(rs.map((r) => r.cuts), 0)} | ${stats(rs.map((r) => r.t3), 0)} | ${
           stats(rs.map((r) => r.sackRatio), 2)
         } | ${stats(rs.map((r) => r.peakMiB), 0)} |`,
       );

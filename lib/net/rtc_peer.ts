@@ -11,6 +11,7 @@
 
 import { Buffer } from "node:buffer";
 import { type RTCDataChannel, RTCPeerConnection } from "werift";
+import { installWeriftSctpPatch } from "./_werift_sctp_patch.ts";
 import type { FrameChannel } from "./data_link.ts";
 
 /** ICE candidate types of the pair in use: "webrtc/host", "webrtc/srflx", "webrtc/relay". */
@@ -43,6 +44,7 @@ export const LOW_WATER = 256 * 1024;
 
 /** werift on this thread. */
 export function localRtcPeer(config: RtcPeerConfig): RtcPeer {
+  installWeriftSctpPatch(); // before the first association: see _werift_sctp_patch.ts
   const pc = new RTCPeerConnection({
     iceServers: config.iceServers,
     iceTransportPolicy: config.iceTransportPolicy,
