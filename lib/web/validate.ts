@@ -6,7 +6,7 @@
 
 import type { Context } from "hono";
 import type { z } from "zod";
-import { ValidationError } from "../core/errors.ts";
+import { TooLargeError, ValidationError } from "../core/errors.ts";
 import { describeIssues } from "../core/schemas.ts";
 
 export async function readJson<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
@@ -32,4 +32,21 @@ export function parseJson<T>(text: string, schema: z.ZodType<T>): T {
     );
   }
   return parsed.data;
+}
+
+/**
+ * Checks a blob's declared size (`header` names where it came from) before a byte is read: a
+ * {@link ValidationError} when it is not a decimal number, a {@link TooLargeError} over `max`.
+ * Absent, the store's own cap stops the body as it streams.
+ */
+export function assertDeclaredBlobSize(
+  declared: string | undefined,
+  max: number,
+  header = "Content-Length",
+): void {
+  if (declared === undefined) return;
+  if (!/^\d+$/.test(declared)) throw new ValidationError(`${header} is not a number`);
+  if (Number(declared) > max) {
+    throw new TooLargeError(`Blob of ${declared} bytes exceeds this node's limit of ${max} bytes`);
+  }
 }

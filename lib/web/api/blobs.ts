@@ -10,8 +10,9 @@
  */
 
 import { type Context, Hono } from "hono";
-import { NotFoundError, TooLargeError, ValidationError } from "../../core/errors.ts";
+import { NotFoundError, ValidationError } from "../../core/errors.ts";
 import { rethrowBodyFailure } from "../errors.ts";
+import { assertDeclaredBlobSize } from "../validate.ts";
 import { describe } from "./openapi.ts";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { assertBlobId } from "../../core/blob_id.ts";
@@ -43,15 +44,7 @@ export function blobRoutes(deps: BlobRoutesDeps): Hono<AppEnv> {
       const id = c.req.param("id");
       assertBlobId(id);
       const auth = requireAuth(c);
-      const declared = c.req.header("content-length");
-      if (declared !== undefined) {
-        if (!/^\d+$/.test(declared)) throw new ValidationError("Content-Length is not a number");
-        if (Number(declared) > deps.maxBlobBytes) {
-          throw new TooLargeError(
-            `Blob of ${declared} bytes exceeds this node's limit of ${deps.maxBlobBytes} bytes`,
-          );
-        }
-      }
+      assertDeclaredBlobSize(c.req.header("content-length"), deps.maxBlobBytes);
       const body = c.req.raw.body;
       if (!body) throw new ValidationError("PUT /v1/blobs/:id needs the blob bytes as the body");
       let result;

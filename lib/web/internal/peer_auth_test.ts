@@ -239,6 +239,40 @@ Deno.test("Oversize node bodies get 413: JSON over the peer cap, blobs over the 
   assert.deepEqual(await filesUnder(`${f.t.dir}/tmp`), []);
 });
 
+Deno.test("A signed push whose declared size is not a number gets 400; one over the cap 413; nothing is stored", async () => {
+  await using f = await peerFixture({ maxBlobBytes: 4096 });
+  const bytes = crypto.getRandomValues(new Uint8Array(1000));
+  const id = await sha256Hex(bytes);
+  const push = async (extra: Record<string, string>) => {
+    const headers = await signRequest(f.peer, {
+      method: "PUT",
+      target: `/internal/v1/blobs/${id}`,
+      to: f.t.nodeKey.nodeId,
+      digest: blobDigest(id),
+    });
+    return await f.t.app.request(`http://node.test/internal/v1/blobs/${id}`, {
+      method: "PUT",
+      headers: { ...Object.fromEntries(new Headers(headers)), ...extra },
+      body: bytes,
+    });
+  };
+  for (const size of ["abc", "1e3", "-1", "+12", "0x10"]) {
+    const res = await push({ "p2pos-blob-size": size });
+    assert.equal(res.status, 400, size);
+    const { error } = await res.json();
+    assert.equal(error.code, "invalid");
+    assert.match(error.message, /P2pos-Blob-Size is not a number/);
+  }
+  const over = await push({ "p2pos-blob-size": "5000" });
+  assert.equal(over.status, 413);
+  assert.match((await over.json()).error.message, /exceeds this node's limit of 4096 bytes/);
+  assert.equal(await f.t.blobs.has(id), false);
+  assert.deepEqual(await filesUnder(`${f.t.dir}/tmp`), []);
+  const fine = await push({ "p2pos-blob-size": "1000" });
+  assert.equal(fine.status, 201);
+  assert.equal(await f.t.blobs.has(id), true);
+});
+
 Deno.test("A peer pushes and pulls a blob through the signed API; the copy is recorded", async () => {
   await using f = await peerFixture();
   const bytes = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 31 + 7) & 255);

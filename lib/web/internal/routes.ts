@@ -8,12 +8,12 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { z } from "zod";
 import { fromBase64Url } from "../../crypto/mod.ts";
-import { ConflictError, P2posError, TooLargeError, ValidationError } from "../../core/errors.ts";
+import { ConflictError, P2posError, ValidationError } from "../../core/errors.ts";
 import { currentFamily } from "../../core/family_kinds.ts";
 import type { NodeSigner } from "../../core/transport.ts";
 import { signResponse } from "../../net/signing.ts";
 import { rethrowBodyFailure } from "../errors.ts";
-import { parseJson } from "../validate.ts";
+import { assertDeclaredBlobSize, parseJson } from "../validate.ts";
 import { describe } from "../api/openapi.ts";
 import type { Replicator } from "../../replication/mod.ts";
 import { assertBlobId } from "../../core/blob_id.ts";
@@ -163,12 +163,9 @@ export function internalRoutes(deps: InternalRoutesDeps): Hono<InternalEnv> {
     async (c) => {
       const id = c.req.param("id");
       assertBlobId(id);
-      const declared = c.req.header("p2pos-blob-size") ?? c.req.header("content-length");
-      if (declared !== undefined && Number(declared) > deps.maxBlobBytes) {
-        throw new TooLargeError(
-          `Blob of ${declared} bytes exceeds this node's limit of ${deps.maxBlobBytes} bytes`,
-        );
-      }
+      const size = c.req.header("p2pos-blob-size");
+      if (size !== undefined) assertDeclaredBlobSize(size, deps.maxBlobBytes, "P2pos-Blob-Size");
+      else assertDeclaredBlobSize(c.req.header("content-length"), deps.maxBlobBytes);
       const body = c.req.raw.body;
       if (!body) throw new ValidationError("PUT /internal/v1/blobs/:id needs the blob bytes");
       let r;
