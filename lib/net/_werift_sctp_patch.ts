@@ -15,8 +15,9 @@
  *    threshold (3 at first, as RFC 4960): a first-sent chunk that is acknowledged after k misses
  *    shows reordering of degree k and raises the threshold to k + 1; a fast retransmission that
  *    the peer reports as a duplicate (the original had arrived) was spurious: the window cut it
- *    caused is undone and the threshold doubled. Capped at {@link MAX_REORDER}, so real loss is
- *    still repaired by fast retransmit, a few SACKs later, and the T3 timer is untouched.
+ *    caused is undone and the threshold doubled. Capped at {@link MAX_REORDER}, and at a quarter
+ *    of the chunks in flight (never below 3), so real loss is still repaired by fast retransmit a
+ *    few SACKs later, in small flights too; the T3 timer is untouched.
  * 2. **Received-TSN bookkeeping without a sort.** werift sorted the set of out-of-order TSNs on
  *    every DATA chunk received, as strings (`[...set].sort()`), and advanced the cumulative TSN
  *    through the sorted list. Across 999,999,999 → 1,000,000,000 or the wrap to 0, a chunk that
@@ -105,6 +106,12 @@ async function receiveSackChunk(this: any, chunk: any): Promise<void> {
   }
   let loss = false;
   const lost: any[] = [];
+  // p2pos: a small flight cannot gather many SACKs above a lost chunk; past a quarter of the
+  // chunks in flight, waiting for more would leave the loss to the T3 timer (≥ 1 s).
+  const threshold = Math.min(
+    state.threshold,
+    Math.max(INITIAL_REORDER, Math.floor(this.sentQueue.length / 4)),
+  );
   if (chunk.gaps.length > 0) {
     const seen = new Set<number>();
     let highestPos = 0; // p2pos: the highest gap, not the last (werift's peers send them unsorted)
@@ -132,7 +139,7 @@ async function receiveSackChunk(this: any, chunk: any): Promise<void> {
       // retransmission is left to the T3 timer, as werift's own T3 handling does.
       if (!seen.has(sChunk.tsn) && sChunk.sentCount === 1 && !sChunk.retransmit) {
         sChunk.misses++;
-        if (sChunk.misses >= state.threshold) { // p2pos: was `=== 3`
+        if (sChunk.misses >= threshold) { // p2pos: was `=== 3`
           sChunk.misses = 0;
           if (!this.maybeAbandon(sChunk)) {
             sChunk.retransmit = true;

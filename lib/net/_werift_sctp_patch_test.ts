@@ -131,6 +131,17 @@ function countCuts(sctp: any): { cuts: number } {
   return counter;
 }
 
+/** How often the client's T3 (retransmission) timer expired. */
+function countTimeouts(sctp: any): { count: number } {
+  const counter = { count: 0 };
+  const expired = sctp.timer3Expired; // an instance field, read when the timer is armed
+  sctp.timer3Expired = () => {
+    counter.count++;
+    return expired();
+  };
+  return counter;
+}
+
 Deno.test("reordered packets: the threshold is learnt, spurious cuts are undone, every message arrives in order", async () => {
   // Every 40th packet is held back behind the next 8: reordering of degree 8, no loss.
   const p = await pair((n) => (n > 20 && n % 40 === 0 ? { delay: 8 } : {}));
@@ -159,6 +170,29 @@ Deno.test("lost packets are still repaired by fast retransmit, with the window c
     assert.ok(got.every((b, i) => b.equals(sent[i])), "every message, in order, intact");
     assert.ok(cuts.cuts >= 1, "a real loss still cuts the window");
     assert.equal(spuriousRetransmits(p.client), 0, "a real loss is not taken for reordering");
+  } finally {
+    await p.close();
+  }
+});
+
+Deno.test("after reordering taught a high threshold, a loss in a small flight is still fast-retransmitted, not left to T3", async () => {
+  let phase = 1;
+  let phaseTwo = 0;
+  const p = await pair((n) => {
+    if (phase === 1) return n > 20 && n % 40 === 0 ? { delay: 8 } : {};
+    return ++phaseTwo === 2 ? { drop: true } : {};
+  });
+  try {
+    await transfer(p, 300, 16 * 1024);
+    assert.ok(reorderThreshold(p.client) > 8, `threshold ${reorderThreshold(p.client)}`);
+    phase = 2;
+    const timeouts = countTimeouts(p.client);
+    const cuts = countCuts(p.client);
+    // Six one-chunk messages: the lost second one has at most four SACKs above it.
+    const { sent, got } = await transfer(p, 6, 1000);
+    assert.ok(got.every((b, i) => b.equals(sent[i])), "every message, in order, intact");
+    assert.equal(timeouts.count, 0, "repaired by fast retransmit, not by the T3 timer");
+    assert.equal(cuts.cuts, 1);
   } finally {
     await p.close();
   }
