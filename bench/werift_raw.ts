@@ -9,7 +9,8 @@
  * (`+mtu1400`: werift's `sctp.mtu`; `+local`: through p2pos's RtcPeer on the process's thread;
  * `+worker`: through its Worker-backed RtcPeer, one Worker per connection, both with the node's
  * SCTP patch; `+patch`: plain werift with lib/net/_werift_sctp_patch.ts; `+rtt20`: each end holds
- * every datagram it sends 10 ms, a 20 ms round trip like a home uplink's). The sender process opens
+ * every datagram it sends 10 ms, a 20 ms round trip; `+mbit100`: each end sends through an
+ * emulated 100 Mbit/s link with a 50 ms queue, like a home uplink). The sender process opens
  * that many RTCPeerConnections with one ordered channel each and spreads the bytes over them
  * round-robin with bufferedAmountLow backpressure; the receiver counts. Reported per config:
  * MiB/s, CPU-seconds per GiB on each end (user + system, /proc/<pid>/stat), and the UDP
@@ -38,6 +39,8 @@ interface Config {
   patch?: boolean;
   /** `+rtt20`: every UDP datagram either end sends waits rtt/2 ms first (a WAN's round trip). */
   rttMs?: number;
+  /** `+mbit100`: each end sends at most that many Mbit/s (a home uplink), queueing up to 50 ms. */
+  mbit?: number;
 }
 
 function parseConfig(s: string): Config {
@@ -46,6 +49,7 @@ function parseConfig(s: string): Config {
   const opts = m[3].split("+").filter(Boolean);
   const mtu = opts.find((o) => o.startsWith("mtu"));
   const rtt = opts.find((o) => o.startsWith("rtt"));
+  const mbit = opts.find((o) => o.startsWith("mbit"));
   return {
     name: s,
     pcs: Number(m[1]),
@@ -54,6 +58,7 @@ function parseConfig(s: string): Config {
     peer: opts.includes("worker") ? "worker" : opts.includes("local") ? "local" : undefined,
     patch: opts.includes("patch"),
     rttMs: rtt ? Number(rtt.slice(3)) : undefined,
+    mbit: mbit ? Number(mbit.slice(4)) : undefined,
   };
 }
 
@@ -105,19 +110,41 @@ function countSctpChunks() {
 }
 
 /**
- * Makes every UDP socket werift opens from now on hold each datagram `ms` before sending it, in
- * order: with both ends doing so, a round trip of 2 × `ms`, like a path across the internet.
+ * Makes every UDP socket werift opens from now on send through an emulated link: datagrams leave
+ * in order at most `mbit` Mbit/s (a home uplink; unlimited when absent), each then held `ms` (half
+ * the round trip, when both ends do this). A datagram that would wait more than 50 ms for the link
+ * is dropped, as a router's full queue drops it. One timer per socket sends what is due, so the
+ * link hands datagrams over in the bunches a millisecond's timer allows.
  */
-function delayUdpSends(ms: number): void {
+function emulateLink(ms: number, mbit?: number): void {
+  const QUEUE_MS = 50;
   // deno-lint-ignore no-explicit-any
   const udp = UdpTransport as any;
   const init = udp.init;
   udp.init = async (...args: unknown[]) => {
     const transport = await init(...args);
     const send = transport.send;
+    const queue: { due: number; data: Uint8Array; addr: unknown }[] = [];
+    let linkFree = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const pump = () => {
+      timer = undefined;
+      const now = performance.now();
+      while (queue.length > 0 && queue[0].due <= now) {
+        const { data, addr } = queue.shift()!;
+        // The socket may close while a datagram waits (the end of a run): dropped, as a network would.
+        send(data, addr).catch(() => {});
+      }
+      if (queue.length > 0) timer = setTimeout(pump, queue[0].due - now);
+    };
     transport.send = (data: Uint8Array, addr?: unknown) => {
-      // The socket may close while a datagram waits (the end of a run): dropped, as a network would.
-      setTimeout(() => send(data, addr).catch(() => {}), ms);
+      const now = performance.now();
+      const start = Math.max(now, linkFree);
+      if (start - now > QUEUE_MS) return Promise.resolve(); // the queue is full
+      const wire = mbit ? (data.byteLength * 8) / (mbit * 1000) : 0; // ms on the link
+      linkFree = start + wire;
+      queue.push({ due: linkFree + ms, data, addr });
+      timer ??= setTimeout(pump, linkFree + ms - now);
       return Promise.resolve();
     };
     return transport;
@@ -192,7 +219,7 @@ async function child(role: "send" | "recv", cfg: Config, mib: number): Promise<v
   const runtimeFlags = Deno.env.get("WERIFT_BENCH_SETFLAGS");
   if (runtimeFlags) (await import("node:v8")).setFlagsFromString(runtimeFlags);
   if (cfg.patch) installWeriftSctpPatch();
-  if (cfg.rttMs) delayUdpSends(cfg.rttMs / 2);
+  if (cfg.rttMs || cfg.mbit) emulateLink((cfg.rttMs ?? 0) / 2, cfg.mbit);
   const counts = countSctpChunks();
   const lines = readLines();
   const out = (o: unknown) => console.log(JSON.stringify(o));
