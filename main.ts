@@ -17,6 +17,7 @@ import { SIGNAL_PATH } from "./lib/net/signal_protocol.ts";
 import { LinkManager } from "./lib/net/webrtc_links.ts";
 import { localRtcPeer } from "./lib/net/rtc_peer.ts";
 import { workerRtcPeer } from "./lib/net/worker_rtc_peer.ts";
+import { libwebrtcRtcPeer } from "./lib/net/libwebrtc_peer.ts";
 import { SessionVerifier } from "./lib/net/webrtc_session.ts";
 import { webrtcTransport } from "./lib/net/webrtc_transport.ts";
 import { NatsBus, type RelayOptions, serveRelay, SignalRelay } from "./signal/mod.ts";
@@ -199,7 +200,11 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
         if (up) late.rep?.peerSide.peerSeen(peerId);
         late.rep?.events.emit({ type: "status" });
       },
-      newPeer: config.webrtcWorkers ? workerRtcPeer : localRtcPeer,
+      newPeer: config.webrtcEngine === "libwebrtc"
+        ? libwebrtcRtcPeer
+        : config.webrtcWorkers
+        ? workerRtcPeer
+        : localRtcPeer,
     }, { lanes: config.webrtcLanes })
     : undefined;
   const http = new HttpTransport(nodeKey);

@@ -8,6 +8,7 @@
  *   transport: the single-channel baseline of issue #12);
  * - `direct-1w`, `direct-2w`, `direct-3w`: 1, 2 or 3 peer connections per peer,
  *   each in its own Worker (`--webrtc-lanes N --webrtc-workers on`);
+ * - `direct-lw`, `turn-lw`: one connection on libwebrtc (`--webrtc-engine libwebrtc`);
  * - `turn-1`, `turn-2w`: the same through a real coturn
  *   (`--ice-transport-policy relay`, REST credentials from the relay).
  *
@@ -54,6 +55,8 @@ interface PathSpec {
   lanes: number;
   workers: boolean;
   label: string;
+  /** `--webrtc-engine`; werift when absent. */
+  engine?: "libwebrtc";
 }
 
 const PATHS: Record<string, PathSpec> = {
@@ -85,6 +88,22 @@ const PATHS: Record<string, PathSpec> = {
     lanes: 3,
     workers: true,
     label: "WebRTC direct, 3 connections in Workers",
+  },
+  "direct-lw": {
+    rtc: true,
+    turn: false,
+    lanes: 1,
+    workers: false,
+    engine: "libwebrtc",
+    label: "WebRTC direct, 1 connection, libwebrtc",
+  },
+  "turn-lw": {
+    rtc: true,
+    turn: true,
+    lanes: 1,
+    workers: false,
+    engine: "libwebrtc",
+    label: "through coturn, 1 connection, libwebrtc",
   },
   "turn-1": {
     rtc: true,
@@ -159,6 +178,7 @@ async function pathEnv(
     ...(turn ? { P2POS_ICE_TRANSPORT_POLICY: "relay" } : { P2POS_ICE_LOOPBACK: "on" }),
     P2POS_WEBRTC_LANES: String(spec.lanes),
     P2POS_WEBRTC_WORKERS: spec.workers ? "on" : "off",
+    P2POS_WEBRTC_ENGINE: spec.engine ?? "werift",
   };
 }
 

@@ -37,6 +37,8 @@ interface Config {
   peer?: "local" | "worker";
   /** `+patch`: with lib/net/_werift_sctp_patch.ts installed. */
   patch?: boolean;
+  /** `+wrtc`: not werift but libwebrtc, through the @roamhq/wrtc N-API addon (for comparison). */
+  wrtc?: boolean;
   /** `+rtt20`: every UDP datagram either end sends waits rtt/2 ms first (a WAN's round trip). */
   rttMs?: number;
   /** `+mbit100`: each end sends at most that many Mbit/s (a home uplink), queueing up to 50 ms. */
@@ -57,6 +59,7 @@ function parseConfig(s: string): Config {
     mtu: mtu ? Number(mtu.slice(3)) : undefined,
     peer: opts.includes("worker") ? "worker" : opts.includes("local") ? "local" : undefined,
     patch: opts.includes("patch"),
+    wrtc: opts.includes("wrtc"),
     rttMs: rtt ? Number(rtt.slice(3)) : undefined,
     mbit: mbit ? Number(mbit.slice(4)) : undefined,
   };
@@ -157,6 +160,94 @@ function uint32Before(a: number, b: number): boolean {
 }
 
 // --- child: one end -------------------------------------------------------------------------
+
+/**
+ * One end on libwebrtc (@roamhq/wrtc's prebuilt N-API addon), for comparison with werift: the same
+ * offer/answer through the parent (with every candidate gathered first), the same channels and
+ * backpressure. libwebrtc's `bufferedamountlow` event did not fire under Deno, so the sender polls.
+ */
+async function childWrtc(role: "send" | "recv", cfg: Config, mib: number): Promise<void> {
+  // deno-lint-ignore no-explicit-any
+  const wrtc = (await import("@roamhq/wrtc")).default as any;
+  const lines = readLines();
+  const out = (o: unknown) => console.log(JSON.stringify(o));
+  const total = mib * 1024 * 1024;
+  let received = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  // deno-lint-ignore no-explicit-any
+  const pcs: any[] = [];
+  // deno-lint-ignore no-explicit-any
+  const channels: any[] = [];
+  const opened: Promise<void>[] = [];
+  // deno-lint-ignore no-explicit-any
+  const gathered = (pc: any) =>
+    new Promise<void>((r) => {
+      if (pc.iceGatheringState === "complete") return r();
+      pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && r();
+    });
+  // deno-lint-ignore no-explicit-any
+  const onChannel = (i: number, dc: any) => {
+    dc.binaryType = "arraybuffer";
+    channels[i] = dc;
+    dc.onmessage = (m: { data: ArrayBuffer }) => {
+      received += m.data.byteLength;
+      if (received >= total) done();
+    };
+  };
+  for (let i = 0; i < cfg.pcs; i++) {
+    const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+    pcs.push(pc);
+    if (role === "send") {
+      const dc = pc.createDataChannel("bench", { ordered: true });
+      onChannel(i, dc);
+      opened.push(new Promise((r) => (dc.onopen = () => r())));
+      await pc.setLocalDescription(await pc.createOffer());
+      await gathered(pc);
+      out({ sdp: pc.localDescription.sdp, i });
+      const answer = JSON.parse((await lines.next()).value!);
+      await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+    } else {
+      opened.push(
+        new Promise((r) =>
+          // deno-lint-ignore no-explicit-any
+          pc.ondatachannel = (e: any) => {
+            onChannel(i, e.channel);
+            r();
+          }
+        ),
+      );
+      const offer = JSON.parse((await lines.next()).value!);
+      await pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
+      await pc.setLocalDescription(await pc.createAnswer());
+      await gathered(pc);
+      out({ sdp: pc.localDescription.sdp, i });
+    }
+  }
+  await Promise.all(opened);
+  if (role === "recv") {
+    out({ ready: true });
+    await finished;
+    out({ received, data: NaN, sacks: NaN, late: NaN });
+    await lines.next(); // "bye"
+  } else {
+    await lines.next(); // "go"
+    const payload = new Uint8Array(cfg.size).fill(7);
+    await Promise.all(channels.map(async (dc, k) => {
+      const share = Math.floor(total / cfg.size / cfg.pcs) +
+        (k < (total / cfg.size) % cfg.pcs ? 1 : 0);
+      for (let n = 0; n < share; n++) {
+        while (dc.bufferedAmount > 1024 * 1024) await new Promise((r) => setTimeout(r, 1));
+        dc.send(payload);
+      }
+    }));
+    out({ queuedMs: 0 });
+    await lines.next(); // "bye"
+    out({ cuts: NaN, t3: NaN });
+  }
+  for (const pc of pcs) pc.close();
+  setTimeout(() => Deno.exit(0), 200);
+}
 
 /** One end through p2pos's RtcPeer (lib/net/rtc_peer.ts), on this thread or in Workers. */
 async function childRtcPeer(role: "send" | "recv", cfg: Config, mib: number): Promise<void> {
@@ -469,7 +560,8 @@ if (import.meta.main) {
   const mib = Number(values.mib ?? 64);
   const configs = (values.configs ?? "1x64k,1x16k,1x256k,2x64k,3x64k").split(",").map(parseConfig);
   if (values.child) {
-    if (configs[0].peer) await childRtcPeer(values.child as "send" | "recv", configs[0], mib);
+    if (configs[0].wrtc) await childWrtc(values.child as "send" | "recv", configs[0], mib);
+    else if (configs[0].peer) await childRtcPeer(values.child as "send" | "recv", configs[0], mib);
     else await child(values.child as "send" | "recv", configs[0], mib);
   } else {
     const rounds = Number(values.rounds ?? 3);

@@ -78,8 +78,13 @@ export interface NodeConfig {
   iceLoopback?: boolean;
   /** Peer connections per peer, transfers spread over them (1–4). @default 2 */
   webrtcLanes?: number;
-  /** Run werift in Worker threads, off the node's event loop. @default true */
+  /** Run werift in Worker threads, off the node's event loop. @default false */
   webrtcWorkers?: boolean;
+  /**
+   * What moves data channels: werift (JavaScript, on this thread or in Workers) or libwebrtc
+   * (native, through the @roamhq/wrtc addon; docs/BENCHMARKS.md). @default "werift"
+   */
+  webrtcEngine?: "werift" | "libwebrtc";
   /** The relay: NATS URLs of the bus several relay instances share. @default [] */
   signalBus?: string[];
   /** The relay: coturn's `static-auth-secret`, to hand nodes TURN REST credentials. */
@@ -159,6 +164,7 @@ export const DEFAULTS: ResolvedNodeConfig = {
   // CPU and memory per GiB (docs/BENCHMARKS.md, issue #12).
   webrtcLanes: 1,
   webrtcWorkers: false,
+  webrtcEngine: "werift",
   turnUrls: [],
   signalBus: [],
   turnTtlSecs: 3600,
@@ -228,6 +234,11 @@ function convert(flag: string, spec: FlagSpec, raw: string, source: string): unk
     case "policy":
       if (raw !== "all" && raw !== "relay") {
         throw new RangeError(`${where} must be all or relay, got "${raw}"`);
+      }
+      return raw;
+    case "engine":
+      if (raw !== "werift" && raw !== "libwebrtc") {
+        throw new RangeError(`${where} must be werift or libwebrtc, got "${raw.slice(0, 20)}"`);
       }
       return raw;
     case "onoff":

@@ -22,7 +22,8 @@ export interface FlagSpec {
     | "backend"
     | "secret"
     | "posint"
-    | "policy";
+    | "policy"
+    | "engine";
   help: string;
 }
 
@@ -201,6 +202,12 @@ export const FLAGS: Record<string, FlagSpec> = {
     env: "P2POS_WEBRTC_LANES",
     kind: "count",
     help: "node: data-channel connections per peer, 1–4 (transfers spread over them)",
+  },
+  "webrtc-engine": {
+    key: "webrtcEngine",
+    env: "P2POS_WEBRTC_ENGINE",
+    kind: "engine",
+    help: "node: data channels on werift (JavaScript) or libwebrtc (native, faster)",
   },
   "webrtc-workers": {
     key: "webrtcWorkers",
