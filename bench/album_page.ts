@@ -284,10 +284,10 @@ export async function fillAlbum(
 
 /**
  * Makes the family and two albums of `count` photos each: "indexed", whose uploader wrote the
- * album index (FORMAT §12.5) as the browser does after an upload, and "plain", without one (as
- * albums made before the index existed), the baseline of the same run.
+ * album index (FORMAT §12.5) as the browser does after an upload, and (unless `plain` is false)
+ * "plain", without one (as albums made before the index existed), the baseline of the same run.
  */
-async function populate(url: string, setupCode: string, count: number) {
+export async function populate(url: string, setupCode: string, count: number, plain = true) {
   const owner = await setupRemoteFamily(url, setupCode, { family: "Bench", founder: "Ada" });
   const sets = await makeBlobSets(url, owner);
   const base = Date.UTC(2020, 0, 1);
@@ -299,7 +299,9 @@ async function populate(url: string, setupCode: string, count: number) {
     owner,
     albums: {
       indexed: await fillAlbum(url, owner, "Ten thousand, indexed", count, photo, true),
-      plain: await fillAlbum(url, owner, "Ten thousand, plain", count, photo, false),
+      plain: plain
+        ? await fillAlbum(url, owner, "Ten thousand, plain", count, photo, false)
+        : undefined,
     },
   };
 }
@@ -523,7 +525,7 @@ export async function runAlbumPageBench(
     }
     const browser: BrowserRow[] = [];
     if (options.browser !== false) {
-      browser.push(...await browserTimes(node.url, owner, albums.plain, "(baseline) no index"));
+      browser.push(...await browserTimes(node.url, owner, albums.plain!, "(baseline) no index"));
       // Batched and single-GET thumbnails, alternating which goes first from round to round so
       // that drift in the machine's load hits both alike.
       for (let round = 1; round <= (options.rounds ?? 1); round++) {
