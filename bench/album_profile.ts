@@ -3,14 +3,15 @@
  * Chromium's main thread between "first photos" (the `p2pos:photos-first` mark) and the 60th
  * decrypted thumbnail shown, on the album of bench/album_page.ts.
  *
- *   deno run -A bench/album_profile.ts [--photos 2000] [--reloads 3] [--trace out.json]
+ *   deno run -A bench/album_profile.ts [--photos 2000] [--reloads 3] [--trace out] [--timeline]
  *
  * Each reload (after a first visit, as in bench/album_page.ts: away to /settings, then back) is
  * traced (`devtools.timeline`, `blink.user_timing`, `v8.execute`) and sampled by the V8 profiler
  * (100 µs). Printed per reload: the window's length; the renderer main thread's busy time by
  * event (scripting, style, layout, paint, GC, image decode) and its idle time; image decodes on
  * any thread; the JS functions with the most self time; DOM mutations and `<img>` loads in the
- * window. Not a timed test: numbers vary with the machine's load (printed beside them).
+ * window. `--timeline` profiles the Photos page (the same album, as the timeline shows it)
+ * instead of the album page. Not a timed test: numbers vary with the machine's load (printed beside them).
  *
  * @module
  */
@@ -95,7 +96,7 @@ function selfTimes(profile: CpuProfile, from: number, to: number) {
 async function profileReloads(
   url: string,
   owner: RemoteMember,
-  albumId: string,
+  path: string,
   reloads: number,
   tracePath?: string,
 ) {
@@ -161,7 +162,7 @@ async function profileReloads(
         });
       }
       const loadBefore = load();
-      await page.goto(`${url}/albums/${albumId}`);
+      await page.goto(`${url}${path}`);
       await page.waitForFunction(
         () => document.querySelectorAll(".photo-tile[data-loaded] img").length >= 60,
         undefined,
@@ -254,6 +255,19 @@ async function profileReloads(
       for (const [k, s] of [...decodes].sort((a, b) => b[1].ms - a[1].ms)) {
         console.log(`| ${k} | ${s.ms.toFixed(1)} | ${s.count} |`);
       }
+      // Before the window: from navigation to the first photos (the album key, the index, the
+      // first records), where a reload spends the rest of its time.
+      const navigation = from - at.first * 1000;
+      const before = threadSummary(events, pid, tid, navigation, from);
+      console.log(
+        `before the window (navigation → first photos): main thread busy ${
+          before.tasks.toFixed(0)
+        } ms of ${at.first.toFixed(0)}`,
+      );
+      console.log("| JS self time before the window | ms |\n| --- | --: |");
+      for (const [f, ms] of selfTimes(profile, navigation, from).slice(0, 12)) {
+        console.log(`| ${f} | ${ms.toFixed(1)} |`);
+      }
       console.log("| JS self time in window (V8 sampling) | ms |\n| --- | --: |");
       for (const [f, ms] of selfTimes(profile, from, to).slice(0, 25)) {
         console.log(`| ${f} | ${ms.toFixed(1)} |`);
@@ -270,6 +284,7 @@ if (import.meta.main) {
     options: {
       photos: { type: "string" },
       reloads: { type: "string" },
+      timeline: { type: "boolean" },
       trace: { type: "string" },
     },
   });
@@ -284,7 +299,8 @@ if (import.meta.main) {
     );
     const albumId = albums.indexed;
     console.log(`Set up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    await profileReloads(node.url, owner, albumId, Number(values.reloads ?? 3), values.trace);
+    const path = values.timeline ? "/photos" : `/albums/${albumId}`;
+    await profileReloads(node.url, owner, path, Number(values.reloads ?? 3), values.trace);
   } finally {
     await node.stop();
     await Deno.remove(node.dataDir, { recursive: true }).catch(() => {});

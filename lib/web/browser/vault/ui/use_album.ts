@@ -9,7 +9,7 @@
 
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { AlbumKeys } from "../album_keys.ts";
-import { writeAlbumIndex } from "../album_index.ts";
+import { fetchIndexShards, type IndexShardRecord, writeAlbumIndex } from "../album_index.ts";
 import { allPhotos, checkTakenAt, firstPhotos } from "../album_photos.ts";
 import { albumDetail } from "../albums.ts";
 import type { VaultDeps } from "../client.ts";
@@ -82,12 +82,13 @@ export function useAlbum(
     }, 1500);
   };
 
-  const loadPhotos = async (a: LoadedAlbum) => {
+  /** `shards`: the album index's records when they were asked for already. */
+  const loadPhotos = async (a: LoadedAlbum, shards?: Promise<IndexShardRecord[]>) => {
     if (!deps) return;
     const keys = a.keys;
     try {
       // The album index orders the album at once; only the first photos' records are fetched.
-      const fast = await firstPhotos(deps, keys).catch(() => undefined);
+      const fast = await firstPhotos(deps, keys, 120, shards).catch(() => undefined);
       if (fast && fast.photos.length > 0) {
         setPhotos(fast.photos);
         setPartial(fast.total > fast.photos.length);
@@ -122,7 +123,11 @@ export function useAlbum(
   useEffect(() => {
     if (!deps) return;
     familyMembers(deps).then(setMembers, () => {});
-    loadAlbum().then((a) => a && loadPhotos(a));
+    // The index is asked for beside the album: it needs only the id, and the first screen
+    // waits for both (a round trip less before the first photos).
+    const shards = fetchIndexShards(deps, albumId);
+    shards.catch(() => {}); // an album without one is listed instead (firstPhotos)
+    loadAlbum().then((a) => a && loadPhotos(a, shards));
   }, [deps]);
   useEffect(() => () => clearTimeout(indexTimer.current), []);
 
