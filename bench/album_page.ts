@@ -507,17 +507,7 @@ export async function runAlbumPageBench(
     const { owner, albums } = await populate(node.url, node.setupCode!, count, !options.against);
     const albumId = albums.indexed;
     const setupSeconds = (performance.now() - t0) / 1000;
-    if (options.against) {
-      // The same data served by both versions: stopped to copy the SQLite files whole.
-      await node.stop();
-      const copy = await Deno.makeTempDir({ prefix: "p2pos-node-" });
-      await new Deno.Command("cp", { args: ["-a", `${node.dataDir}/.`, copy] }).output();
-      node = await startNode({ dataDir: node.dataDir });
-      const theirs = await import(
-        new URL("tests/_support/node_process.ts", toDir(options.against)).href
-      );
-      other = await theirs.startNode({ dataDir: copy }) as NodeProcess;
-    }
+    if (options.against) [node, other] = await twinNode(node, options.against);
     const thumbBytes = (await (await fetch(`${node.url}/v1/albums/${albumId}/photos?limit=1`, {
       headers: { cookie: owner.cookie },
     })).json()).photos[0].thumb.size;
@@ -585,8 +575,21 @@ export async function runAlbumPageBench(
   }
 }
 
-function toDir(path: string): URL {
-  return new URL(`file://${Deno.realPathSync(path)}/`);
+/**
+ * `node` restarted, and beside it a node of the checkout at `against` serving a copy of its
+ * data dir (stopped meanwhile, to copy the SQLite files whole): the same data, two versions.
+ */
+export async function twinNode(
+  node: NodeProcess,
+  against: string,
+): Promise<[NodeProcess, NodeProcess]> {
+  await node.stop();
+  const copy = await Deno.makeTempDir({ prefix: "p2pos-node-" });
+  await new Deno.Command("cp", { args: ["-a", `${node.dataDir}/.`, copy] }).output();
+  const restarted = await startNode({ dataDir: node.dataDir });
+  const dir = new URL(`file://${Deno.realPathSync(against)}/`);
+  const theirs = await import(new URL("tests/_support/node_process.ts", dir).href);
+  return [restarted, await theirs.startNode({ dataDir: copy }) as NodeProcess];
 }
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "–");
