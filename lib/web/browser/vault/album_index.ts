@@ -142,7 +142,7 @@ export async function readAlbumIndex(
  * album's id, so a page can ask beside the album's keys and open them once it has those.
  */
 export async function fetchIndexShards(
-  deps: VaultDeps,
+  deps: Pick<VaultDeps, "call">,
   albumId: string,
 ): Promise<IndexShardRecord[]> {
   return (await deps.call<{ shards: IndexShardRecord[] }>(
