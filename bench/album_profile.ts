@@ -6,12 +6,14 @@
  *   deno run -A bench/album_profile.ts [--photos 2000] [--reloads 3] [--trace out] [--timeline]
  *
  * Each reload (after a first visit, as in bench/album_page.ts: away to /settings, then back) is
- * traced (`devtools.timeline`, `blink.user_timing`, `v8.execute`) and sampled by the V8 profiler
- * (100 µs). Printed per reload: the window's length; the renderer main thread's busy time by
- * event (scripting, style, layout, paint, GC, image decode) and its idle time; image decodes on
- * any thread; the JS functions with the most self time; DOM mutations and `<img>` loads in the
- * window. `--timeline` profiles the Photos page (the same album, as the timeline shows it)
- * instead of the album page. Not a timed test: numbers vary with the machine's load (printed beside them).
+ * traced (`devtools.timeline`, `blink.user_timing`, `v8`) and sampled by the V8 profiler (100
+ * µs). Printed per reload: the window's length; the renderer main thread's busy time (the union
+ * of its tasks) and its events; every thread's busy time; image decodes on any thread; the JS
+ * functions with the most self time; DOM mutations, `<img>` loads and dates formatted; then the
+ * main thread's busy time and JS self time from navigation to the first photos. `--timeline`
+ * profiles the Photos page (the same album, as the timeline shows it) instead of the album page;
+ * `--trace out` also writes each reload's trace to `out.<n>.json`. Not a timed test: numbers vary
+ * with the machine's load, printed beside them.
  *
  * @module
  */
