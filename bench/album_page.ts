@@ -3,7 +3,7 @@
  * same run, and how long Chromium takes to show its first 60 decrypted thumbnails.
  *
  *   deno run -A bench/album_page.ts [--photos 10000] [--seconds 8] [--connections 8] [--no-browser]
- *                                   [--rounds 1]
+ *                                   [--rounds 1] [--against DIR]
  *
  * A node is spawned from main.ts with a fresh data dir; a family and an album are made through
  * the API with real signatures, exactly as a browser makes them. Blobs are real and encrypted
@@ -22,6 +22,11 @@
  * with thumbnails batched (`POST /v1/blobs/batch`) and with one GET each (the batch route
  * answered 404 as by an older node), in a fresh profile each, so the two are compared in the
  * same run. "thumbnails after first photos" is the thumbnail phase alone.
+ *
+ * `--against DIR` compares two versions of the page in the same run instead: DIR is another
+ * checkout (e.g. `git archive main | tar -x -C /tmp/main`) whose main.ts serves a copy of the
+ * same data dir beside this checkout's node, and each round visits both (batched), alternating
+ * which goes first, so the machine's load hits both alike.
  */
 
 import { parseArgs } from "node:util";
@@ -38,7 +43,7 @@ import {
   wrapKey,
 } from "../lib/crypto/mod.ts";
 import { HybridClock } from "../lib/core/hlc.ts";
-import { startNode } from "../tests/_support/node_process.ts";
+import { type NodeProcess, startNode } from "../tests/_support/node_process.ts";
 import { postJson, type RemoteMember, setupRemoteFamily } from "../tests/_support/remote_family.ts";
 import { launchBrowser } from "../tests/_support/browser.ts";
 import type { BrowserContext } from "playwright-core";
@@ -60,6 +65,8 @@ export interface AlbumBenchOptions {
   browser?: boolean;
   /** Rounds of the indexed album's visits, batched and with single GETs. @default 1 */
   rounds?: number;
+  /** Another checkout to compare with in the same run (batched only). */
+  against?: string;
 }
 
 export interface LatencyRow {
@@ -284,10 +291,10 @@ export async function fillAlbum(
 
 /**
  * Makes the family and two albums of `count` photos each: "indexed", whose uploader wrote the
- * album index (FORMAT §12.5) as the browser does after an upload, and "plain", without one (as
- * albums made before the index existed), the baseline of the same run.
+ * album index (FORMAT §12.5) as the browser does after an upload, and (unless `plain` is false)
+ * "plain", without one (as albums made before the index existed), the baseline of the same run.
  */
-async function populate(url: string, setupCode: string, count: number) {
+export async function populate(url: string, setupCode: string, count: number, plain = true) {
   const owner = await setupRemoteFamily(url, setupCode, { family: "Bench", founder: "Ada" });
   const sets = await makeBlobSets(url, owner);
   const base = Date.UTC(2020, 0, 1);
@@ -299,7 +306,9 @@ async function populate(url: string, setupCode: string, count: number) {
     owner,
     albums: {
       indexed: await fillAlbum(url, owner, "Ten thousand, indexed", count, photo, true),
-      plain: await fillAlbum(url, owner, "Ten thousand, plain", count, photo, false),
+      plain: plain
+        ? await fillAlbum(url, owner, "Ten thousand, plain", count, photo, false)
+        : undefined,
     },
   };
 }
@@ -491,12 +500,14 @@ export async function runAlbumPageBench(
   const count = options.photos ?? 10_000;
   const seconds = options.seconds ?? 8;
   const connections = options.connections ?? 8;
-  const node = await startNode();
+  let node = await startNode();
+  let other: NodeProcess | undefined;
   try {
     const t0 = performance.now();
-    const { owner, albums } = await populate(node.url, node.setupCode!, count);
+    const { owner, albums } = await populate(node.url, node.setupCode!, count, !options.against);
     const albumId = albums.indexed;
     const setupSeconds = (performance.now() - t0) / 1000;
+    if (options.against) [node, other] = await twinNode(node, options.against);
     const thumbBytes = (await (await fetch(`${node.url}/v1/albums/${albumId}/photos?limit=1`, {
       headers: { cookie: owner.cookie },
     })).json()).photos[0].thumb.size;
@@ -523,10 +534,19 @@ export async function runAlbumPageBench(
     }
     const browser: BrowserRow[] = [];
     if (options.browser !== false) {
-      browser.push(...await browserTimes(node.url, owner, albums.plain, "(baseline) no index"));
-      // Batched and single-GET thumbnails, alternating which goes first from round to round so
-      // that drift in the machine's load hits both alike.
-      for (let round = 1; round <= (options.rounds ?? 1); round++) {
+      if (!other) {
+        browser.push(...await browserTimes(node.url, owner, albums.plain!, "(baseline) no index"));
+      }
+      // This checkout against the other, or batched against single-GET thumbnails: alternating
+      // which goes first from round to round so that drift in the machine's load hits both alike.
+      for (let round = 1; other && round <= (options.rounds ?? 1); round++) {
+        const both = [[node.url, "this checkout"], [other.url, options.against!]];
+        for (const [url, name] of round % 2 ? both : both.reverse()) {
+          const label = `with the album index, batched (round ${round}), ${name}`;
+          browser.push(...await browserTimes(url, owner, albums.indexed, label));
+        }
+      }
+      for (let round = 1; !other && round <= (options.rounds ?? 1); round++) {
         for (const single of round % 2 ? [false, true] : [true, false]) {
           const label = single
             ? `with the album index, single GETs (round ${round})`
@@ -548,7 +568,28 @@ export async function runAlbumPageBench(
   } finally {
     await node.stop();
     await Deno.remove(node.dataDir, { recursive: true }).catch(() => {});
+    if (other) {
+      await other.stop();
+      await Deno.remove(other.dataDir, { recursive: true }).catch(() => {});
+    }
   }
+}
+
+/**
+ * `node` restarted, and beside it a node of the checkout at `against` serving a copy of its
+ * data dir (stopped meanwhile, to copy the SQLite files whole): the same data, two versions.
+ */
+export async function twinNode(
+  node: NodeProcess,
+  against: string,
+): Promise<[NodeProcess, NodeProcess]> {
+  await node.stop();
+  const copy = await Deno.makeTempDir({ prefix: "p2pos-node-" });
+  await new Deno.Command("cp", { args: ["-a", `${node.dataDir}/.`, copy] }).output();
+  const restarted = await startNode({ dataDir: node.dataDir });
+  const dir = new URL(`file://${Deno.realPathSync(against)}/`);
+  const theirs = await import(new URL("tests/_support/node_process.ts", dir).href);
+  return [restarted, await theirs.startNode({ dataDir: copy }) as NodeProcess];
 }
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "–");
@@ -606,6 +647,7 @@ if (import.meta.main) {
       connections: { type: "string" },
       "no-browser": { type: "boolean" },
       rounds: { type: "string" },
+      against: { type: "string" },
     },
   });
   const result = await runAlbumPageBench({
@@ -614,6 +656,7 @@ if (import.meta.main) {
     connections: values.connections ? Number(values.connections) : undefined,
     browser: !values["no-browser"],
     rounds: values.rounds ? Number(values.rounds) : undefined,
+    against: values.against,
   });
   console.log(formatAlbumBench(result));
 }

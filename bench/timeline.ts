@@ -3,21 +3,22 @@
  * decrypted thumbnails of the Photos page, newest first, against one of the same albums opened on
  * its own in the same run.
  *
- *   deno run -A bench/timeline.ts [--albums 20] [--per-album 500] [--rounds 1]
+ *   deno run -A bench/timeline.ts [--albums 20] [--per-album 500] [--rounds 1] [--against DIR]
  *
  * A node is spawned from main.ts; the family and the albums are made through the API as browsers
  * make them, each with its album index (FORMAT §12.5). The albums' photos interleave in time, so
  * the newest photos come from every album; the 200 newest have thumbnails of their own (720 × 540
  * JPEGs drawn by Chromium), the others share 20 sets. Each measurement is a fresh Chromium profile:
- * a first visit, then a reload.
+ * a first visit, then a reload. `--against DIR` compares another checkout (its main.ts serving a
+ * copy of the same data dir) in the same run instead, as bench/album_page.ts does.
  */
 
 import { parseArgs } from "node:util";
 import { seedToMnemonic } from "../lib/crypto/mod.ts";
 import { launchBrowser } from "../tests/_support/browser.ts";
-import { startNode } from "../tests/_support/node_process.ts";
+import { type NodeProcess, startNode } from "../tests/_support/node_process.ts";
 import { type RemoteMember, setupRemoteFamily } from "../tests/_support/remote_family.ts";
-import { fillAlbum, makeBlobSets, refuseBlobBatch } from "./album_page.ts";
+import { fillAlbum, makeBlobSets, refuseBlobBatch, twinNode } from "./album_page.ts";
 
 const OWN = 200;
 const SHARED = 20;
@@ -73,12 +74,13 @@ async function measure(
 }
 
 export async function runTimelineBench(
-  options: { albums?: number; perAlbum?: number; rounds?: number } = {},
+  options: { albums?: number; perAlbum?: number; rounds?: number; against?: string } = {},
 ): Promise<{ photos: number; albums: number; setupSeconds: number; rows: TimelineRow[] }> {
   const albums = options.albums ?? 20;
   const perAlbum = options.perAlbum ?? 500;
   const total = albums * perAlbum;
-  const node = await startNode();
+  let node = await startNode();
+  let other: NodeProcess | undefined;
   try {
     const t0 = performance.now();
     const owner = await setupRemoteFamily(node.url, node.setupCode!, {
@@ -102,14 +104,28 @@ export async function runTimelineBench(
       );
     }
     const setupSeconds = (performance.now() - t0) / 1000;
-    const rows = [
+    const rows: TimelineRow[] = [];
+    if (options.against) {
+      // This checkout against another, same data, alternating the order (bench/album_page.ts).
+      [node, other] = await twinNode(node, options.against);
+      for (let round = 1; round <= (options.rounds ?? 1); round++) {
+        const both = [[node.url, "this checkout"], [other.url, options.against]];
+        for (const [url, name] of round % 2 ? both : both.reverse()) {
+          const label =
+            `timeline of ${total} in ${albums} albums, batched (round ${round}), ${name}`;
+          rows.push(...await measure(url, owner, "/photos", label));
+        }
+      }
+      return { photos: total, albums, setupSeconds, rows };
+    }
+    rows.push(
       ...await measure(
         node.url,
         owner,
         `/albums/${ids[0]}`,
         `(reference) one album of ${perAlbum}`,
       ),
-    ];
+    );
     // Thumbnails batched and with one GET each (bench/album_page.ts), alternating the order.
     for (let round = 1; round <= (options.rounds ?? 1); round++) {
       for (const single of round % 2 ? [false, true] : [true, false]) {
@@ -120,8 +136,10 @@ export async function runTimelineBench(
     }
     return { photos: total, albums, setupSeconds, rows };
   } finally {
-    await node.stop();
-    await Deno.remove(node.dataDir, { recursive: true }).catch(() => {});
+    for (const n of other ? [node, other] : [node]) {
+      await n.stop();
+      await Deno.remove(n.dataDir, { recursive: true }).catch(() => {});
+    }
   }
 }
 
@@ -146,6 +164,7 @@ if (import.meta.main) {
       albums: { type: "string" },
       "per-album": { type: "string" },
       rounds: { type: "string" },
+      against: { type: "string" },
     },
   });
   console.log(formatTimelineBench(
@@ -153,6 +172,7 @@ if (import.meta.main) {
       albums: values.albums ? Number(values.albums) : undefined,
       perAlbum: values["per-album"] ? Number(values["per-album"]) : undefined,
       rounds: values.rounds ? Number(values.rounds) : undefined,
+      against: values.against,
     }),
   ));
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { isSignedOut, messageOf } from "../lib/web/browser/api.ts";
 import { countPhotos } from "../lib/web/browser/vault/format.ts";
 import { type LibraryPhoto, PhotoDecryptor } from "../lib/web/browser/vault/photo_library.ts";
@@ -20,6 +20,7 @@ export default function Timeline(_props: Record<string, never>) {
   const vault = useVault();
   const deps = vault.deps;
   const [timeline, setTimeline] = useState<TimelineData | undefined>();
+  const [decryptor, setDecryptor] = useState<PhotoDecryptor | undefined>();
   const [photos, setPhotos] = useState<LibraryPhoto[] | undefined>();
   const [members, setMembers] = useState<FamilyMember[]>([]);
   const [error, setError] = useState<string | undefined>();
@@ -37,18 +38,17 @@ export default function Timeline(_props: Record<string, never>) {
       const t = await TimelineData.open(deps);
       performance.mark("p2pos:timeline-ordered"); // bench/album_page.ts reads these marks
       await t.loadMore();
+      const d = new PhotoDecryptor((p) => t.keysOf(p), deps.fetch);
       setTimeline(t);
+      setDecryptor(d);
       setPhotos([...t.loaded]);
       performance.mark("p2pos:photos-first");
+      // The first screen's thumbnails are asked for now, as the album page does, not once the
+      // grid has been laid out and its tiles seen (a profile showed the page idle meanwhile).
+      for (const p of t.loaded.slice(0, 60)) d.thumbUrl(p.view).catch(() => {});
     })().catch(fail);
   }, [deps]);
 
-  const decryptor = useMemo(
-    () => (timeline && deps
-      ? new PhotoDecryptor((p) => timeline.keysOf(p), deps.fetch)
-      : undefined),
-    [timeline, deps],
-  );
   useEffect(() => () => decryptor?.dispose(), [decryptor]);
 
   const more = async () => {

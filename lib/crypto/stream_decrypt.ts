@@ -17,7 +17,7 @@
 
 import { ByteQueue } from "./_byte_queue.ts";
 import { openChunk } from "./_chunk.ts";
-import { assertReadable, bytesToStream, gather } from "./_streams.ts";
+import { assertReadable } from "./_streams.ts";
 import {
   type BlobKeys,
   deriveBlobKeys,
@@ -25,12 +25,11 @@ import {
   HEADER_SIZE,
   MAX_CHUNK_COUNTER,
   parseHeader,
-  plaintextSize,
   SEALED_CHUNK_SIZE,
   TAG_SIZE,
   verifyHeaderMac,
 } from "./blob_format.ts";
-import { assertBytes } from "./bytes.ts";
+import { assertBytes, concatBytes } from "./bytes.ts";
 import { PayloadError } from "./errors.ts";
 
 /** Decrypts a blob stream under `fileKey`; errors the output stream on any failed check. */
@@ -93,7 +92,11 @@ async function openHeader(
   fillBeyond: (n: number) => Promise<void>,
 ): Promise<BlobKeys> {
   await fillBeyond(HEADER_SIZE - 1);
-  const header = queue.take(Math.min(queue.length, HEADER_SIZE));
+  return await openHeaderBytes(fileKey, queue.take(Math.min(queue.length, HEADER_SIZE)));
+}
+
+/** FORMAT §3.3 on the header's bytes (fewer than HEADER_SIZE when the blob is that short). */
+async function openHeaderBytes(fileKey: Uint8Array, header: Uint8Array): Promise<BlobKeys> {
   const salt = parseHeader(header);
   const keys = await deriveBlobKeys(fileKey, salt);
   verifyHeaderMac(header, keys.headerKey);
@@ -153,15 +156,33 @@ function chunkTagError(counter: number): PayloadError {
   );
 }
 
-/** Decrypts a blob held in memory: {@link decryptStream} with the output gathered. */
+/**
+ * Decrypts a blob held in memory, with exactly {@link decryptStream}'s checks and errors
+ * (the vectors run both and require the same outcome), chunk by chunk over the array instead
+ * of through streams: a thumbnail or a taken-at value is one chunk, and a stream's turns
+ * cost more than its decryption (docs/BENCHMARKS.md, "The reload's profile").
+ */
 export async function decryptBytes(
   fileKey: Uint8Array,
   ciphertext: Uint8Array,
 ): Promise<Uint8Array> {
   assertBytes(fileKey, "fileKey", FILE_KEY_SIZE);
   assertBytes(ciphertext, "ciphertext");
-  return await gather(
-    decryptStream(fileKey, bytesToStream(ciphertext, SEALED_CHUNK_SIZE)),
-    plaintextSize(ciphertext.length) ?? 0,
-  );
+  const keys = await openHeaderBytes(fileKey, ciphertext.subarray(0, HEADER_SIZE));
+  const parts: Uint8Array[] = [];
+  let offset = HEADER_SIZE;
+  for (let counter = 0;; counter++) {
+    if (counter > MAX_CHUNK_COUNTER) {
+      throw new PayloadError("too_long", "Cannot decrypt blob: chunk counter overflow");
+    }
+    if (ciphertext.length - offset > SEALED_CHUNK_SIZE) {
+      // More bytes follow, so this chunk must be a non-final one (FORMAT §4.4 rule 2).
+      const end = offset + SEALED_CHUNK_SIZE;
+      parts.push(await openMiddle(keys.payloadKey, counter, ciphertext.subarray(offset, end)));
+      offset = end;
+      continue;
+    }
+    parts.push(await openLast(keys.payloadKey, counter, ciphertext.subarray(offset)));
+    return parts.length === 1 ? parts[0] : concatBytes(...parts);
+  }
 }

@@ -66,6 +66,44 @@ Deno.test("encryptStream() then decryptStream() returns the plaintext for any si
   );
 });
 
+Deno.test("decryptBytes() agrees with decryptStream() on any blob, whole, cut, extended or altered", async () => {
+  const outcome = async (p: Promise<Uint8Array>) => {
+    try {
+      return { plaintext: await p };
+    } catch (error) {
+      return { error: `${(error as Error).name}: ${(error as Error).message}` };
+    }
+  };
+  await fc.assert(
+    fc.asyncProperty(
+      size,
+      fc.integer(),
+      fc.oneof(
+        fc.constant({ kind: "whole" as const }),
+        fc.record({ kind: fc.constant("cut" as const), at: fc.nat() }),
+        fc.record({ kind: fc.constant("extend" as const), by: fc.integer({ min: 1, max: 70000 }) }),
+        fc.record({ kind: fc.constant("flip" as const), at: fc.nat() }),
+      ),
+      async (n, seed, change) => {
+        const key = newFileKey();
+        let ciphertext = await encryptBytes(key, patterned(n, seed));
+        if (change.kind === "cut") ciphertext = ciphertext.slice(0, change.at % ciphertext.length);
+        if (change.kind === "extend") {
+          const longer = new Uint8Array(ciphertext.length + change.by).fill(7);
+          longer.set(ciphertext);
+          ciphertext = longer;
+        }
+        if (change.kind === "flip") ciphertext[change.at % ciphertext.length] ^= 1;
+        assert.deepEqual(
+          await outcome(decryptBytes(key, ciphertext)),
+          await outcome(gather(decryptStream(key, piecewise(ciphertext, [1000])))),
+        );
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
 Deno.test("decryptBytes() rejects a ciphertext with any single byte changed", async () => {
   const key = newFileKey();
   const plaintext = patterned(2 * CHUNK_SIZE + 100, 7);

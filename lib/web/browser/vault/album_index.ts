@@ -132,12 +132,23 @@ export async function openShard(
 export async function readAlbumIndex(
   deps: VaultDeps,
   keys: AlbumKeys,
+  shards: Promise<IndexShardRecord[]> = fetchIndexShards(deps, keys.albumId),
 ): Promise<AlbumIndex | undefined> {
-  const { shards } = await deps.call<{ shards: IndexShardRecord[] }>(
+  return await openAlbumIndex(keys, await shards);
+}
+
+/**
+ * An album's index shard records as the node holds them, still sealed: asking needs only the
+ * album's id, so a page can ask beside the album's keys and open them once it has those.
+ */
+export async function fetchIndexShards(
+  deps: Pick<VaultDeps, "call">,
+  albumId: string,
+): Promise<IndexShardRecord[]> {
+  return (await deps.call<{ shards: IndexShardRecord[] }>(
     "GET",
-    `/v1/albums/${encodeURIComponent(keys.albumId)}/index`,
-  );
-  return await openAlbumIndex(keys, shards);
+    `/v1/albums/${encodeURIComponent(albumId)}/index`,
+  )).shards;
 }
 
 /** Every readable album's index shards, in one request (album id → shard records). */

@@ -7,6 +7,7 @@ import { AlbumKeys } from "./album_keys.ts";
 import {
   decodeShard,
   encodeShard,
+  fetchIndexShards,
   INDEX_SHARDS,
   readAlbumIndex,
   sealShard,
@@ -83,6 +84,33 @@ Deno.test("An album index written by the owner orders the first photos without l
   );
   assert.ok(!photos.some((p) => raw.includes(p.id)));
 });
+
+Deno.test("Index shards asked for before the album's keys open are checked as if fetched after", async () => {
+  await using t = await makeTestApp();
+  const { owner, deps, keys, photos } = await albumWithPhotos(t, 4);
+  const early = fetchIndexShards(deps, keys.albumId); // asked before any index exists
+  await writeAlbumIndex(deps, keys, photos.map((p, i) => ({ id: p.id, takenAt: i })));
+  assert.equal(await firstPhotos(deps, keys, 4, early), undefined, "what the node had then");
+  const first = await firstPhotos(deps, keys, 4, fetchIndexShards(deps, keys.albumId));
+  assert.deepEqual(first?.photos.map((p) => p.view.id), photos.map((p) => p.id));
+  // Another album's shards, handed in as this album's, open to no entries: listed instead.
+  const other = await indexedOtherAlbum(t, owner, deps);
+  const wrong = await firstPhotos(deps, keys, 4, fetchIndexShards(deps, other.albumId));
+  assert.equal(wrong?.photos.length ?? 0, 0);
+  assert.equal(wrong?.index.stale ?? true, true);
+});
+
+async function indexedOtherAlbum(
+  t: TestApp,
+  owner: Parameters<typeof createAlbum>[1],
+  deps: VaultDeps,
+) {
+  const album = await createAlbum(t, owner, "Other");
+  const photo = await addPhoto(t, album, owner, 9);
+  const keys = await keysOf(deps, album);
+  await writeAlbumIndex(deps, keys, [{ id: photo.id, takenAt: 5 }]);
+  return keys;
+}
 
 Deno.test("A stale or forged index never hides or misorders a photo for long", async () => {
   await using t = await makeTestApp();

@@ -8,7 +8,12 @@
  */
 
 import type { AlbumKeys } from "./album_keys.ts";
-import { type AlbumIndex, type IndexEntry, readAlbumIndex } from "./album_index.ts";
+import {
+  type AlbumIndex,
+  type IndexEntry,
+  type IndexShardRecord,
+  readAlbumIndex,
+} from "./album_index.ts";
 import { listPhotos } from "./albums.ts";
 import type { VaultDeps } from "./client.ts";
 import { openSort } from "./photo_crypto.ts";
@@ -58,8 +63,10 @@ export async function firstPhotos(
   deps: VaultDeps,
   keys: AlbumKeys,
   count = 120,
+  /** The index's shard records, when already asked for (./album_index.ts fetchIndexShards). */
+  shards?: Promise<IndexShardRecord[]>,
 ): Promise<FirstPhotos | undefined> {
-  const index = await readAlbumIndex(deps, keys);
+  const index = await readAlbumIndex(deps, keys, shards);
   if (!index || index.shards.size === 0) return undefined;
   const order = orderOf(index);
   const views = await photosById(deps, order.slice(0, count).map((e) => e.id));

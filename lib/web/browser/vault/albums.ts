@@ -61,7 +61,10 @@ export async function listAlbums(deps: VaultDeps): Promise<OpenedAlbum[]> {
   return await Promise.all(albums.map((a) => openAlbum(deps, a)));
 }
 
-export async function albumDetail(deps: VaultDeps, id: string): Promise<AlbumDetail> {
+export async function albumDetail(
+  deps: Pick<VaultDeps, "call">,
+  id: string,
+): Promise<AlbumDetail> {
   return await deps.call<AlbumDetail>("GET", `/v1/albums/${encodeURIComponent(id)}`);
 }
 

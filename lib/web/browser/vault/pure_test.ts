@@ -20,7 +20,8 @@ import {
 import { limiter, LruCache, NotWantedError } from "./lru_cache.ts";
 import { fitWithin } from "./thumbnail.ts";
 import { kindOf, typeOf } from "./upload_queue.ts";
-import { byTakenAt } from "./photo_library.ts";
+import { byTakenAt, jpegDataUrl } from "./photo_library.ts";
+import { formatDay, formatMonth } from "./format.ts";
 import { groupLevel } from "./ui/PhotoGrid.tsx";
 import { PhotoMeta, type PhotoView } from "./types.ts";
 
@@ -171,4 +172,31 @@ Deno.test("A photo document is checked after decrypting: absent details read as 
   assert.equal(PhotoMeta.safeParse({ ...doc, filename: 7 }).success, false);
   assert.equal(PhotoMeta.safeParse({ ...doc, takenAt: "2025-06-15T10:00:00Z" }).success, false);
   assert.equal(PhotoMeta.safeParse({ ...doc, v: 2 }).success, false);
+});
+
+Deno.test("Tile and heading dates read as toLocaleDateString writes them, damaged dates included", () => {
+  for (const ms of [0, 1_623_000_000_000, Date.UTC(1999, 11, 31, 23, 59), 8.64e15]) {
+    const d = new Date(ms);
+    assert.equal(formatDay(ms), d.toLocaleDateString(undefined, dayOptions));
+    assert.equal(formatMonth(ms), d.toLocaleDateString(undefined, monthOptions));
+  }
+  // A taken-at past what a Date holds (8 bytes decrypt to up to 2^64) must not throw in render.
+  for (const ms of [8.64e15 + 1, Number.MAX_SAFE_INTEGER, NaN]) {
+    assert.equal(formatDay(ms), "Invalid Date");
+    assert.equal(formatMonth(ms), "Invalid Date");
+  }
+});
+const dayOptions = { year: "numeric", month: "short", day: "numeric" } as const;
+const monthOptions = { year: "numeric", month: "long" } as const;
+
+Deno.test("A decrypted thumbnail becomes a data: URL holding exactly its bytes", async () => {
+  const jpeg = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 31 + (i >> 8)) & 255);
+  const url = jpegDataUrl(jpeg);
+  assert.match(url, /^data:image\/jpeg;base64,/);
+  const read = async (u: string) => new Uint8Array(await (await fetch(u)).arrayBuffer());
+  assert.deepEqual(await read(url), jpeg);
+  // Browsers without Uint8Array.prototype.toBase64 take the btoa path: the same URL.
+  const plain = Object.assign(jpeg.slice(), { toBase64: undefined });
+  assert.equal(jpegDataUrl(plain), url);
+  assert.equal(jpegDataUrl(new Uint8Array(0)), "data:image/jpeg;base64,");
 });

@@ -44,9 +44,12 @@ export class Timeline {
 
   /** Opens every album the member can read (not those in the trash) and orders their photos. */
   static async open(deps: VaultDeps): Promise<Timeline> {
+    // Every index is asked for beside the albums: the request needs no key.
+    const allShards = fetchAllIndexShards(deps);
+    allShards.catch(() => {}); // reported below, once the albums are listed
     const opened = (await listAlbums(deps)).filter((a) => a.keys && a.view.trashedAt === null);
     const albums = new Map(opened.map((a) => [a.view.id, a.keys!]));
-    const shards = await fetchAllIndexShards(deps);
+    const shards = await allShards;
     const parts = await Promise.all(opened.map(async ({ view, keys }) => {
       const index = await openAlbumIndex(keys!, shards[view.id] ?? []).catch(() => undefined);
       if (index && !index.stale && index.entries.size === view.photoCount) {

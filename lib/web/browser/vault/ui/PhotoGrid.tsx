@@ -7,7 +7,7 @@
  */
 
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { formatDay } from "../format.ts";
+import { formatDay, formatMonth } from "../format.ts";
 import { NotWantedError } from "../lru_cache.ts";
 import type { LibraryPhoto, PhotoDecryptor } from "../photo_library.ts";
 
@@ -52,9 +52,7 @@ export function groupLevel(takenAt: number[]): "month" | "year" | "none" {
 
 function headingOf(ms: number, level: "month" | "year"): string {
   if (!ms) return "Date unknown";
-  return level === "year"
-    ? String(new Date(ms).getFullYear())
-    : new Date(ms).toLocaleDateString(undefined, { year: "numeric", month: "long" });
+  return level === "year" ? String(new Date(ms).getFullYear()) : formatMonth(ms);
 }
 
 export interface PhotoGridProps {

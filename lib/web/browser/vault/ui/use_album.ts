@@ -9,14 +9,15 @@
 
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { AlbumKeys } from "../album_keys.ts";
-import { writeAlbumIndex } from "../album_index.ts";
+import { fetchIndexShards, type IndexShardRecord, writeAlbumIndex } from "../album_index.ts";
 import { allPhotos, checkTakenAt, firstPhotos } from "../album_photos.ts";
 import { albumDetail } from "../albums.ts";
 import type { VaultDeps } from "../client.ts";
 import { openSort } from "../photo_crypto.ts";
 import { byTakenAt, type LibraryPhoto, PhotoDecryptor } from "../photo_library.ts";
 import { type FamilyMember, familyMembers } from "../sharing.ts";
-import type { AlbumView, GrantView, PhotoView } from "../types.ts";
+import type { AlbumDetail, AlbumView, GrantView, PhotoView } from "../types.ts";
+import { api } from "../../api.ts";
 
 export interface LoadedAlbum {
   view: AlbumView;
@@ -46,10 +47,11 @@ export function useAlbum(
   const decryptorRef = useRef<PhotoDecryptor | undefined>(undefined);
   const indexTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
-  const loadAlbum = async (): Promise<LoadedAlbum | undefined> => {
+  /** `asked`: the album's detail when it was asked for already (at mount). */
+  const loadAlbum = async (asked?: Promise<AlbumDetail>): Promise<LoadedAlbum | undefined> => {
     if (!deps) return;
     try {
-      const detail = await albumDetail(deps, albumId);
+      const detail = await (asked ?? albumDetail(deps, albumId));
       const keys = await AlbumKeys.open(detail.album, deps.me.x25519SecretKey);
       const loaded = { view: detail.album, keys, grants: detail.grants };
       performance.mark("p2pos:album-keys"); // bench/album_page.ts reads these marks
@@ -82,12 +84,13 @@ export function useAlbum(
     }, 1500);
   };
 
-  const loadPhotos = async (a: LoadedAlbum) => {
+  /** `shards`: the album index's records when they were asked for already. */
+  const loadPhotos = async (a: LoadedAlbum, shards?: Promise<IndexShardRecord[]>) => {
     if (!deps) return;
     const keys = a.keys;
     try {
       // The album index orders the album at once; only the first photos' records are fetched.
-      const fast = await firstPhotos(deps, keys).catch(() => undefined);
+      const fast = await firstPhotos(deps, keys, 120, shards).catch(() => undefined);
       if (fast && fast.photos.length > 0) {
         setPhotos(fast.photos);
         setPartial(fast.total > fast.photos.length);
@@ -119,10 +122,31 @@ export function useAlbum(
       fail(err);
     }
   };
+  // The album and its index are asked for at mount, while the member's key is unsealed
+  // (IndexedDB, key derivation): neither request needs the key, only the session, and the
+  // first screen waits for both. The first load takes them; later loads ask again.
+  const early = useRef<
+    { detail: Promise<AlbumDetail>; shards: Promise<IndexShardRecord[]> } | undefined
+  >(undefined);
+  useEffect(() => {
+    const session = { call: api };
+    const asked = {
+      detail: albumDetail(session, albumId),
+      shards: fetchIndexShards(session, albumId),
+    };
+    // Failures surface when the first load takes them (an album without an index is listed).
+    asked.detail.catch(() => {});
+    asked.shards.catch(() => {});
+    early.current = asked;
+  }, []);
   useEffect(() => {
     if (!deps) return;
     familyMembers(deps).then(setMembers, () => {});
-    loadAlbum().then((a) => a && loadPhotos(a));
+    const asked = early.current;
+    early.current = undefined;
+    const shards = asked?.shards ?? fetchIndexShards(deps, albumId);
+    shards.catch(() => {});
+    loadAlbum(asked?.detail).then((a) => a && loadPhotos(a, shards));
   }, [deps]);
   useEffect(() => () => clearTimeout(indexTimer.current), []);
 
