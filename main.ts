@@ -130,6 +130,16 @@ async function fsHasBlobs(dataDir: string): Promise<boolean> {
 }
 
 async function runNode(config: ResolvedNodeConfig): Promise<void> {
+  if (
+    config.webrtcEngine === "libwebrtc" && config.signalUrl.length > 0 &&
+    Deno.permissions.querySync({ name: "ffi" }).state !== "granted"
+  ) {
+    console.error(
+      "p2pos cannot start: --webrtc-engine libwebrtc loads a native addon, which needs Deno's " +
+        "--allow-ffi permission. Run with --allow-ffi, or use --webrtc-engine werift.",
+    );
+    Deno.exit(2);
+  }
   const { dataDir, db } = await openDataDir(config);
   const { key: nodeKey, created } = await loadOrCreateNodeKey(`${dataDir}/node.key`);
   const refusal = checkBackend(

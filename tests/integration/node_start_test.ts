@@ -181,3 +181,35 @@ rigTest(
     await res.body?.cancel();
   },
 );
+
+Deno.test("A node on --webrtc-engine libwebrtc without --allow-ffi refuses to start, saying what to do", async () => {
+  await using data = await tempDir();
+  const out = await new Deno.Command(Deno.execPath(), {
+    // The permissions of `deno task start`, which has no --allow-ffi.
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-run",
+      "--allow-sys=networkInterfaces",
+      MAIN,
+      "node",
+      "--port",
+      "0",
+      "--data-dir",
+      data.path,
+      "--signal-url",
+      "ws://127.0.0.1:9/signal",
+      "--webrtc-engine",
+      "libwebrtc",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 2, stderr);
+  assert.match(stderr, /needs Deno's --allow-ffi permission/);
+  assert.match(stderr, /--webrtc-engine werift/);
+});
