@@ -117,6 +117,16 @@ export interface SpawnOptions {
   echoAs?: string;
 }
 
+/** The permissions `deno task start` gives a node (deno.json): no --allow-ffi, no -A. */
+export const NODE_PERMISSIONS = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+  "--allow-sys=networkInterfaces",
+];
+
 /** Starts `main.ts node` with the permissions it needs as a child process; waits until it listens. */
 export async function spawnNode(o: SpawnOptions): Promise<Running> {
   const p = await spawnProcess(
@@ -125,12 +135,7 @@ export async function spawnNode(o: SpawnOptions): Promise<Running> {
       "run",
       // Extra `deno run` flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile nodes.
       ...(Deno.env.get("P2POS_DEMO_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-run",
-      "--allow-sys=networkInterfaces",
+      ...NODE_PERMISSIONS,
       MAIN,
       "node",
       "--host",

@@ -5,6 +5,7 @@ import { KindRegistry } from "../../lib/core/record_kinds.ts";
 import { deriveIdentity, newSeed, signRecord, toBase64Url } from "../../lib/crypto/mod.ts";
 import { rigTest } from "../_support/rig.ts";
 import { setupRemoteFamily } from "../_support/remote_family.ts";
+import { NODE_PERMISSIONS } from "../../demo/processes.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -188,12 +189,7 @@ Deno.test("A node on --webrtc-engine libwebrtc without --allow-ffi refuses to st
     // The permissions of `deno task start`, which has no --allow-ffi.
     args: [
       "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-run",
-      "--allow-sys=networkInterfaces",
+      ...NODE_PERMISSIONS,
       MAIN,
       "node",
       "--port",
