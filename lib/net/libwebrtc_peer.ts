@@ -83,9 +83,12 @@ export function libwebrtcRtcPeer(config: RtcPeerConfig): RtcPeer {
       iceServers: config.iceServers,
       iceTransportPolicy: config.iceTransportPolicy,
     });
+    let ended = false; // both state events may report the end: callers hear it once
     const watchState = () => {
       const state = c.connectionState ?? c.iceConnectionState;
-      if (state === "failed" || state === "closed") { for (const cb of gone) cb(state); }
+      if (ended || (state !== "failed" && state !== "closed")) return;
+      ended = true;
+      for (const cb of gone) cb(state);
     };
     c.onconnectionstatechange = watchState;
     c.oniceconnectionstatechange = watchState;
