@@ -10,8 +10,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { type RTCDataChannel, RTCPeerConnection } from "werift";
-import { installWeriftSctpPatch } from "./_werift_sctp_patch.ts";
+import type { RTCDataChannel, RTCPeerConnection } from "werift";
 import type { FrameChannel } from "./data_link.ts";
 
 /** ICE candidate types of the pair in use: "webrtc/host", "webrtc/srflx", "webrtc/relay". */
@@ -42,47 +41,77 @@ export interface RtcPeer {
 /** Bytes under which werift's `bufferedAmountLow` fires (DESIGN §2 backpressure). */
 export const LOW_WATER = 256 * 1024;
 
+let werift: Promise<typeof import("werift")> | undefined;
+
+/**
+ * werift, with its SCTP patched (`_werift_sctp_patch.ts`), loaded on the first connection: a node
+ * that never opens a data channel on werift (no relay, or `--webrtc-engine libwebrtc`) does not
+ * hold it (≈ 30 MiB of memory, docs/BENCHMARKS.md).
+ */
+function loadWerift(): Promise<typeof import("werift")> {
+  werift ??= Promise.all([import("werift"), import("./_werift_sctp_patch.ts")]).then(
+    ([mod, patch]) => {
+      patch.installWeriftSctpPatch(); // before the first association
+      return mod;
+    },
+  );
+  return werift;
+}
+
 /** werift on this thread. */
 export function localRtcPeer(config: RtcPeerConfig): RtcPeer {
-  installWeriftSctpPatch(); // before the first association: see _werift_sctp_patch.ts
-  const pc = new RTCPeerConnection({
-    iceServers: config.iceServers,
-    iceTransportPolicy: config.iceTransportPolicy,
-    iceAdditionalHostAddresses: config.loopback ? ["127.0.0.1"] : undefined,
-    iceUseIpv6: false,
-    // DESIGN §2: werift refuses messages over 64 KiB unless both ends advertise no limit.
-    maxMessageSize: 0,
-  });
+  let pc: RTCPeerConnection | undefined;
+  let closed = false;
+  const gone: ((state: string) => void)[] = [];
   let open!: (v: { channel: FrameChannel; path: LinkPath }) => void;
   const opened = new Promise<{ channel: FrameChannel; path: LinkPath }>((r) => (open = r));
+  const connection = async (): Promise<RTCPeerConnection> => {
+    const { RTCPeerConnection } = await loadWerift();
+    if (closed) throw new Error("The peer connection was closed");
+    const c = new RTCPeerConnection({
+      iceServers: config.iceServers,
+      iceTransportPolicy: config.iceTransportPolicy,
+      iceAdditionalHostAddresses: config.loopback ? ["127.0.0.1"] : undefined,
+      iceUseIpv6: false,
+      // DESIGN §2: werift refuses messages over 64 KiB unless both ends advertise no limit.
+      maxMessageSize: 0,
+    });
+    c.connectionStateChange.subscribe((s) => {
+      if (s === "failed" || s === "closed") { for (const cb of gone) cb(s); }
+    });
+    pc = c;
+    return c;
+  };
   const watch = (dc: RTCDataChannel) => {
-    const ready = () => open({ channel: weriftChannel(dc), path: selectedPath(pc) });
+    const ready = () => open({ channel: weriftChannel(dc), path: selectedPath(pc!) });
     if (dc.readyState === "open") ready();
     else dc.stateChanged.subscribe((s) => s === "open" && ready());
   };
   return {
     async offer() {
-      watch(pc.createDataChannel("p2pos-v1", { ordered: true }));
-      await pc.setLocalDescription(await pc.createOffer());
-      return pc.localDescription!.sdp;
+      const c = await connection();
+      watch(c.createDataChannel("p2pos-v1", { ordered: true }));
+      await c.setLocalDescription(await c.createOffer());
+      return c.localDescription!.sdp;
     },
     async answer(offerSdp) {
-      pc.onDataChannel.subscribe(watch);
-      await pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
-      await pc.setLocalDescription(await pc.createAnswer());
-      return pc.localDescription!.sdp;
+      const c = await connection();
+      c.onDataChannel.subscribe(watch);
+      await c.setRemoteDescription({ type: "offer", sdp: offerSdp });
+      await c.setLocalDescription(await c.createAnswer());
+      return c.localDescription!.sdp;
     },
     async accept(answerSdp) {
+      if (!pc) throw new Error("accept() before offer()");
       await pc.setRemoteDescription({ type: "answer", sdp: answerSdp });
     },
     opened,
     onGone(cb) {
-      pc.connectionStateChange.subscribe((s) => {
-        if (s === "failed" || s === "closed") cb(s);
-      });
+      gone.push(cb);
     },
     close() {
-      pc.close().catch(() => {});
+      closed = true;
+      pc?.close().catch(() => {});
     },
   };
 }
