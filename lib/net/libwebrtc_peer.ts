@@ -19,7 +19,13 @@
  */
 
 import type { FrameChannel } from "./data_link.ts";
-import { type LinkPath, LOW_WATER, type RtcPeer, type RtcPeerConfig } from "./rtc_peer.ts";
+import {
+  lazyRtcPeer,
+  type LinkPath,
+  LOW_WATER,
+  type RtcPeer,
+  type RtcPeerConfig,
+} from "./rtc_peer.ts";
 
 // The addon's objects follow the W3C API; only what is used here is typed.
 interface WrtcChannel {
@@ -70,75 +76,59 @@ const GATHER_MS = 5_000;
 
 /** A peer connection on libwebrtc. */
 export function libwebrtcRtcPeer(config: RtcPeerConfig): RtcPeer {
-  let pc: WrtcConnection | undefined;
-  let closed = false;
-  const gone: ((state: string) => void)[] = [];
-  let open!: (v: { channel: FrameChannel; path: LinkPath }) => void;
-  const opened = new Promise<{ channel: FrameChannel; path: LinkPath }>((r) => (open = r));
-
-  const connection = async (): Promise<WrtcConnection> => {
+  return lazyRtcPeer(async () => {
     const { RTCPeerConnection } = await loadAddon();
-    if (closed) throw new Error("The peer connection was closed");
-    const c = new RTCPeerConnection({
-      iceServers: config.iceServers,
-      iceTransportPolicy: config.iceTransportPolicy,
-    });
-    let ended = false; // both state events may report the end: callers hear it once
-    const watchState = () => {
-      const state = c.connectionState ?? c.iceConnectionState;
-      if (ended || (state !== "failed" && state !== "closed")) return;
-      ended = true;
-      for (const cb of gone) cb(state);
+    return (events) => {
+      const pc = new RTCPeerConnection({
+        iceServers: config.iceServers,
+        iceTransportPolicy: config.iceTransportPolicy,
+      });
+      let ended = false; // both state events may report the end: callers hear it once
+      const watchState = () => {
+        const state = pc.connectionState ?? pc.iceConnectionState;
+        if (ended || (state !== "failed" && state !== "closed")) return;
+        ended = true;
+        events.gone(state);
+      };
+      pc.onconnectionstatechange = watchState;
+      pc.oniceconnectionstatechange = watchState;
+      const watch = (dc: WrtcChannel) => {
+        dc.binaryType = "arraybuffer";
+        // Wrapped now, so that a message the peer sends as soon as the channel opens is kept
+        // until the link attaches, while the path is read from the stats.
+        const channel = wrtcChannel(dc);
+        const ready = async () => events.opened({ channel, path: await selectedPath(pc) });
+        if (dc.readyState === "open") ready();
+        else dc.onopen = () => void ready();
+      };
+      const localSdp = async (): Promise<string> => {
+        await gathered(pc);
+        const sdp = pc.localDescription!.sdp;
+        return config.loopback ? loopbackOnly(sdp) : sdp;
+      };
+      return {
+        async offer() {
+          watch(pc.createDataChannel("p2pos-v1", { ordered: true }));
+          await pc.setLocalDescription(await pc.createOffer());
+          return await localSdp();
+        },
+        async answer(offerSdp) {
+          pc.ondatachannel = (e) => watch(e.channel);
+          await pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
+          await pc.setLocalDescription(await pc.createAnswer());
+          return await localSdp();
+        },
+        async accept(answerSdp) {
+          await pc.setRemoteDescription({ type: "answer", sdp: answerSdp });
+        },
+        close() {
+          try {
+            pc.close();
+          } catch { /* already closed */ }
+        },
+      };
     };
-    c.onconnectionstatechange = watchState;
-    c.oniceconnectionstatechange = watchState;
-    pc = c;
-    return c;
-  };
-  const watch = (dc: WrtcChannel) => {
-    dc.binaryType = "arraybuffer";
-    // Wrapped now, so that a message the peer sends as soon as the channel opens is kept until
-    // the link attaches, while the path is read from the stats.
-    const channel = wrtcChannel(dc);
-    const ready = async () => open({ channel, path: await selectedPath(pc!) });
-    if (dc.readyState === "open") ready();
-    else dc.onopen = () => void ready();
-  };
-  const localSdp = async (c: WrtcConnection): Promise<string> => {
-    await gathered(c);
-    const sdp = c.localDescription!.sdp;
-    return config.loopback ? loopbackOnly(sdp) : sdp;
-  };
-
-  return {
-    async offer() {
-      const c = await connection();
-      watch(c.createDataChannel("p2pos-v1", { ordered: true }));
-      await c.setLocalDescription(await c.createOffer());
-      return await localSdp(c);
-    },
-    async answer(offerSdp) {
-      const c = await connection();
-      c.ondatachannel = (e) => watch(e.channel);
-      await c.setRemoteDescription({ type: "offer", sdp: offerSdp });
-      await c.setLocalDescription(await c.createAnswer());
-      return await localSdp(c);
-    },
-    async accept(answerSdp) {
-      if (!pc) throw new Error("accept() before offer()");
-      await pc.setRemoteDescription({ type: "answer", sdp: answerSdp });
-    },
-    opened,
-    onGone(cb) {
-      gone.push(cb);
-    },
-    close() {
-      closed = true;
-      try {
-        pc?.close();
-      } catch { /* already closed */ }
-    },
-  };
+  });
 }
 
 function gathered(c: WrtcConnection): Promise<void> {

@@ -58,52 +58,52 @@ function loadWerift(): Promise<typeof import("werift")> {
   return werift;
 }
 
-/** werift on this thread. */
-export function localRtcPeer(config: RtcPeerConfig): RtcPeer {
-  let pc: RTCPeerConnection | undefined;
+/** What an engine's connection tells its {@link RtcPeer}: the channel opened; the connection ended. */
+export interface EngineEvents {
+  opened(v: { channel: FrameChannel; path: LinkPath }): void;
+  gone(state: string): void;
+}
+
+/** One engine's peer connection, once made: the offer/answer half of an {@link RtcPeer}. */
+export interface EngineConnection {
+  /** Creates the data channel and the offer; returns the local SDP. */
+  offer(): Promise<string>;
+  answer(offerSdp: string): Promise<string>;
+  accept(answerSdp: string): Promise<void>;
+  close(): void;
+}
+
+/**
+ * An {@link RtcPeer} whose connection is made on its first offer or answer, once `load` has
+ * loaded the engine's code and handed back the function that makes one: the parts every engine
+ * shares (werift here, libwebrtc in `libwebrtc_peer.ts`).
+ */
+export function lazyRtcPeer(
+  load: () => Promise<(events: EngineEvents) => EngineConnection>,
+): RtcPeer {
+  let conn: EngineConnection | undefined;
   let closed = false;
   const gone: ((state: string) => void)[] = [];
   let open!: (v: { channel: FrameChannel; path: LinkPath }) => void;
   const opened = new Promise<{ channel: FrameChannel; path: LinkPath }>((r) => (open = r));
-  const connection = async (): Promise<RTCPeerConnection> => {
-    const { RTCPeerConnection } = await loadWerift();
-    if (closed) throw new Error("The peer connection was closed");
-    const c = new RTCPeerConnection({
-      iceServers: config.iceServers,
-      iceTransportPolicy: config.iceTransportPolicy,
-      iceAdditionalHostAddresses: config.loopback ? ["127.0.0.1"] : undefined,
-      iceUseIpv6: false,
-      // DESIGN §2: werift refuses messages over 64 KiB unless both ends advertise no limit.
-      maxMessageSize: 0,
-    });
-    c.connectionStateChange.subscribe((s) => {
-      if (s === "failed" || s === "closed") { for (const cb of gone) cb(s); }
-    });
-    pc = c;
-    return c;
+  const events: EngineEvents = {
+    opened: (v) => open(v),
+    gone(state) {
+      for (const cb of gone) cb(state);
+    },
   };
-  const watch = (dc: RTCDataChannel) => {
-    const ready = () => open({ channel: weriftChannel(dc), path: selectedPath(pc!) });
-    if (dc.readyState === "open") ready();
-    else dc.stateChanged.subscribe((s) => s === "open" && ready());
+  const connection = async (): Promise<EngineConnection> => {
+    const make = await load();
+    if (closed) throw new Error("The peer connection was closed");
+    conn = make(events);
+    return conn;
   };
   return {
-    async offer() {
-      const c = await connection();
-      watch(c.createDataChannel("p2pos-v1", { ordered: true }));
-      await c.setLocalDescription(await c.createOffer());
-      return c.localDescription!.sdp;
-    },
-    async answer(offerSdp) {
-      const c = await connection();
-      c.onDataChannel.subscribe(watch);
-      await c.setRemoteDescription({ type: "offer", sdp: offerSdp });
-      await c.setLocalDescription(await c.createAnswer());
-      return c.localDescription!.sdp;
-    },
+    offer: async () => await (await connection()).offer(),
+    answer: async (offerSdp) => await (await connection()).answer(offerSdp),
     async accept(answerSdp) {
-      if (!pc) throw new Error("accept() before offer()");
-      await pc.setRemoteDescription({ type: "answer", sdp: answerSdp });
+      if (!conn) throw new Error("accept() before offer()");
+      await conn.accept(answerSdp);
     },
     opened,
     onGone(cb) {
@@ -111,9 +111,53 @@ export function localRtcPeer(config: RtcPeerConfig): RtcPeer {
     },
     close() {
       closed = true;
-      pc?.close().catch(() => {});
+      conn?.close();
     },
   };
+}
+
+/** werift on this thread. */
+export function localRtcPeer(config: RtcPeerConfig): RtcPeer {
+  return lazyRtcPeer(async () => {
+    const { RTCPeerConnection } = await loadWerift();
+    return (events) => {
+      const pc = new RTCPeerConnection({
+        iceServers: config.iceServers,
+        iceTransportPolicy: config.iceTransportPolicy,
+        iceAdditionalHostAddresses: config.loopback ? ["127.0.0.1"] : undefined,
+        iceUseIpv6: false,
+        // DESIGN §2: werift refuses messages over 64 KiB unless both ends advertise no limit.
+        maxMessageSize: 0,
+      });
+      pc.connectionStateChange.subscribe((s) => {
+        if (s === "failed" || s === "closed") events.gone(s);
+      });
+      const watch = (dc: RTCDataChannel) => {
+        const ready = () => events.opened({ channel: weriftChannel(dc), path: selectedPath(pc) });
+        if (dc.readyState === "open") ready();
+        else dc.stateChanged.subscribe((s) => s === "open" && ready());
+      };
+      return {
+        async offer() {
+          watch(pc.createDataChannel("p2pos-v1", { ordered: true }));
+          await pc.setLocalDescription(await pc.createOffer());
+          return pc.localDescription!.sdp;
+        },
+        async answer(offerSdp) {
+          pc.onDataChannel.subscribe(watch);
+          await pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
+          await pc.setLocalDescription(await pc.createAnswer());
+          return pc.localDescription!.sdp;
+        },
+        async accept(answerSdp) {
+          await pc.setRemoteDescription({ type: "answer", sdp: answerSdp });
+        },
+        close() {
+          pc.close().catch(() => {});
+        },
+      };
+    };
+  });
 }
 
 /** A werift data channel as the link's {@link FrameChannel}. */
