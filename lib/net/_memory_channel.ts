@@ -15,27 +15,46 @@ interface Handlers {
 export interface MemoryChannel extends FrameChannel {
   /** Every frame this side sent (copies), for tests that inspect the wire. */
   readonly sent: Uint8Array[];
+  /** The frames `send` was given, as given (when recording). */
+  readonly given: Uint8Array[];
   /** Injects raw bytes as if the other side had sent them. */
   inject(data: Uint8Array): void;
 }
 
-export function memoryChannelPair(record = false): [MemoryChannel, MemoryChannel] {
-  const ends: { handlers?: Handlers; buffered: number; closed: boolean; sent: Uint8Array[] }[] = [
-    { buffered: 0, closed: false, sent: [] },
-    { buffered: 0, closed: false, sent: [] },
+/**
+ * `copies`: `send` copies each frame and says so (`copiesOnSend`, as libwebrtc's channel);
+ * `false`: it keeps the frame it was given until delivery, as werift does, so a sender that
+ * wrote into a buffer it had already sent would corrupt what arrives.
+ */
+export function memoryChannelPair(record = false, copies = true): [MemoryChannel, MemoryChannel] {
+  type End = {
+    handlers?: Handlers;
+    buffered: number;
+    closed: boolean;
+    sent: Uint8Array[];
+    given: Uint8Array[];
+  };
+  const ends: End[] = [
+    { buffered: 0, closed: false, sent: [], given: [] },
+    { buffered: 0, closed: false, sent: [], given: [] },
   ];
   const make = (i: 0 | 1): MemoryChannel => {
     const me = ends[i];
     const other = ends[1 - i];
     return {
       sent: me.sent,
+      given: me.given,
+      copiesOnSend: copies,
       get bufferedAmount() {
         return me.buffered;
       },
       send(frame) {
         if (me.closed) throw new Error("channel closed");
-        const copy = frame.slice();
-        if (record) me.sent.push(copy);
+        const copy = copies ? frame.slice() : frame;
+        if (record) {
+          me.sent.push(frame.slice());
+          me.given.push(frame);
+        }
         me.buffered += copy.byteLength;
         setTimeout(() => {
           me.buffered -= copy.byteLength;

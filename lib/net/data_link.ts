@@ -24,17 +24,24 @@ import {
   decodeFrame,
   encodeFrame,
   FrameType,
+  HEADER_BYTES,
   jsonPayload,
   MAX_CHUNK,
   parseJsonPayload,
   readCredit,
   readText,
   textPayload,
+  writeFrameHeader,
 } from "./link_frames.ts";
 
 /** The message channel a link runs over (a werift data channel, or a test pair). */
 export interface FrameChannel {
   send(frame: Uint8Array): void;
+  /**
+   * `send` copies the frame before it returns, so the caller may write the next frame into the
+   * same buffer (libwebrtc's does; werift keeps a reference to what it is given).
+   */
+  readonly copiesOnSend?: boolean;
   readonly bufferedAmount: number;
   close(): void;
   /** Called once; `onDrain` after `bufferedAmount` fell below the channel's low threshold. */
@@ -384,12 +391,17 @@ export class DataLink {
     if (body instanceof Uint8Array) {
       await this.#sendBytes(s, body);
     } else if (body) {
-      const reader = body.getReader();
+      const byob = byobReader(body);
+      const reader = byob ?? body.getReader();
       try {
-        while (true) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          await this.#sendBytes(s, value);
+        if (byob) await this.#sendByteStream(s, byob);
+        else {
+          const chunks = reader as ReadableStreamDefaultReader<Uint8Array>;
+          while (true) {
+            const { done, value } = await chunks.read();
+            if (done) break;
+            await this.#sendBytes(s, value);
+          }
         }
       } catch (err) {
         reader.cancel(err).catch(() => {});
@@ -405,18 +417,50 @@ export class DataLink {
   async #sendBytes(s: Stream, bytes: Uint8Array): Promise<void> {
     for (let off = 0; off < bytes.byteLength; off += MAX_CHUNK) {
       const piece = bytes.subarray(off, Math.min(off + MAX_CHUNK, bytes.byteLength));
-      while (s.sent + piece.byteLength > s.limit && !s.txDone && !this.#closed) {
-        await new Promise<void>((r) => (s.txWake = r));
-      }
-      while (this.#channel.bufferedAmount > this.#opt.highWater && !this.#closed) {
-        await new Promise<void>((r) => this.#drainWaiters.push(r));
-      }
-      if (this.#closed) throw new LinkClosedError(this.#closed);
-      if (s.txDone) throw s.rxError ?? new Error("The transfer was abandoned");
+      await this.#sendable(s, piece.byteLength);
       this.#send(FrameType.Data, s.id, piece);
       s.sent += piece.byteLength;
       this.bytesSent += piece.byteLength;
     }
+  }
+
+  /**
+   * A byte stream's body (a stored blob: `FsFile.readable`) is read straight into the payload
+   * part of a frame buffer, so each 64 KiB costs no allocation of its own and no copy. On a
+   * channel that copies on send, one buffer serves the whole body; otherwise each frame is a
+   * new buffer the channel keeps. Less garbage per byte is what keeps a node's peak memory
+   * down while it serves a large blob (docs/BENCHMARKS.md, issue #12).
+   */
+  async #sendByteStream(s: Stream, reader: ReadableStreamBYOBReader): Promise<void> {
+    const reuse = this.#channel.copiesOnSend === true;
+    let frame = new Uint8Array(HEADER_BYTES + MAX_CHUNK);
+    while (true) {
+      await this.#sendable(s, 1);
+      const room = Math.min(MAX_CHUNK, s.limit - s.sent);
+      const { done, value } = await reader.read(frame.subarray(HEADER_BYTES, HEADER_BYTES + room));
+      if (done) break;
+      if (this.#closed) throw new LinkClosedError(this.#closed);
+      if (s.txDone) throw s.rxError ?? new Error("The transfer was abandoned");
+      frame = new Uint8Array(value.buffer); // the read took the buffer over and gave it back
+      if (!value.byteLength) continue;
+      writeFrameHeader(frame, FrameType.Data, s.id);
+      this.#sendFrame(frame.subarray(0, HEADER_BYTES + value.byteLength));
+      s.sent += value.byteLength;
+      this.bytesSent += value.byteLength;
+      if (!reuse) frame = new Uint8Array(HEADER_BYTES + MAX_CHUNK);
+    }
+  }
+
+  /** Waits until `bytes` more may go on `s` (the peer's credit) and the channel has room. */
+  async #sendable(s: Stream, bytes: number): Promise<void> {
+    while (s.sent + bytes > s.limit && !s.txDone && !this.#closed) {
+      await new Promise<void>((r) => (s.txWake = r));
+    }
+    while (this.#channel.bufferedAmount > this.#opt.highWater && !this.#closed) {
+      await new Promise<void>((r) => this.#drainWaiters.push(r));
+    }
+    if (this.#closed) throw new LinkClosedError(this.#closed);
+    if (s.txDone) throw s.rxError ?? new Error("The transfer was abandoned");
   }
 
   // --- stream bookkeeping -----------------------------------------------------------------
@@ -471,8 +515,19 @@ export class DataLink {
 
   #send(type: FrameType, stream: number, payload?: Uint8Array): void {
     if (this.#closed) return;
+    let frame;
     try {
-      this.#channel.send(encodeFrame(type, stream, payload));
+      frame = encodeFrame(type, stream, payload);
+    } catch (err) {
+      return this.close(`cannot send: ${(err as Error).message}`);
+    }
+    this.#sendFrame(frame);
+  }
+
+  #sendFrame(frame: Uint8Array): void {
+    if (this.#closed) return;
+    try {
+      this.#channel.send(frame);
     } catch (err) {
       this.close(`cannot send: ${(err as Error).message}`);
     }
@@ -480,6 +535,15 @@ export class DataLink {
 
   #drained(): void {
     for (const w of this.#drainWaiters.splice(0)) w();
+  }
+}
+
+/** A BYOB reader when `body` is a byte stream (Deno's file and socket streams are), else none. */
+function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
+  try {
+    return body.getReader({ mode: "byob" });
+  } catch {
+    return undefined; // TypeError: not a byte stream
   }
 }
 

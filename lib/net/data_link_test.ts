@@ -6,8 +6,9 @@ import { encodeFrame, FrameType } from "./link_frames.ts";
 function pair(
   handler: (req: Request) => Promise<Response>,
   options: Partial<DataLinkOptions> = {},
+  copies = true,
 ) {
-  const [a, b] = memoryChannelPair(true);
+  const [a, b] = memoryChannelPair(true, copies);
   const closed: string[] = [];
   const client = new DataLink(a, { role: "offerer", ...options, onClose: (r) => closed.push(r) });
   const server = new DataLink(b, { role: "answerer", handler, ...options });
@@ -15,6 +16,7 @@ function pair(
     client,
     server,
     channel: a,
+    serverChannel: b,
     closed,
     [Symbol.dispose]() {
       client.close();
@@ -91,6 +93,50 @@ Deno.test("DataLink moves a large body intact and never runs more than a window 
   assert.deepEqual(joined, payload);
   assert.ok(p.channel.sent.every((f) => f.byteLength <= 5 + 65536), "frames are ≤ 64 KiB");
 });
+
+for (const copies of [false, true]) {
+  Deno.test(
+    `DataLink reads a stored file's stream straight into frames, intact over a channel that ${
+      copies ? "copies each frame (one buffer serves the body)" : "keeps the frames it is given"
+    }`,
+    async () => {
+      const size = 3 * 1024 * 1024 + 17;
+      const payload = bytes(size, 11);
+      const path = await Deno.makeTempFile();
+      try {
+        await Deno.writeFile(path, payload);
+        using p = pair(
+          async () => {
+            const file = await Deno.open(path);
+            return new Response(file.readable, { headers: { "content-length": String(size) } });
+          },
+          { window: 256 * 1024 },
+          copies,
+        );
+        const res = await p.client.fetch("/internal/v1/blobs/x", { method: "GET" });
+        // A slow consumer, so the sender reads while earlier frames are still on the channel.
+        const parts: Uint8Array<ArrayBuffer>[] = [];
+        for await (const part of res.body!) {
+          parts.push(part.slice());
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        assert.deepEqual(new Uint8Array(await new Blob(parts).arrayBuffer()), payload);
+        const data = p.serverChannel.sent.filter((f) => f[0] === FrameType.Data);
+        assert.ok(data.length >= size / 65536, `${data.length} data frames`);
+        assert.ok(data.every((f) => f.byteLength <= 5 + 65536), "frames are ≤ 64 KiB");
+        // The link writes the next frame into the buffer it sent only when the channel copies:
+        // it reads into it again, which detaches the frame it gave. A channel that keeps its
+        // frames (werift) must never see one taken back.
+        const given = p.serverChannel.given;
+        const taken = given.filter((f) => (f.buffer as ArrayBuffer).detached).length;
+        if (copies) assert.ok(taken >= data.length - 1, `${taken} of ${data.length} reused`);
+        else assert.equal(taken, 0);
+      } finally {
+        await Deno.remove(path);
+      }
+    },
+  );
+}
 
 Deno.test("DataLink: a reader that cancels stops the sender", async () => {
   let cancelled: unknown;

@@ -172,6 +172,9 @@ function wrtcChannel(dc: WrtcChannel): FrameChannel {
     onDrain();
   };
   return {
+    // The addon copies the bytes into libwebrtc's buffer before `send` returns
+    // (libwebrtc_peer_test.ts checks it): the link may reuse its frame buffer.
+    copiesOnSend: true,
     send(frame) {
       dc.send(frame);
       if (!polling && dc.bufferedAmount > LOW_WATER) {

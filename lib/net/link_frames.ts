@@ -40,16 +40,24 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function encodeFrame(type: FrameType, stream: number, payload?: Uint8Array): Uint8Array {
-  if (!Number.isInteger(stream) || stream < 0 || stream > 0xffffffff) {
-    throw new RangeError(`Stream id expected a u32, got ${stream}`);
-  }
   const n = payload?.byteLength ?? 0;
   if (n > MAX_CHUNK) throw new RangeError(`Frame payload of ${n} bytes exceeds ${MAX_CHUNK}`);
   const out = new Uint8Array(HEADER_BYTES + n);
-  out[0] = type;
-  new DataView(out.buffer).setUint32(1, stream);
+  writeFrameHeader(out, type, stream);
   if (payload) out.set(payload, HEADER_BYTES);
   return out;
+}
+
+/**
+ * Writes a frame's header into the first {@link HEADER_BYTES} of `frame`, whose payload is
+ * already in place after them (a body read straight into a frame buffer, no copy).
+ */
+export function writeFrameHeader(frame: Uint8Array, type: FrameType, stream: number): void {
+  if (!Number.isInteger(stream) || stream < 0 || stream > 0xffffffff) {
+    throw new RangeError(`Stream id expected a u32, got ${stream}`);
+  }
+  frame[0] = type;
+  new DataView(frame.buffer, frame.byteOffset, HEADER_BYTES).setUint32(1, stream);
 }
 
 /** Reads a frame; its payload is a view on `bytes` (no copy). SyntaxError when malformed. */
