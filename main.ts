@@ -15,9 +15,9 @@ import { MultipathTransport } from "./lib/net/multipath_transport.ts";
 import { SignalClient } from "./lib/net/signal_client.ts";
 import { SIGNAL_PATH } from "./lib/net/signal_protocol.ts";
 import { LinkManager } from "./lib/net/webrtc_links.ts";
-import { localRtcPeer } from "./lib/net/rtc_peer.ts";
+import { localRtcPeer, type RtcPeer, type RtcPeerConfig } from "./lib/net/rtc_peer.ts";
 import { workerRtcPeer } from "./lib/net/worker_rtc_peer.ts";
-import { libwebrtcRtcPeer } from "./lib/net/libwebrtc_peer.ts";
+import { libwebrtcOrWerift, libwebrtcRtcPeer } from "./lib/net/libwebrtc_peer.ts";
 import { SessionVerifier } from "./lib/net/webrtc_session.ts";
 import { webrtcTransport } from "./lib/net/webrtc_transport.ts";
 import { NatsBus, type RelayOptions, serveRelay, SignalRelay } from "./signal/mod.ts";
@@ -129,6 +129,29 @@ async function fsHasBlobs(dataDir: string): Promise<boolean> {
   return there && (await (await FsBlobStore.open(dataDir)).list({ limit: 1 })).ids.length > 0;
 }
 
+/**
+ * The data-channel engine (`--webrtc-engine`): auto takes libwebrtc when Deno may load native
+ * code, falling back to werift where the addon does not load, and werift without --allow-ffi.
+ */
+function rtcEngine(config: ResolvedNodeConfig): (c: RtcPeerConfig) => RtcPeer {
+  const log = getLogger("webrtc");
+  const werift = config.webrtcWorkers ? workerRtcPeer : localRtcPeer;
+  if (config.webrtcEngine === "werift") return werift;
+  if (config.webrtcEngine === "libwebrtc") return libwebrtcRtcPeer;
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted" || config.webrtcWorkers) {
+    log.info(
+      "Data channels on werift (JavaScript): libwebrtc, ≈ 5× faster, needs Deno's --allow-ffi " +
+        "(docs/OPERATIONS.md)",
+    );
+    return werift;
+  }
+  return libwebrtcOrWerift((err) =>
+    log.warn("libwebrtc does not load on this machine; data channels run on werift instead", {
+      error: err.message,
+    })
+  );
+}
+
 async function runNode(config: ResolvedNodeConfig): Promise<void> {
   if (
     config.webrtcEngine === "libwebrtc" && config.signalUrl.length > 0 &&
@@ -210,11 +233,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
         if (up) late.rep?.peerSide.peerSeen(peerId);
         late.rep?.events.emit({ type: "status" });
       },
-      newPeer: config.webrtcEngine === "libwebrtc"
-        ? libwebrtcRtcPeer
-        : config.webrtcWorkers
-        ? workerRtcPeer
-        : localRtcPeer,
+      newPeer: rtcEngine(config),
     }, { lanes: config.webrtcLanes })
     : undefined;
   const http = new HttpTransport(nodeKey);

@@ -369,11 +369,6 @@ if (import.meta.main) {
     },
   });
   const paths = (values.paths ?? "http,direct-1,direct-2w,turn-1").split(",");
-  // The libwebrtc engine loads a native addon: its nodes need --allow-ffi (spawnNode adds these).
-  if (paths.some((p) => PATHS[p]?.engine === "libwebrtc")) {
-    const flags = Deno.env.get("P2POS_DEMO_DENO_FLAGS") ?? "";
-    Deno.env.set("P2POS_DEMO_DENO_FLAGS", `${flags} --allow-ffi`.trim());
-  }
   if (values["big-mib"]) console.log(await runBigBlobBench(Number(values["big-mib"]), paths));
   else console.log(await runWebrtcBench(Number(values.rounds ?? 3), paths));
 }

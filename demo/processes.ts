@@ -117,15 +117,29 @@ export interface SpawnOptions {
   echoAs?: string;
 }
 
-/** The permissions `deno task start` gives a node (deno.json): no --allow-ffi, no -A. */
-export const NODE_PERMISSIONS = [
+/**
+ * The Deno flags a node runs with, the same everywhere (`deno task start`, `dev` and `compile` in
+ * deno.json, compose.yaml, the demo, the tests; tests/node_flags_test.ts holds them together):
+ * - its permissions, not -A; `--allow-ffi` so the libwebrtc engine's addon may load (native code:
+ *   docs/SECURITY.md); without it `--webrtc-engine auto` runs werift;
+ * - V8's young generation capped at 2 MiB a semi-space: what a transfer leaves for the garbage
+ *   collector is mostly 64 KiB buffers held outside V8's heap until a scavenge, and a smaller young
+ *   generation scavenges sooner. A node replicating a 1 GiB blob peaks far lower for it
+ *   (docs/BENCHMARKS.md, issue #12).
+ */
+export const NODE_RUN_FLAGS = [
   "--allow-net",
   "--allow-read",
   "--allow-write",
   "--allow-env",
   "--allow-run",
   "--allow-sys=networkInterfaces",
+  "--allow-ffi",
+  "--v8-flags=--max-semi-space-size=2",
 ];
+
+/** {@link NODE_RUN_FLAGS}' V8 flags alone, for processes given other permissions (tests: -A). */
+export const NODE_V8_FLAGS = NODE_RUN_FLAGS.filter((f) => f.startsWith("--v8-flags="));
 
 /** Starts `main.ts node` with the permissions it needs as a child process; waits until it listens. */
 export async function spawnNode(o: SpawnOptions): Promise<Running> {
@@ -133,9 +147,10 @@ export async function spawnNode(o: SpawnOptions): Promise<Running> {
     Deno.execPath(),
     [
       "run",
-      // Extra `deno run` flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile nodes.
+      ...NODE_RUN_FLAGS,
+      // Extra `deno run` flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile nodes; after
+      // NODE_RUN_FLAGS, so that a bench's `--v8-flags=…` replaces theirs (the last one counts).
       ...(Deno.env.get("P2POS_DEMO_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
-      ...NODE_PERMISSIONS,
       MAIN,
       "node",
       "--host",

@@ -81,10 +81,12 @@ export interface NodeConfig {
   /** Run werift in Worker threads, off the node's event loop. @default false */
   webrtcWorkers?: boolean;
   /**
-   * What moves data channels: werift (JavaScript, on this thread or in Workers) or libwebrtc
-   * (native, through the @roamhq/wrtc addon; docs/BENCHMARKS.md). @default "werift"
+   * What moves data channels: libwebrtc (native, through the @roamhq/wrtc addon, ≈ 5× werift's
+   * rate at a quarter of its CPU; docs/BENCHMARKS.md), werift (JavaScript, on this thread or in
+   * Workers), or auto: libwebrtc when Deno may load native code (--allow-ffi) and the addon
+   * loads on this machine, else werift. Engines interoperate. @default "auto"
    */
-  webrtcEngine?: "werift" | "libwebrtc";
+  webrtcEngine?: "auto" | "werift" | "libwebrtc";
   /** The relay: NATS URLs of the bus several relay instances share. @default [] */
   signalBus?: string[];
   /** The relay: coturn's `static-auth-secret`, to hand nodes TURN REST credentials. */
@@ -164,7 +166,7 @@ export const DEFAULTS: ResolvedNodeConfig = {
   // CPU and memory per GiB (docs/BENCHMARKS.md, issue #12).
   webrtcLanes: 1,
   webrtcWorkers: false,
-  webrtcEngine: "werift",
+  webrtcEngine: "auto",
   turnUrls: [],
   signalBus: [],
   turnTtlSecs: 3600,
@@ -237,8 +239,10 @@ function convert(flag: string, spec: FlagSpec, raw: string, source: string): unk
       }
       return raw;
     case "engine":
-      if (raw !== "werift" && raw !== "libwebrtc") {
-        throw new RangeError(`${where} must be werift or libwebrtc, got "${raw.slice(0, 20)}"`);
+      if (raw !== "auto" && raw !== "werift" && raw !== "libwebrtc") {
+        throw new RangeError(
+          `${where} must be auto, werift or libwebrtc, got "${raw.slice(0, 20)}"`,
+        );
       }
       return raw;
     case "onoff":

@@ -207,7 +207,7 @@ export const FLAGS: Record<string, FlagSpec> = {
     key: "webrtcEngine",
     env: "P2POS_WEBRTC_ENGINE",
     kind: "engine",
-    help: "node: data channels on werift (JavaScript) or libwebrtc (native, faster)",
+    help: "node: data channels on libwebrtc (native; --allow-ffi), werift (JavaScript) or auto",
   },
   "webrtc-workers": {
     key: "webrtcWorkers",

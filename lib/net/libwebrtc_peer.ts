@@ -20,11 +20,13 @@
 
 import type { FrameChannel } from "./data_link.ts";
 import {
+  type EngineLoader,
   lazyRtcPeer,
   type LinkPath,
   LOW_WATER,
   type RtcPeer,
   type RtcPeerConfig,
+  weriftEngine,
 } from "./rtc_peer.ts";
 
 // The addon's objects follow the W3C API; only what is used here is typed.
@@ -76,7 +78,33 @@ const GATHER_MS = 5_000;
 
 /** A peer connection on libwebrtc. */
 export function libwebrtcRtcPeer(config: RtcPeerConfig): RtcPeer {
-  return lazyRtcPeer(async () => {
+  return lazyRtcPeer(libwebrtcEngine(config));
+}
+
+/**
+ * Peer connections on libwebrtc where its addon loads, else on werift (`--webrtc-engine auto`):
+ * a machine the addon has no binary for, or one whose system libraries it cannot use, still
+ * replicates. `onFallback` hears the first failure to load it.
+ */
+export function libwebrtcOrWerift(
+  onFallback: (err: Error) => void,
+): (config: RtcPeerConfig) => RtcPeer {
+  let told = false;
+  return (config) =>
+    lazyRtcPeer(async () => {
+      try {
+        return await libwebrtcEngine(config)();
+      } catch (err) {
+        if (!told) onFallback(err as Error);
+        told = true;
+        return await weriftEngine(config)();
+      }
+    });
+}
+
+/** libwebrtc's connections (the addon loaded on first use). */
+export function libwebrtcEngine(config: RtcPeerConfig): EngineLoader {
+  return async () => {
     const { RTCPeerConnection } = await loadAddon();
     return (events) => {
       const pc = new RTCPeerConnection({
@@ -97,7 +125,8 @@ export function libwebrtcRtcPeer(config: RtcPeerConfig): RtcPeer {
         // Wrapped now, so that a message the peer sends as soon as the channel opens is kept
         // until the link attaches, while the path is read from the stats.
         const channel = wrtcChannel(dc);
-        const ready = async () => events.opened({ channel, path: await selectedPath(pc) });
+        const ready = async () =>
+          events.opened({ channel, path: await selectedPath(pc), engine: "libwebrtc" });
         if (dc.readyState === "open") ready();
         else dc.onopen = () => void ready();
       };
@@ -128,7 +157,7 @@ export function libwebrtcRtcPeer(config: RtcPeerConfig): RtcPeer {
         },
       };
     };
-  });
+  };
 }
 
 function gathered(c: WrtcConnection): Promise<void> {

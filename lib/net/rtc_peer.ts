@@ -32,10 +32,17 @@ export interface RtcPeer {
   /** Takes the peer's answer to {@link offer}. */
   accept(answerSdp: string): Promise<void>;
   /** Resolves when the data channel is open. */
-  readonly opened: Promise<{ channel: FrameChannel; path: LinkPath }>;
+  readonly opened: Promise<OpenedChannel>;
   /** Called once the connection failed or closed (after it was open). */
   onGone(cb: (state: string) => void): void;
   close(): void;
+}
+
+/** An open data channel, the ICE path it takes, and the engine that moves it. */
+export interface OpenedChannel {
+  channel: FrameChannel;
+  path: LinkPath;
+  engine: "werift" | "libwebrtc";
 }
 
 /** Bytes under which werift's `bufferedAmountLow` fires (DESIGN §2 backpressure). */
@@ -60,7 +67,7 @@ function loadWerift(): Promise<typeof import("werift")> {
 
 /** What an engine's connection tells its {@link RtcPeer}: the channel opened; the connection ended. */
 export interface EngineEvents {
-  opened(v: { channel: FrameChannel; path: LinkPath }): void;
+  opened(v: OpenedChannel): void;
   gone(state: string): void;
 }
 
@@ -78,14 +85,12 @@ export interface EngineConnection {
  * loaded the engine's code and handed back the function that makes one: the parts every engine
  * shares (werift here, libwebrtc in `libwebrtc_peer.ts`).
  */
-export function lazyRtcPeer(
-  load: () => Promise<(events: EngineEvents) => EngineConnection>,
-): RtcPeer {
+export function lazyRtcPeer(load: EngineLoader): RtcPeer {
   let conn: EngineConnection | undefined;
   let closed = false;
   const gone: ((state: string) => void)[] = [];
-  let open!: (v: { channel: FrameChannel; path: LinkPath }) => void;
-  const opened = new Promise<{ channel: FrameChannel; path: LinkPath }>((r) => (open = r));
+  let open!: (v: OpenedChannel) => void;
+  const opened = new Promise<OpenedChannel>((r) => (open = r));
   const events: EngineEvents = {
     opened: (v) => open(v),
     gone(state) {
@@ -116,9 +121,17 @@ export function lazyRtcPeer(
   };
 }
 
+/** What loads an engine and hands back the function that makes its connections. */
+export type EngineLoader = () => Promise<(events: EngineEvents) => EngineConnection>;
+
 /** werift on this thread. */
 export function localRtcPeer(config: RtcPeerConfig): RtcPeer {
-  return lazyRtcPeer(async () => {
+  return lazyRtcPeer(weriftEngine(config));
+}
+
+/** werift's connections (loaded on first use, with its SCTP patch). */
+export function weriftEngine(config: RtcPeerConfig): EngineLoader {
+  return async () => {
     const { RTCPeerConnection } = await loadWerift();
     return (events) => {
       const pc = new RTCPeerConnection({
@@ -133,7 +146,8 @@ export function localRtcPeer(config: RtcPeerConfig): RtcPeer {
         if (s === "failed" || s === "closed") events.gone(s);
       });
       const watch = (dc: RTCDataChannel) => {
-        const ready = () => events.opened({ channel: weriftChannel(dc), path: selectedPath(pc) });
+        const ready = () =>
+          events.opened({ channel: weriftChannel(dc), path: selectedPath(pc), engine: "werift" });
         if (dc.readyState === "open") ready();
         else dc.stateChanged.subscribe((s) => s === "open" && ready());
       };
@@ -157,7 +171,7 @@ export function localRtcPeer(config: RtcPeerConfig): RtcPeer {
         },
       };
     };
-  });
+  };
 }
 
 /** A werift data channel as the link's {@link FrameChannel}. */

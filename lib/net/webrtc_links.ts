@@ -390,7 +390,7 @@ export class LinkManager implements Links {
     peer: RtcPeer,
     role: "offerer" | "answerer",
   ): void {
-    peer.opened.then(({ channel, path }) => {
+    peer.opened.then(({ channel, path, engine }) => {
       const e = this.#entry(peerId);
       const lane = this.#lane(e, k);
       if (lane.attempt?.session !== session || this.#closed) {
@@ -430,7 +430,7 @@ export class LinkManager implements Links {
       });
       lane.link = link;
       peer.onGone((s) => link.close(`connection ${s}`));
-      log.info("Data channel open", { peer: peerId, lane: k, path });
+      log.info("Data channel open", { peer: peerId, lane: k, path, engine });
       for (const w of e.waiters.splice(0)) w.resolve(link);
       if (!wasUp) this.deps.onChange?.(peerId, true);
       this.#fillLanes(peerId);

@@ -7,7 +7,7 @@
  */
 
 import type { FrameChannel } from "./data_link.ts";
-import type { LinkPath, RtcPeer, RtcPeerConfig } from "./rtc_peer.ts";
+import type { LinkPath, OpenedChannel, RtcPeer, RtcPeerConfig } from "./rtc_peer.ts";
 
 const WORKER_URL = new URL("./_werift_worker.ts", import.meta.url);
 
@@ -15,8 +15,8 @@ export function workerRtcPeer(config: RtcPeerConfig): RtcPeer {
   const worker = new Worker(WORKER_URL, { type: "module", name: "werift" });
   const calls = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let nextCall = 1;
-  let open!: (v: { channel: FrameChannel; path: LinkPath }) => void;
-  const opened = new Promise<{ channel: FrameChannel; path: LinkPath }>((r) => (open = r));
+  let open!: (v: OpenedChannel) => void;
+  const opened = new Promise<OpenedChannel>((r) => (open = r));
   const goneCbs: ((state: string) => void)[] = [];
   let ended = false;
   let posted = 0;
@@ -54,7 +54,7 @@ export function workerRtcPeer(config: RtcPeerConfig): RtcPeer {
         return;
       }
       case "open":
-        open({ channel, path: m.path });
+        open({ channel, path: m.path, engine: "werift" });
         return;
       case "msg":
         if (!channelClosed) handlers?.onMessage(m.data);

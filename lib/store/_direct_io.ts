@@ -13,7 +13,10 @@
  * they run on one worker thread shared by every store in the process
  * (`_direct_io_worker.ts`). The caller's buffer is transferred there and back (the thread
  * copies it into a page-aligned buffer of its own, as O_DIRECT needs).
- * The worker does not keep the process alive while no write is waiting.
+ * The worker does not keep the process alive while no write is waiting, and is stopped once
+ * nothing has been written for {@link DirectIo.idleMs} with no file open in it: a thread is a
+ * V8 isolate of its own, ≈ 12 MiB of an idle node's memory (docs/BENCHMARKS.md, issue #12). The
+ * next write starts it again.
  *
  * Durability is unchanged: the store still fsyncs each file (through its own descriptor:
  * fsync covers the inode, whichever descriptor wrote) before the rename, and the directory
@@ -58,10 +61,24 @@ export class DirectIo {
     return DirectIo.#shared ??= new DirectIo();
   }
 
+  /** The thread is stopped after this long with nothing to do. */
+  readonly idleMs: number;
   #worker?: Worker;
   #next = 0;
   readonly #waiting = new Map<number, (reply: DirectReply) => void>();
+  /** Files the thread holds open: a put writes one through many calls, then closes it. */
+  readonly #open = new Set<string>();
+  #idleTimer?: ReturnType<typeof setTimeout>;
   #failure?: Error;
+
+  constructor(options: { idleMs?: number } = {}) {
+    this.idleMs = options.idleMs ?? 30_000;
+  }
+
+  /** Whether the thread is running now (it starts on a call and stops when idle). */
+  get running(): boolean {
+    return this.#worker !== undefined;
+  }
 
   /** Whether the worker thread is lost (it crashed): stores then write through the page cache. */
   get broken(): boolean {
@@ -100,6 +117,7 @@ export class DirectIo {
           `${DIRECT_BLOCK} and the length at most ${DIRECT_MAX_WRITE}`,
       );
     }
+    this.#open.add(path);
     const r = await this.#call({ op: "write", path, buffer, length, position }, [buffer]);
     return { buffer: r.buffer, error: r.ok ? undefined : failure(r, "write the blob to disk") };
   }
@@ -107,11 +125,14 @@ export class DirectIo {
   /** Closes the worker's descriptor for `path`, if it has one. */
   async close(path: string): Promise<void> {
     const r = await this.#call({ op: "close", path });
+    this.#open.delete(path);
+    this.#idleLater();
     if (!r.ok) throw failure(r, "close the blob file");
   }
 
   #call(request: Body<DirectRequest>, transfer: ArrayBuffer[] = []): Promise<DirectReply> {
     if (this.#failure) return Promise.reject(this.#failure);
+    clearTimeout(this.#idleTimer);
     const worker = this.#worker ??= this.#start();
     const id = ++this.#next;
     if (this.#waiting.size === 0) worker.ref();
@@ -121,16 +142,33 @@ export class DirectIo {
     });
   }
 
+  /** Stops the thread once it has been idle for {@link idleMs}, no file open in it. */
+  #idleLater(): void {
+    clearTimeout(this.#idleTimer);
+    if (!this.#worker || this.#waiting.size || this.#open.size) return;
+    this.#idleTimer = setTimeout(() => {
+      const worker = this.#worker;
+      if (!worker || this.#waiting.size || this.#open.size) return;
+      this.#worker = undefined; // the next call starts a new one
+      worker.terminate();
+    }, this.idleMs);
+    Deno.unrefTimer(this.#idleTimer);
+  }
+
   #start(): Worker {
     const worker = new Worker(new URL("./_direct_io_worker.ts", import.meta.url));
     worker.unref();
     worker.on("message", (reply: DirectReply) => {
       const resolve = this.#waiting.get(reply.id);
       this.#waiting.delete(reply.id);
-      if (this.#waiting.size === 0) worker.unref();
+      if (this.#waiting.size === 0) {
+        worker.unref();
+        this.#idleLater();
+      }
       resolve?.(reply);
     });
     const lost = (why: string) => {
+      if (this.#worker !== worker) return; // stopped when idle
       this.#failure ??= new Error(`The direct I/O thread stopped: ${why}`);
       for (const [id, resolve] of this.#waiting) {
         resolve({ id, ok: false, error: this.#failure.message });

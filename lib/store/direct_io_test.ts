@@ -109,3 +109,44 @@ Deno.test("DirectIo: a failed write hands the buffer back; bad alignment and mis
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("DirectIo stops its thread when idle with no file open in it, and starts it again to write", async () => {
+  const io = new DirectIo({ idleMs: 50 });
+  const dir = await Deno.makeTempDir({ prefix: "p2pos-direct-idle-" });
+  const stopped = async () => {
+    for (let i = 0; i < 200 && io.running; i++) await new Promise((r) => setTimeout(r, 10));
+    return !io.running;
+  };
+  try {
+    const direct = await io.probe(dir); // starts the thread
+    assert.ok(await stopped(), "stopped after the probe");
+    if (!direct) return; // this filesystem takes no O_DIRECT: nothing more to write here
+    const path = `${dir}/blob`;
+    await Deno.writeFile(path, new Uint8Array(0));
+    const first = new ArrayBuffer(MiB);
+    new Uint8Array(first).fill(1);
+    const r1 = await io.write(path, first, MiB, 0);
+    assert.equal(r1.error, undefined);
+    assert.ok(io.running);
+    // The file is open in the thread: it must not be stopped under it.
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(io.running, "kept while a file is open in it");
+    const r2 = await io.write(path, r1.buffer!, 100, MiB);
+    assert.equal(r2.error, undefined);
+    await io.close(path);
+    assert.ok(await stopped(), "stopped once the file is closed and nothing is waiting");
+    // A new thread takes the next write.
+    const again = new ArrayBuffer(MiB);
+    new Uint8Array(again).fill(3);
+    const r3 = await io.write(path, again, DIRECT_BLOCK, 0);
+    assert.equal(r3.error, undefined);
+    await io.close(path);
+    const bytes = await Deno.readFile(path);
+    assert.equal(bytes[0], 3);
+    assert.equal(bytes[DIRECT_BLOCK], 1);
+    assert.equal(bytes[MiB], 1, "the second write's bytes (from the first buffer, returned)");
+    assert.ok(await stopped());
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

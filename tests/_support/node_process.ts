@@ -5,7 +5,7 @@
  * watched by demo/processes.ts, which the demo and the benchmarks use too.
  */
 
-import { type Listening, spawnProcess } from "../../demo/processes.ts";
+import { type Listening, NODE_V8_FLAGS, spawnProcess } from "../../demo/processes.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -45,7 +45,8 @@ export function spawnMain(
 ): Promise<Listening> {
   return spawnProcess(
     Deno.execPath(),
-    ["run", "--allow-all", ...(options.denoArgs ?? []), MAIN, ...args],
+    // As a node is run (the V8 flags of `deno task start`), with every permission.
+    ["run", "--allow-all", ...NODE_V8_FLAGS, ...(options.denoArgs ?? []), MAIN, ...args],
     listening,
     { ...options, env: { NO_COLOR: "1", ...options.env } },
   );

@@ -5,7 +5,7 @@ import { KindRegistry } from "../../lib/core/record_kinds.ts";
 import { deriveIdentity, newSeed, signRecord, toBase64Url } from "../../lib/crypto/mod.ts";
 import { rigTest } from "../_support/rig.ts";
 import { setupRemoteFamily } from "../_support/remote_family.ts";
-import { NODE_PERMISSIONS } from "../../demo/processes.ts";
+import { NODE_RUN_FLAGS, spawnProcess } from "../../demo/processes.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -183,24 +183,30 @@ rigTest(
   },
 );
 
+/** The flags of `deno task start` without --allow-ffi (a node run by hand without it). */
+const WITHOUT_FFI = NODE_RUN_FLAGS.filter((f) => f !== "--allow-ffi");
+
+function nodeArgs(dataDir: string, engine: string): string[] {
+  return [
+    "run",
+    ...WITHOUT_FFI,
+    MAIN,
+    "node",
+    "--port",
+    "0",
+    "--data-dir",
+    dataDir,
+    "--signal-url",
+    "ws://127.0.0.1:9/signal",
+    "--webrtc-engine",
+    engine,
+  ];
+}
+
 Deno.test("A node on --webrtc-engine libwebrtc without --allow-ffi refuses to start, saying what to do", async () => {
   await using data = await tempDir();
   const out = await new Deno.Command(Deno.execPath(), {
-    // The permissions of `deno task start`, which has no --allow-ffi.
-    args: [
-      "run",
-      ...NODE_PERMISSIONS,
-      MAIN,
-      "node",
-      "--port",
-      "0",
-      "--data-dir",
-      data.path,
-      "--signal-url",
-      "ws://127.0.0.1:9/signal",
-      "--webrtc-engine",
-      "libwebrtc",
-    ],
+    args: nodeArgs(data.path, "libwebrtc"),
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -208,4 +214,18 @@ Deno.test("A node on --webrtc-engine libwebrtc without --allow-ffi refuses to st
   assert.equal(out.code, 2, stderr);
   assert.match(stderr, /needs Deno's --allow-ffi permission/);
   assert.match(stderr, /--webrtc-engine werift/);
+});
+
+Deno.test("Without --allow-ffi, --webrtc-engine auto (the default) runs werift and says why", async () => {
+  await using data = await tempDir();
+  const p = await spawnProcess(Deno.execPath(), nodeArgs(data.path, "auto"), /listening on/, {
+    env: { NO_COLOR: "1" },
+    timeoutMs: 60_000,
+  });
+  try {
+    assert.match(p.output(), /Data channels on werift .*needs Deno's --allow-ffi/);
+  } finally {
+    p.child.kill("SIGTERM");
+    await p.child.status;
+  }
 });
