@@ -122,7 +122,7 @@ export interface SpawnOptions {
  * deno.json, compose.yaml, the demo, the tests; tests/node_flags_test.ts holds them together):
  * - its permissions, not -A; `--allow-ffi` so the libwebrtc engine's addon may load (native code:
  *   docs/SECURITY.md); without it `--webrtc-engine auto` runs werift;
- * - V8's young generation capped at 2 MiB a semi-space: what a transfer leaves for the garbage
+ * - V8's young generation capped at 1 MiB a semi-space: what a transfer leaves for the garbage
  *   collector is mostly 64 KiB buffers held outside V8's heap until a scavenge, and a smaller young
  *   generation scavenges sooner. A node replicating a 1 GiB blob peaks far lower for it
  *   (docs/BENCHMARKS.md, issue #12).
@@ -135,7 +135,7 @@ export const NODE_RUN_FLAGS = [
   "--allow-run",
   "--allow-sys=networkInterfaces",
   "--allow-ffi",
-  "--v8-flags=--max-semi-space-size=2",
+  "--v8-flags=--max-semi-space-size=1",
 ];
 
 /** {@link NODE_RUN_FLAGS}' V8 flags alone, for processes given other permissions (tests: -A). */
