@@ -8,7 +8,8 @@
  *   transport: the single-channel baseline of issue #12);
  * - `direct-1w`, `direct-2w`, `direct-3w`: 1, 2 or 3 peer connections per peer,
  *   each in its own Worker (`--webrtc-lanes N --webrtc-workers on`);
- * - `direct-lw`, `turn-lw`: one connection on libwebrtc (`--webrtc-engine libwebrtc`);
+ * - `direct-lw`, `turn-lw`: one connection on libwebrtc (`--webrtc-engine libwebrtc`,
+ *   what a node run with `deno task start` uses);
  * - `turn-1`, `turn-2w`: the same through a real coturn
  *   (`--ice-transport-policy relay`, REST credentials from the relay).
  *
@@ -19,7 +20,7 @@
  * RSS. Rounds rotate the order of the paths; the load average is printed
  * with each run.
  *
- *   deno run -A bench/webrtc.ts [--rounds 3] [--paths http,direct-1,direct-2w]
+ *   deno run -A bench/webrtc.ts [--rounds 3] [--paths http,direct-1,direct-lw,turn-lw]
  *
  * With `--big-mib N`, instead: one blob of N MiB (put into A's store while A is
  * stopped) replicated to B over each path, and both nodes' peak RSS (VmHWM).
@@ -368,7 +369,7 @@ if (import.meta.main) {
       "big-mib": { type: "string" },
     },
   });
-  const paths = (values.paths ?? "http,direct-1,direct-2w,turn-1").split(",");
+  const paths = (values.paths ?? "http,direct-1,direct-lw,turn-lw").split(",");
   if (values["big-mib"]) console.log(await runBigBlobBench(Number(values["big-mib"]), paths));
   else console.log(await runWebrtcBench(Number(values.rounds ?? 3), paths));
 }
