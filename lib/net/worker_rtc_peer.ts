@@ -7,7 +7,7 @@
  */
 
 import type { FrameChannel } from "./data_link.ts";
-import type { LinkPath, OpenedChannel, RtcPeer, RtcPeerConfig } from "./rtc_peer.ts";
+import type { OpenedChannel, RtcPeer, RtcPeerConfig } from "./rtc_peer.ts";
 
 const WORKER_URL = new URL("./_werift_worker.ts", import.meta.url);
 
