@@ -136,9 +136,10 @@ async function fsHasBlobs(dataDir: string): Promise<boolean> {
 function rtcEngine(config: ResolvedNodeConfig): (c: RtcPeerConfig) => RtcPeer {
   const log = getLogger("webrtc");
   const werift = config.webrtcWorkers ? workerRtcPeer : localRtcPeer;
-  if (config.webrtcEngine === "werift") return werift;
   if (config.webrtcEngine === "libwebrtc") return libwebrtcRtcPeer;
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted" || config.webrtcWorkers) {
+  // Workers run werift (--webrtc-workers on chooses it).
+  if (config.webrtcEngine === "werift" || config.webrtcWorkers) return werift;
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
     log.info(
       "Data channels on werift (JavaScript): libwebrtc, ≈ 5× faster, needs Deno's --allow-ffi " +
         "(docs/OPERATIONS.md)",
