@@ -2,7 +2,7 @@
 /**
  * A small patch to werift 0.25.2's SCTP association (its `SCTP` class, which the package does not
  * export), applied to the class's prototype the first time an association is made in this
- * process or Worker. werift is MIT-licensed; the two methods below are its own, changed where the
+ * process or Worker. werift is MIT-licensed; the methods below are its own, changed where the
  * comments marked "p2pos:" say. docs/BENCHMARKS.md ("werift's SCTP under reordering") has the
  * measurements that motivate it and DESIGN §2 lists it beside the other werift settings.
  *
@@ -25,6 +25,18 @@
  *    the association stalls. The patch walks the set by successor instead (no sort, O(1) per
  *    chunk in order). werift's gap reports (`sendSack`) still sort as strings, so across those two
  *    points their blocks come unsorted; the patched sender reads them in any order.
+ * 3. **The association starts from either end's INIT.** werift lets only one end send INIT (the
+ *    ICE-controlling one, its "client"); the other, its "server", answers statelessly, and the
+ *    client ignored an INIT and a COOKIE ECHO. libwebrtc, like every usrsctp/dcSCTP peer, sends an
+ *    INIT from both ends (RFC 4960 §5.2.1 lets the two cross). Against libwebrtc, a werift client
+ *    therefore depended on its own INIT alone: it sends it the moment its DTLS handshake ends on
+ *    its side — before its last DTLS flight reached the peer, which drops it if that flight was
+ *    lost — and retries every 3 s, while the peer's INITs, sent when the peer's DTLS is up, went
+ *    unanswered. With UDP loss, a mixed pair then missed the link's deadline (docs/BENCHMARKS.md,
+ *    "A libwebrtc node and a werift node"). The patch has the client answer an INIT while its own
+ *    is unanswered (COOKIE-WAIT or COOKIE-ECHOED), with werift's own stateless INIT ACK — the
+ *    same initiate tag and TSN as its INIT, as §5.2.1 asks — and take the peer's COOKIE ECHO
+ *    (checked against its own cookie key, as werift's server does), which ends its T1 timer.
  */
 
 import { RTCSctpTransport } from "werift";
@@ -217,6 +229,36 @@ function markReceived(this: any, tsn: number): boolean {
   return false;
 }
 
+// RFC 4960 chunk types and werift's association states (its `SCTP_STATE`).
+const INIT = 1;
+const COOKIE_ECHO = 10;
+const COOKIE_WAIT = 2;
+const COOKIE_ECHOED = 3;
+const ESTABLISHED = 4;
+
+/**
+ * werift's `receiveChunk`, with the client answering an INIT and a COOKIE ECHO (p2pos, item 3 of
+ * the file's comment) through werift's own server code: `isServer` is read synchronously when
+ * the chunk's case begins, so it is set only around that call.
+ */
+function patchedReceiveChunk(original: (chunk: any) => Promise<void>) {
+  return async function receiveChunk(this: any, chunk: any): Promise<void> {
+    const state = this.associationState;
+    const handshaking = state === COOKIE_WAIT || state === COOKIE_ECHOED;
+    const answer = !this.isServer &&
+      ((chunk.type === INIT && handshaking) ||
+        (chunk.type === COOKIE_ECHO && (handshaking || state === ESTABLISHED)));
+    if (!answer) return await original.call(this, chunk);
+    this.isServer = true;
+    const done = original.call(this, chunk);
+    this.isServer = false;
+    await done;
+    // The peer's COOKIE ECHO established the association: the T1 timer of this end's own INIT or
+    // COOKIE ECHO is done with.
+    if (chunk.type === COOKIE_ECHO && this.associationState === ESTABLISHED) this.timer1Cancel();
+  };
+}
+
 let installed = false;
 
 /**
@@ -239,10 +281,10 @@ export function installWeriftSctpPatch(): void {
   };
 }
 
-/** Replaces the two methods on werift's SCTP prototype (exported for the patch's own test). */
+/** Replaces three methods on werift's SCTP prototype (exported for the patch's own test). */
 export function patchSctpClass(proto: any): void {
   if (proto.__p2posPatched) return;
-  for (const name of ["receiveSackChunk", "markReceived"]) {
+  for (const name of ["receiveSackChunk", "markReceived", "receiveChunk", "timer1Cancel"]) {
     if (typeof proto[name] !== "function") {
       throw new Error(
         `werift's SCTP has no ${name}(): the patch in _werift_sctp_patch.ts is for 0.25.2`,
@@ -252,4 +294,5 @@ export function patchSctpClass(proto: any): void {
   proto.__p2posPatched = true;
   proto.receiveSackChunk = receiveSackChunk;
   proto.markReceived = markReceived;
+  proto.receiveChunk = patchedReceiveChunk(proto.receiveChunk);
 }

@@ -245,3 +245,81 @@ Deno.test("any pattern of reordering and loss: every message arrives, in order, 
     { numRuns: 25 },
   );
 });
+
+/**
+ * Two associations that both send an INIT, as libwebrtc's does from each end (and a werift
+ * "client" does from its end), joined by a wire that drops what `lose` says; resolves once both
+ * are established, or says which were not after `ms`.
+ */
+async function bothInit(lose: (from: string, chunkType: number) => boolean, ms = 15_000) {
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const ends: Record<string, ReturnType<typeof association>> = {};
+  const wire = (from: string, to: string) => (data: Buffer) => {
+    if (lose(from, data[12])) return; // the first chunk's type follows the 12-byte common header
+    const t = setTimeout(() => {
+      timers.delete(t);
+      ends[to].sctp.handleData(data).catch(() => {});
+    }, 0);
+    timers.add(t);
+  };
+  ends.a = association("a", "client", wire("a", "b"));
+  ends.b = association("b", "client", wire("b", "a"));
+  const up = (e: ReturnType<typeof association>) =>
+    new Promise<void>((r) => e.sctp.stateChanged.connected.subscribe(r));
+  const both = Promise.all([up(ends.a), up(ends.b)]);
+  await ends.a.transport.start(5000);
+  await ends.b.transport.start(5000);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, f) => {
+    timer = setTimeout(() => {
+      const states = Object.entries(ends).map(([k, e]) => `${k}: ${e.sctp.associationState}`);
+      f(new Error(`not established after ${ms} ms (${states.join(", ")})`));
+    }, ms);
+  });
+  const close = async () => {
+    clearTimeout(timer);
+    for (const e of Object.values(ends)) await e.sctp.stop().catch(() => {});
+    for (const t of timers) clearTimeout(t);
+  };
+  try {
+    await Promise.race([both, limit]);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { a: ends.a.sctp, b: ends.b.sctp, close };
+}
+
+const INIT = 1;
+
+Deno.test("INITs from both ends cross (as libwebrtc's do): the association starts, and carries data both ways", async () => {
+  const p = await bothInit(() => false);
+  try {
+    for (const [from, to] of [[p.a, p.b], [p.b, p.a]]) {
+      const got = new Promise<Buffer>((r) =>
+        to.onReceive.subscribe((_s: number, _p: number, d: Buffer) => r(d))
+      );
+      await from.send(1, 53, Buffer.from("hello"));
+      assert.equal((await got).toString(), "hello");
+    }
+    assert.equal(p.a.timer1Handle, undefined, "no INIT or COOKIE ECHO is retransmitted after");
+    assert.equal(p.b.timer1Handle, undefined);
+  } finally {
+    await p.close();
+  }
+});
+
+Deno.test("an end whose every INIT is lost still joins the association the peer's INIT starts", async () => {
+  // What a werift end met when its INIT reached a libwebrtc peer before the peer's DTLS was up.
+  const p = await bothInit((from, type) => from === "a" && type === INIT);
+  try {
+    assert.equal(p.a.timer1Handle, undefined, "its own INIT is no longer retransmitted");
+    const got = new Promise<Buffer>((r) =>
+      p.b.onReceive.subscribe((_s: number, _p: number, d: Buffer) => r(d))
+    );
+    await p.a.send(1, 53, Buffer.from("after all"));
+    assert.equal((await got).toString(), "after all");
+  } finally {
+    await p.close();
+  }
+});

@@ -6,7 +6,7 @@
  * Messages in: `call` (offer / answer / accept), `send` (a frame), `close`.
  * Messages out: `result`, `open` (with the ICE path), `msg` (a frame),
  * `released` (bytes that left werift's send buffer, for backpressure),
- * `channelClosed`, `gone`, `closed`.
+ * `channelClosed`, `gone`, `state` (ICE, connection or channel state), `closed`.
  */
 
 import type { FrameChannel } from "./data_link.ts";
@@ -41,6 +41,7 @@ port.onmessage = async (e: MessageEvent) => {
     case "init": {
       peer = localRtcPeer(m.config as RtcPeerConfig);
       peer.onGone(fail);
+      peer.onState((what, state) => port.postMessage({ t: "state", what, state }));
       peer.opened.then(({ channel: c, path }) => {
         channel = c;
         c.attach({

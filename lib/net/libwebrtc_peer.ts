@@ -118,17 +118,29 @@ export function libwebrtcEngine(config: RtcPeerConfig): EngineLoader {
         ended = true;
         events.gone(state);
       };
-      pc.onconnectionstatechange = watchState;
-      pc.oniceconnectionstatechange = watchState;
+      pc.onconnectionstatechange = () => {
+        if (pc.connectionState) events.state("connection", pc.connectionState);
+        watchState();
+      };
+      pc.oniceconnectionstatechange = () => {
+        events.state("ice", pc.iceConnectionState);
+        watchState();
+      };
       const watch = (dc: WrtcChannel) => {
         dc.binaryType = "arraybuffer";
+        events.state("channel", dc.readyState);
         // Wrapped now, so that a message the peer sends as soon as the channel opens is kept
         // until the link attaches, while the path is read from the stats.
         const channel = wrtcChannel(dc);
         const ready = async () =>
           events.opened({ channel, path: await selectedPath(pc), engine: "libwebrtc" });
         if (dc.readyState === "open") ready();
-        else dc.onopen = () => void ready();
+        else {
+          dc.onopen = () => {
+            events.state("channel", "open");
+            void ready();
+          };
+        }
       };
       const localSdp = async (): Promise<string> => {
         await gathered(pc);

@@ -35,6 +35,11 @@ export interface RtcPeer {
   readonly opened: Promise<OpenedChannel>;
   /** Called once the connection failed or closed (after it was open). */
   onGone(cb: (state: string) => void): void;
+  /**
+   * Called on each change of the connection's ICE state, its overall (ICE + DTLS) state and its
+   * data channel's state: what a link that does not open shows of where it stopped.
+   */
+  onState(cb: (what: PeerStateKind, state: string) => void): void;
   close(): void;
 }
 
@@ -44,6 +49,9 @@ export interface OpenedChannel {
   path: LinkPath;
   engine: "werift" | "libwebrtc";
 }
+
+/** The states an {@link RtcPeer} reports: ICE, ICE + DTLS ("connection"), the data channel. */
+export type PeerStateKind = "ice" | "connection" | "channel";
 
 /** Bytes under which werift's `bufferedAmountLow` fires (DESIGN §2 backpressure). */
 export const LOW_WATER = 256 * 1024;
@@ -69,6 +77,7 @@ function loadWerift(): Promise<typeof import("werift")> {
 export interface EngineEvents {
   opened(v: OpenedChannel): void;
   gone(state: string): void;
+  state(what: PeerStateKind, state: string): void;
 }
 
 /** One engine's peer connection, once made: the offer/answer half of an {@link RtcPeer}. */
@@ -89,12 +98,16 @@ export function lazyRtcPeer(load: EngineLoader): RtcPeer {
   let conn: EngineConnection | undefined;
   let closed = false;
   const gone: ((state: string) => void)[] = [];
+  const states: ((what: PeerStateKind, state: string) => void)[] = [];
   let open!: (v: OpenedChannel) => void;
   const opened = new Promise<OpenedChannel>((r) => (open = r));
   const events: EngineEvents = {
     opened: (v) => open(v),
     gone(state) {
       for (const cb of gone) cb(state);
+    },
+    state(what, state) {
+      for (const cb of states) cb(what, state);
     },
   };
   const connection = async (): Promise<EngineConnection> => {
@@ -113,6 +126,9 @@ export function lazyRtcPeer(load: EngineLoader): RtcPeer {
     opened,
     onGone(cb) {
       gone.push(cb);
+    },
+    onState(cb) {
+      states.push(cb);
     },
     close() {
       closed = true;
@@ -142,10 +158,15 @@ export function weriftEngine(config: RtcPeerConfig): EngineLoader {
         // DESIGN §2: werift refuses messages over 64 KiB unless both ends advertise no limit.
         maxMessageSize: 0,
       });
+      // Watched once a description made the ICE transport: before, werift reports "completed".
+      const watchIce = () => pc.iceConnectionStateChange.subscribe((s) => events.state("ice", s));
       pc.connectionStateChange.subscribe((s) => {
+        events.state("connection", s);
         if (s === "failed" || s === "closed") events.gone(s);
       });
       const watch = (dc: RTCDataChannel) => {
+        events.state("channel", dc.readyState);
+        dc.stateChanged.subscribe((s) => events.state("channel", s));
         const ready = () =>
           events.opened({ channel: weriftChannel(dc), path: selectedPath(pc), engine: "werift" });
         if (dc.readyState === "open") ready();
@@ -155,11 +176,13 @@ export function weriftEngine(config: RtcPeerConfig): EngineLoader {
         async offer() {
           watch(pc.createDataChannel("p2pos-v1", { ordered: true }));
           await pc.setLocalDescription(await pc.createOffer());
+          watchIce();
           return pc.localDescription!.sdp;
         },
         async answer(offerSdp) {
           pc.onDataChannel.subscribe(watch);
           await pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
+          watchIce();
           await pc.setLocalDescription(await pc.createAnswer());
           return pc.localDescription!.sdp;
         },

@@ -100,6 +100,15 @@ interface Attempt {
   role: "offerer" | "answerer";
   peer: RtcPeer;
   timer: ReturnType<typeof setTimeout>;
+  /** What happened when, for the log of an attempt that fails (see {@link LinkManager.#step}). */
+  trace: AttemptTrace;
+}
+
+/** An attempt's steps (offer sent, answer taken, ICE/DTLS/channel states) and its last states. */
+interface AttemptTrace {
+  start: number;
+  steps: string[];
+  states: Record<string, string>;
 }
 
 interface Lane {
@@ -321,11 +330,19 @@ export class LinkManager implements Links {
     const peer = this.#newPeerConnection();
     const random = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
     const session = k === 0 ? random : `L${k}_${random}`;
-    lane.attempt = { session, role: "offerer", peer, timer: this.#timeout(peerId, k, session) };
+    const trace = this.#trace(peerId, k, "offerer", peer);
+    lane.attempt = {
+      session,
+      role: "offerer",
+      peer,
+      timer: this.#timeout(peerId, k, session),
+      trace,
+    };
     try {
       this.#whenOpen(peerId, k, session, peer, "offerer");
       const sdp = await peer.offer();
       if (lane.attempt?.session !== session) return;
+      this.#step(trace, peerId, k, "offer made");
       const msg = await signSession(this.deps.signer, {
         type: "offer",
         to: peerId,
@@ -334,6 +351,7 @@ export class LinkManager implements Links {
         // The key rides along for a node with no family yet, which cannot look it up (pairing).
       }, { now: this.#now(), includeKey: true });
       if (!this.#signal?.send(peerId, msg)) throw new Error("Not connected to the signaling relay");
+      this.#step(trace, peerId, k, "offer sent");
     } catch (err) {
       if (lane.attempt?.session === session) this.#failed(peerId, k, err as Error);
     }
@@ -354,26 +372,34 @@ export class LinkManager implements Links {
       if (!a || a.role !== "offerer" || a.session !== m.session) {
         throw new SessionRefusedError("unexpected", "An answer to no offer of this node");
       }
+      this.#step(a.trace, from, k, "answer received");
       await a.peer.accept(m.sdp);
+      this.#step(a.trace, from, k, "answer taken");
       return;
     }
     // An offer. Both offered at once: the smaller node id's offer wins.
-    if (lane.attempt?.role === "offerer" && this.deps.signer.nodeId < from) return;
+    if (lane.attempt?.role === "offerer" && this.deps.signer.nodeId < from) {
+      this.#step(lane.attempt.trace, from, k, "the peer's crossing offer ignored (this one wins)");
+      return;
+    }
     if (lane.attempt) this.#abandon(lane);
     if (lane.link) {
       // The peer lost its end (restarted, or its link failed first): start afresh.
       lane.link.close("the peer opened a new data channel");
     }
     const peer = this.#newPeerConnection();
+    const trace = this.#trace(from, k, "answerer", peer);
     lane.attempt = {
       session: m.session,
       role: "answerer",
       peer,
       timer: this.#timeout(from, k, m.session),
+      trace,
     };
     this.#whenOpen(from, k, m.session, peer, "answerer");
     const sdp = await peer.answer(m.sdp);
     if (lane.attempt?.session !== m.session) return;
+    this.#step(trace, from, k, "answer made");
     const answer = await signSession(this.deps.signer, {
       type: "answer",
       to: from,
@@ -381,6 +407,29 @@ export class LinkManager implements Links {
       sdp,
     }, { now: this.#now() });
     if (!this.#signal?.send(from, answer)) throw new Error("Not connected to the signaling relay");
+    this.#step(trace, from, k, "answer sent");
+  }
+
+  /** A new attempt's trace; the peer connection's state changes are steps of it. */
+  #trace(peerId: string, k: number, role: Attempt["role"], peer: RtcPeer): AttemptTrace {
+    const trace: AttemptTrace = { start: this.#now(), steps: [], states: {} };
+    this.#step(trace, peerId, k, `${role} attempt started`);
+    peer.onState((what, state) => {
+      if (trace.states[what] === state) return;
+      trace.states[what] = state;
+      this.#step(trace, peerId, k, `${what} ${state}`);
+    });
+    return trace;
+  }
+
+  /**
+   * Notes a step of an attempt (ms since it started), logged at debug (`--trace net`): an
+   * attempt that fails logs them all, with the states it reached.
+   */
+  #step(trace: AttemptTrace, peerId: string, k: number, what: string): void {
+    const ms = this.#now() - trace.start;
+    if (trace.steps.length < 40) trace.steps.push(`${what} @${ms}ms`);
+    log.debug("WebRTC attempt", { peer: peerId, lane: k, step: what, ms });
   }
 
   #whenOpen(
@@ -399,6 +448,7 @@ export class LinkManager implements Links {
         return;
       }
       clearTimeout(lane.attempt.timer);
+      this.#step(lane.attempt.trace, peerId, k, "channel open to the link");
       lane.attempt = undefined;
       lane.peer = peer;
       lane.path = path;
@@ -460,9 +510,27 @@ export class LinkManager implements Links {
   #failed(peerId: string, k: number, err: Error): void {
     const e = this.#entry(peerId);
     const lane = this.#lane(e, k);
+    const a = lane.attempt;
     this.#abandon(lane);
     lane.failures++;
     lane.retryAt = this.#backoff(lane.failures);
+    if (a) {
+      // Where it stopped: ICE not connected, DTLS not done (ICE connected, connection not), or
+      // the data channel not open (connection connected). No SDP, no key: states and timings.
+      log.info("WebRTC attempt failed", {
+        peer: peerId,
+        lane: k,
+        role: a.role,
+        error: err.message,
+        ms: this.#now() - a.trace.start,
+        ice: a.trace.states.ice ?? "new",
+        connection: a.trace.states.connection ?? "new",
+        channel: a.trace.states.channel ?? "none",
+        failures: lane.failures,
+        retryInMs: lane.retryAt - this.#now(),
+        steps: a.trace.steps.join(", "),
+      });
+    }
     // Another lane still carries the link: only this lane backs off.
     if (this.link(peerId) || e.lanes.some((l) => l.attempt)) return;
     e.failures++;

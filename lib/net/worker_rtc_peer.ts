@@ -7,7 +7,7 @@
  */
 
 import type { FrameChannel } from "./data_link.ts";
-import type { OpenedChannel, RtcPeer, RtcPeerConfig } from "./rtc_peer.ts";
+import type { OpenedChannel, PeerStateKind, RtcPeer, RtcPeerConfig } from "./rtc_peer.ts";
 
 const WORKER_URL = new URL("./_werift_worker.ts", import.meta.url);
 
@@ -18,6 +18,7 @@ export function workerRtcPeer(config: RtcPeerConfig): RtcPeer {
   let open!: (v: OpenedChannel) => void;
   const opened = new Promise<OpenedChannel>((r) => (open = r));
   const goneCbs: ((state: string) => void)[] = [];
+  const stateCbs: ((what: PeerStateKind, state: string) => void)[] = [];
   let ended = false;
   let posted = 0;
   let releasedTotal = 0;
@@ -69,6 +70,9 @@ export function workerRtcPeer(config: RtcPeerConfig): RtcPeer {
       case "gone":
         end(m.state);
         return;
+      case "state":
+        for (const cb of stateCbs) cb(m.what, m.state);
+        return;
       case "closed":
         worker.terminate();
         return;
@@ -113,6 +117,9 @@ export function workerRtcPeer(config: RtcPeerConfig): RtcPeer {
     opened,
     onGone(cb) {
       goneCbs.push(cb);
+    },
+    onState(cb) {
+      stateCbs.push(cb);
     },
     close() {
       if (ended) return;
