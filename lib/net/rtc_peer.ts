@@ -59,17 +59,21 @@ export const LOW_WATER = 256 * 1024;
 let werift: Promise<typeof import("werift")> | undefined;
 
 /**
- * werift, with its SCTP patched (`_werift_sctp_patch.ts`), loaded on the first connection: a node
+ * werift, with its SCTP and DTLS client patched (`_werift_sctp_patch.ts`, `_werift_dtls_patch.ts`),
+ * loaded on the first connection: a node
  * that never opens a data channel on werift (no relay, or `--webrtc-engine libwebrtc`) does not
  * hold it (≈ 30 MiB of memory, docs/BENCHMARKS.md).
  */
 function loadWerift(): Promise<typeof import("werift")> {
-  werift ??= Promise.all([import("werift"), import("./_werift_sctp_patch.ts")]).then(
-    ([mod, patch]) => {
-      patch.installWeriftSctpPatch(); // before the first association
-      return mod;
-    },
-  );
+  werift ??= Promise.all([
+    import("werift"),
+    import("./_werift_sctp_patch.ts"),
+    import("./_werift_dtls_patch.ts"),
+  ]).then(([mod, sctp, dtls]) => {
+    sctp.installWeriftSctpPatch(); // before the first association
+    dtls.installWeriftDtlsPatch();
+    return mod;
+  });
   return werift;
 }
 
