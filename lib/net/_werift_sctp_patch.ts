@@ -37,8 +37,17 @@
  *    is unanswered (COOKIE-WAIT or COOKIE-ECHOED), with werift's own stateless INIT ACK — the
  *    same initiate tag and TSN as its INIT, as §5.2.1 asks — and take the peer's COOKIE ECHO
  *    (checked against its own cookie key, as werift's server does), which ends its T1 timer.
+ * 4. **SACKs across the TSN wrap.** werift's `sendSack` took each gap's offset as
+ *    `(tsn - cumulativeTsn) % 2^32`, which JavaScript leaves negative once received TSNs have
+ *    wrapped past 0 while the cumulative TSN has not; serializing it threw, and the SACK was
+ *    dropped. Until the chunks missing below the wrap arrived, the receiver sent no SACK at all,
+ *    the sender's T3 timer resent one chunk at a time with its timeout doubling, and with two
+ *    chunks lost just before the wrap the association never recovered (found by the random test
+ *    below: 1 of 60 messages delivered). The patch's `sendSack` takes offsets modulo 2^32 and
+ *    sorts them as numbers, so the blocks are also in order (werift sorted them as strings).
  */
 
+import { Buffer } from "node:buffer";
 import { RTCSctpTransport } from "werift";
 
 /** The most SACKs above a chunk before it is taken for lost (RFC 4960 uses 3 throughout). */
@@ -229,8 +238,53 @@ function markReceived(this: any, tsn: number): boolean {
   return false;
 }
 
+/**
+ * werift's `sendSack`, with its gap blocks right across the TSN wrap (p2pos, item 4 of the file's
+ * comment). The chunk is serialized here (RFC 4960 §3.3.4): werift's `SackChunk` class is not
+ * exported, and `sendChunk` only reads a chunk's `bytes`.
+ */
+async function sendSack(this: any): Promise<void> {
+  if (this.isStopped || !this.sackNeeded) return;
+  const cumulative: number = this.lastReceivedTsn;
+  // p2pos: each out-of-order TSN's offset from the cumulative TSN, modulo 2^32, sorted as numbers
+  // (gap blocks are 16-bit offsets; one past 65,535 cannot be reported and is left out).
+  const offsets = [...(this.sackMisOrdered as Set<number>)]
+    .map((tsn) => (tsn - cumulative + TSN_MODULO) % TSN_MODULO)
+    .filter((offset) => offset > 0 && offset <= 0xffff)
+    .sort((a, b) => a - b);
+  const gaps: [number, number][] = [];
+  for (const offset of offsets) {
+    const last = gaps.at(-1);
+    if (last && offset === last[1] + 1) last[1] = offset;
+    else gaps.push([offset, offset]);
+  }
+  const duplicates: number[] = this.sackDuplicates.slice(0, 0xffff);
+  const bytes = Buffer.alloc(16 + 4 * (gaps.length + duplicates.length));
+  bytes.writeUInt8(SACK, 0); // flags 0
+  bytes.writeUInt16BE(bytes.byteLength, 2);
+  bytes.writeUInt32BE(cumulative, 4);
+  bytes.writeUInt32BE(Math.max(0, Math.min(this.advertisedRwnd, 0xffffffff)), 8);
+  bytes.writeUInt16BE(gaps.length, 12);
+  bytes.writeUInt16BE(duplicates.length, 14);
+  let at = 16;
+  for (const [start, end] of gaps) {
+    bytes.writeUInt16BE(start, at);
+    bytes.writeUInt16BE(end, at + 2);
+    at += 4;
+  }
+  for (const tsn of duplicates) {
+    bytes.writeUInt32BE(tsn, at);
+    at += 4;
+  }
+  await this.sendChunk({ type: SACK, bytes }).catch(() => {}); // werift too drops a failed SACK
+  this.sackDuplicates = [];
+  this.sackNeeded = false;
+  this.sackPacketCount = 0;
+}
+
 // RFC 4960 chunk types and werift's association states (its `SCTP_STATE`).
 const INIT = 1;
+const SACK = 3;
 const COOKIE_ECHO = 10;
 const COOKIE_WAIT = 2;
 const COOKIE_ECHOED = 3;
@@ -281,10 +335,12 @@ export function installWeriftSctpPatch(): void {
   };
 }
 
-/** Replaces three methods on werift's SCTP prototype (exported for the patch's own test). */
+/** Replaces four methods on werift's SCTP prototype (exported for the patch's own test). */
 export function patchSctpClass(proto: any): void {
   if (proto.__p2posPatched) return;
-  for (const name of ["receiveSackChunk", "markReceived", "receiveChunk", "timer1Cancel"]) {
+  for (
+    const name of ["receiveSackChunk", "markReceived", "receiveChunk", "timer1Cancel", "sendSack"]
+  ) {
     if (typeof proto[name] !== "function") {
       throw new Error(
         `werift's SCTP has no ${name}(): the patch in _werift_sctp_patch.ts is for 0.25.2`,
@@ -295,4 +351,5 @@ export function patchSctpClass(proto: any): void {
   proto.receiveSackChunk = receiveSackChunk;
   proto.markReceived = markReceived;
   proto.receiveChunk = patchedReceiveChunk(proto.receiveChunk);
+  proto.sendSack = sendSack;
 }

@@ -218,6 +218,27 @@ Deno.test("the cumulative TSN moves on across 999,999,999 → 1,000,000,000 and 
   }
 });
 
+Deno.test("two chunks lost just before the TSN wraps to 0: the receiver goes on acknowledging and every message arrives", async () => {
+  // The client's first TSN is 18 before the wrap; packets 10 and 11 (its 9th and 10th DATA chunks,
+  // TSNs 2^32 − 10 and 2^32 − 9) are lost. Unpatched, the receiver's gap blocks for the TSNs past
+  // 0 came out negative and no SACK could be sent until both were repaired: 1 of 60 arrived.
+  const p = await pair((n) => (n === 10 || n === 11 ? { drop: true } : {}), 2 ** 32 - 18);
+  try {
+    let sacks = 0;
+    const sendChunk = p.server.sendChunk;
+    p.server.sendChunk = function (this: any, chunk: any) {
+      if (chunk.type === 3) sacks++;
+      return sendChunk.call(this, chunk);
+    };
+    const { sent, got } = await transfer(p, 60, 5000);
+    assert.ok(got.every((b, i) => b.equals(sent[i])), "every message, in order, intact");
+    assert.equal(p.server.lastReceivedTsn, (2 ** 32 - 18 + 300 - 1) % 2 ** 32);
+    assert.ok(sacks > 10, `${sacks} SACKs sent`);
+  } finally {
+    await p.close();
+  }
+});
+
 Deno.test("any pattern of reordering and loss: every message arrives, in order, intact", async () => {
   await fc.assert(
     fc.asyncProperty(

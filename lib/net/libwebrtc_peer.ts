@@ -214,7 +214,7 @@ function wrtcChannel(dc: WrtcChannel): FrameChannel {
   };
   return {
     // The addon copies the bytes into libwebrtc's buffer before `send` returns
-    // (libwebrtc_peer_test.ts checks it): the link may reuse its frame buffer.
+    // (tests/libwebrtc/peer_cases.ts checks it): the link may reuse its frame buffer.
     copiesOnSend: true,
     send(frame) {
       dc.send(frame);

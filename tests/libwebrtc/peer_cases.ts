@@ -4,9 +4,9 @@
  */
 
 import assert from "node:assert/strict";
-import { libwebrtcRtcPeer } from "./libwebrtc_peer.ts";
-import type { FrameChannel } from "./data_link.ts";
-import type { RtcPeer } from "./rtc_peer.ts";
+import { libwebrtcRtcPeer } from "../../lib/net/libwebrtc_peer.ts";
+import type { FrameChannel } from "../../lib/net/data_link.ts";
+import type { RtcPeer } from "../../lib/net/rtc_peer.ts";
 
 const config = { iceServers: [], iceTransportPolicy: "all" as const, loopback: true };
 

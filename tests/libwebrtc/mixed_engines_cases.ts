@@ -9,9 +9,9 @@
 
 import assert from "node:assert/strict";
 import { DtlsClient, RTCSctpTransport } from "werift";
-import { libwebrtcRtcPeer } from "./libwebrtc_peer.ts";
-import { localRtcPeer, type RtcPeerConfig } from "./rtc_peer.ts";
-import { installWeriftDtlsPatch } from "./_werift_dtls_patch.ts";
+import { libwebrtcRtcPeer } from "../../lib/net/libwebrtc_peer.ts";
+import { localRtcPeer, type RtcPeerConfig } from "../../lib/net/rtc_peer.ts";
+import { installWeriftDtlsPatch } from "../../lib/net/_werift_dtls_patch.ts";
 
 installWeriftDtlsPatch(); // as the first werift connection would: the tests below wrap it
 
