@@ -129,6 +129,12 @@ async function fsHasBlobs(dataDir: string): Promise<boolean> {
   return there && (await (await FsBlobStore.open(dataDir)).list({ limit: 1 })).ids.length > 0;
 }
 
+/** Whether Deno lets this process load native code (libwebrtc's addon). */
+const ffiGranted = () => Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+
+/** Whether the node makes data channels: it registers with a relay, or hosts one. */
+const usesWebrtc = (config: ResolvedNodeConfig) => config.signal || config.signalUrl.length > 0;
+
 /**
  * The data-channel engine (`--webrtc-engine`): auto takes libwebrtc when Deno may load native
  * code, falling back to werift where the addon does not load, and werift without --allow-ffi.
@@ -139,7 +145,7 @@ function rtcEngine(config: ResolvedNodeConfig): (c: RtcPeerConfig) => RtcPeer {
   if (config.webrtcEngine === "libwebrtc") return libwebrtcRtcPeer;
   // Workers run werift (--webrtc-workers on chooses it).
   if (config.webrtcEngine === "werift" || config.webrtcWorkers) return werift;
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+  if (!ffiGranted()) {
     log.info(
       "Data channels on werift (JavaScript): libwebrtc, ≈ 5× faster, needs Deno's --allow-ffi " +
         "(docs/OPERATIONS.md)",
@@ -155,8 +161,7 @@ function rtcEngine(config: ResolvedNodeConfig): (c: RtcPeerConfig) => RtcPeer {
 
 async function runNode(config: ResolvedNodeConfig): Promise<void> {
   if (
-    config.webrtcEngine === "libwebrtc" && config.signalUrl.length > 0 &&
-    Deno.permissions.querySync({ name: "ffi" }).state !== "granted"
+    config.webrtcEngine === "libwebrtc" && usesWebrtc(config) && !ffiGranted()
   ) {
     console.error(
       "p2pos cannot start: --webrtc-engine libwebrtc loads a native addon, which needs Deno's " +
@@ -209,7 +214,7 @@ async function runNode(config: ResolvedNodeConfig): Promise<void> {
     rep?: Replicator;
     origins?: NodeOrigins;
   } = {};
-  const links = config.signal || config.signalUrl.length
+  const links = usesWebrtc(config)
     ? new LinkManager({
       signer: nodeKey,
       verifier: new SessionVerifier({

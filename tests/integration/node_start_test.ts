@@ -186,7 +186,8 @@ rigTest(
 /** The flags of `deno task start` without --allow-ffi (a node run by hand without it). */
 const WITHOUT_FFI = NODE_RUN_FLAGS.filter((f) => f !== "--allow-ffi");
 
-function nodeArgs(dataDir: string, engine: string): string[] {
+/** A node that makes data channels: registered with a relay, or (`hosts`) hosting one. */
+function nodeArgs(dataDir: string, engine: string, hosts = false): string[] {
   return [
     "run",
     ...WITHOUT_FFI,
@@ -196,24 +197,26 @@ function nodeArgs(dataDir: string, engine: string): string[] {
     "0",
     "--data-dir",
     dataDir,
-    "--signal-url",
-    "ws://127.0.0.1:9/signal",
+    ...(hosts ? ["--signal", "on"] : ["--signal-url", "ws://127.0.0.1:9/signal"]),
     "--webrtc-engine",
     engine,
   ];
 }
 
 Deno.test("A node on --webrtc-engine libwebrtc without --allow-ffi refuses to start, saying what to do", async () => {
-  await using data = await tempDir();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: nodeArgs(data.path, "libwebrtc"),
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 2, stderr);
-  assert.match(stderr, /needs Deno's --allow-ffi permission/);
-  assert.match(stderr, /--webrtc-engine werift/);
+  for (const hosts of [false, true]) {
+    await using data = await tempDir();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: nodeArgs(data.path, "libwebrtc", hosts),
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000), // a node that starts instead is stopped, and fails
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 2, stderr);
+    assert.match(stderr, /needs Deno's --allow-ffi permission/);
+    assert.match(stderr, /--webrtc-engine werift/);
+  }
 });
 
 Deno.test("Without --allow-ffi, --webrtc-engine auto (the default) runs werift and says why", async () => {
