@@ -439,8 +439,7 @@ export class DataLink {
       const room = Math.min(MAX_CHUNK, s.limit - s.sent);
       const { done, value } = await reader.read(frame.subarray(HEADER_BYTES, HEADER_BYTES + room));
       if (done) break;
-      if (this.#closed) throw new LinkClosedError(this.#closed);
-      if (s.txDone) throw s.rxError ?? new Error("The transfer was abandoned");
+      this.#assertSending(s); // the link may have closed during the read
       frame = new Uint8Array(value.buffer); // the read took the buffer over and gave it back
       if (!value.byteLength) continue;
       writeFrameHeader(frame, FrameType.Data, s.id);
@@ -459,6 +458,11 @@ export class DataLink {
     while (this.#channel.bufferedAmount > this.#opt.highWater && !this.#closed) {
       await new Promise<void>((r) => this.#drainWaiters.push(r));
     }
+    this.#assertSending(s);
+  }
+
+  /** Throws when the link closed or the stream was abandoned: nothing more goes on `s`. */
+  #assertSending(s: Stream): void {
     if (this.#closed) throw new LinkClosedError(this.#closed);
     if (s.txDone) throw s.rxError ?? new Error("The transfer was abandoned");
   }

@@ -169,12 +169,14 @@ export function weriftEngine(config: RtcPeerConfig): EngineLoader {
         if (s === "failed" || s === "closed") events.gone(s);
       });
       const watch = (dc: RTCDataChannel) => {
-        events.state("channel", dc.readyState);
-        dc.stateChanged.subscribe((s) => events.state("channel", s));
         const ready = () =>
           events.opened({ channel: weriftChannel(dc), path: selectedPath(pc), engine: "werift" });
+        events.state("channel", dc.readyState);
+        dc.stateChanged.subscribe((s) => {
+          events.state("channel", s);
+          if (s === "open") ready();
+        });
         if (dc.readyState === "open") ready();
-        else dc.stateChanged.subscribe((s) => s === "open" && ready());
       };
       return {
         async offer() {
