@@ -35,3 +35,8 @@ Deno.test("compose.yaml's family nodes run with NODE_RUN_FLAGS; its relays witho
     assert.ok(!compose.services[name].entrypoint.includes("--allow-ffi"), name);
   }
 });
+
+Deno.test("deno.json's signal task runs the relay as compose.yaml does", () => {
+  const flags = compose.services.signal.entrypoint.slice(2, -1).join(" ");
+  assert.equal(deno.tasks.signal, `deno run ${flags} main.ts signal`);
+});
