@@ -112,6 +112,7 @@ export function libwebrtcEngine(config: RtcPeerConfig): EngineLoader {
         iceTransportPolicy: config.iceTransportPolicy,
       });
       let ended = false; // both state events may report the end: callers hear it once
+      const channels: FrameChannel[] = []; // closed before the connection (see wrtcChannel)
       const watchState = () => {
         const state = pc.connectionState ?? pc.iceConnectionState;
         if (ended || (state !== "failed" && state !== "closed")) return;
@@ -132,6 +133,7 @@ export function libwebrtcEngine(config: RtcPeerConfig): EngineLoader {
         // Wrapped now, so that a message the peer sends as soon as the channel opens is kept
         // until the link attaches, while the path is read from the stats.
         const channel = wrtcChannel(dc);
+        channels.push(channel);
         const ready = async () =>
           events.opened({ channel, path: await selectedPath(pc), engine: "libwebrtc" });
         if (dc.readyState === "open") ready();
@@ -163,6 +165,7 @@ export function libwebrtcEngine(config: RtcPeerConfig): EngineLoader {
           await pc.setRemoteDescription({ type: "answer", sdp: answerSdp });
         },
         close() {
+          for (const channel of channels) channel.close();
           try {
             pc.close();
           } catch { /* already closed */ }
@@ -195,10 +198,17 @@ export function loopbackOnly(sdp: string): string {
     .join("\r\n");
 }
 
-/** A libwebrtc data channel as the link's {@link FrameChannel}. */
+/**
+ * A libwebrtc data channel as the link's {@link FrameChannel}. Once it is closed — by the link, by
+ * the peer, or with its connection — nothing here touches the native channel again: libwebrtc frees
+ * a channel's internals when its connection closes, and reading its state after that crashed the
+ * process (a segfault in the addon, when a node lost its relay while sending: the drain poll was
+ * still due).
+ */
 function wrtcChannel(dc: WrtcChannel): FrameChannel {
   let onDrain = () => {};
   let polling = false;
+  let closed = false;
   const early: Uint8Array[] = [];
   let deliver = (data: Uint8Array) => {
     early.push(data);
@@ -207,7 +217,7 @@ function wrtcChannel(dc: WrtcChannel): FrameChannel {
     deliver(typeof e.data === "string" ? new TextEncoder().encode(e.data) : new Uint8Array(e.data));
   };
   const poll = () => {
-    if (dc.readyState !== "open") return void (polling = false);
+    if (closed || dc.readyState !== "open") return void (polling = false);
     if (dc.bufferedAmount > LOW_WATER) return void setTimeout(poll, 1);
     polling = false;
     onDrain();
@@ -217,6 +227,7 @@ function wrtcChannel(dc: WrtcChannel): FrameChannel {
     // (tests/libwebrtc/peer_cases.ts checks it): the link may reuse its frame buffer.
     copiesOnSend: true,
     send(frame) {
+      if (closed) throw new Error("the data channel is closed");
       dc.send(frame);
       if (!polling && dc.bufferedAmount > LOW_WATER) {
         polling = true;
@@ -224,16 +235,23 @@ function wrtcChannel(dc: WrtcChannel): FrameChannel {
       }
     },
     get bufferedAmount() {
-      return dc.bufferedAmount;
+      return closed ? 0 : dc.bufferedAmount;
     },
-    close: () => dc.close(),
+    close() {
+      if (closed) return;
+      closed = true;
+      dc.close();
+    },
     attach(h) {
       onDrain = () => h.onDrain();
       deliver = (data) => {
         h.onMessage(data);
       };
       for (const data of early.splice(0)) h.onMessage(data);
-      dc.onclose = () => h.onClose();
+      dc.onclose = () => {
+        closed = true;
+        h.onClose();
+      };
     },
   };
 }

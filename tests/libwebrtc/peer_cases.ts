@@ -52,3 +52,22 @@ Deno.test("libwebrtc's send copies the frame before it returns, as its channel d
     for (const p of peers) p.close();
   }
 });
+
+Deno.test("A channel closed with its connection while sending (a node losing its relay) touches nothing native afterwards", async () => {
+  // What a node does when the relay goes away mid-transfer: the link closes its channel, then its
+  // peer connection, while the channel's drain poll is pending. libwebrtc frees the channel's
+  // internals with the connection; reading its state afterwards crashed the node (segfault).
+  for (let round = 0; round < 5; round++) {
+    const { a, b, peers } = await connected();
+    a.attach({ onMessage: () => {}, onClose: () => {}, onDrain: () => {} });
+    b.attach({ onMessage: () => {}, onClose: () => {}, onDrain: () => {} });
+    const frame = new Uint8Array(65_541);
+    for (let i = 0; i < 64; i++) a.send(frame); // 4 MiB: far past the low mark, the poll runs
+    assert.ok(a.bufferedAmount > 0);
+    a.close();
+    for (const p of peers) p.close();
+    assert.equal(a.bufferedAmount, 0, "a closed channel holds nothing");
+    assert.throws(() => a.send(frame), /closed/);
+    await new Promise((r) => setTimeout(r, 50)); // the poll's timers come due
+  }
+});
